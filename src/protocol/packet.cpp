@@ -21,9 +21,12 @@ void begin(Header& h, uint32_t operation, Writer& w) {
   put_header(w, h);
 }
 
-Bytes finish(Bytes out) {
-  size_t len = (out.size() + kPacketAlignment - 1) & ~size_t(kPacketAlignment - 1);
-  out.resize(len, 0);
+Bytes finish(Bytes out, Framing f) {
+  size_t len = out.size();
+  if (f == Framing::kPadded) {
+    len = (len + kPacketAlignment - 1) & ~size_t(kPacketAlignment - 1);
+    out.resize(len, 0);
+  }
   Writer w(&out);
   w.patch_u32(0, static_cast<uint32_t>(len));
   return out;
@@ -49,7 +52,7 @@ bool decode_header(const uint8_t* buf, size_t buflen, Header* h) {
          h->version == kProtocolVersion;
 }
 
-Bytes encode(Header h, const ReqCall& c) {
+Bytes encode(Header h, const ReqCall& c, Framing f) {
   Bytes out;
   Writer w(&out);
   begin(h, REQ_CALL, w);
@@ -61,7 +64,7 @@ Bytes encode(Header h, const ReqCall& c) {
   w.u32(static_cast<uint32_t>(c.calldata.size()));
   w.bytes(c.key);
   w.bytes(c.calldata);
-  return finish(std::move(out));
+  return finish(std::move(out), f);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqCall* c) {
@@ -72,13 +75,13 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqCall* c) {
          r.bytes(keylen, &c->key) && r.bytes(datalen, &c->calldata);
 }
 
-Bytes encode(Header h, const ReplyCall& c) {
+Bytes encode(Header h, const ReplyCall& c, Framing f) {
   Bytes out;
   Writer w(&out);
   begin(h, REPLY_CALL, w);
   w.i32(c.status);
   w.datan(c.data);
-  return finish(std::move(out));
+  return finish(std::move(out), f);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReplyCall* c) {
@@ -86,13 +89,13 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReplyCall* c) {
   return open(buf, buflen, REPLY_CALL, h, &r) && r.i32(&c->status) && r.datan(&c->data);
 }
 
-Bytes encode(Header h, const ReplyError& c) {
+Bytes encode(Header h, const ReplyError& c, Framing f) {
   Bytes out;
   Writer w(&out);
   begin(h, REPLY_ERROR, w);
   w.i32(c.status);
   w.datan(c.msg);
-  return finish(std::move(out));
+  return finish(std::move(out), f);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReplyError* c) {
@@ -100,7 +103,7 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReplyError* c) {
   return open(buf, buflen, REPLY_ERROR, h, &r) && r.i32(&c->status) && r.datan(&c->msg);
 }
 
-Bytes encode(Header h, const ReqDmaster& c) {
+Bytes encode(Header h, const ReqDmaster& c, Framing f) {
   Bytes out;
   Writer w(&out);
   begin(h, REQ_DMASTER, w);
@@ -112,7 +115,7 @@ Bytes encode(Header h, const ReqDmaster& c) {
   w.u32(static_cast<uint32_t>(c.data.size()));
   w.bytes(c.key);
   w.bytes(c.data);
-  return finish(std::move(out));
+  return finish(std::move(out), f);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqDmaster* c) {
@@ -123,7 +126,7 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqDmaster* c) {
          r.bytes(keylen, &c->key) && r.bytes(datalen, &c->data);
 }
 
-Bytes encode(Header h, const ReplyDmaster& c) {
+Bytes encode(Header h, const ReplyDmaster& c, Framing f) {
   Bytes out;
   Writer w(&out);
   begin(h, REPLY_DMASTER, w);
@@ -134,7 +137,7 @@ Bytes encode(Header h, const ReplyDmaster& c) {
   w.u32(static_cast<uint32_t>(c.data.size()));
   w.bytes(c.key);
   w.bytes(c.data);
-  return finish(std::move(out));
+  return finish(std::move(out), f);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReplyDmaster* c) {
@@ -145,13 +148,13 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReplyDmaster* c) {
          r.bytes(datalen, &c->data);
 }
 
-Bytes encode(Header h, const ReqMessage& c) {
+Bytes encode(Header h, const ReqMessage& c, Framing f) {
   Bytes out;
   Writer w(&out);
   begin(h, REQ_MESSAGE, w);
   w.u64(c.srvid);
   w.datan(c.data);
-  return finish(std::move(out));
+  return finish(std::move(out), f);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqMessage* c) {
@@ -159,7 +162,7 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqMessage* c) {
   return open(buf, buflen, REQ_MESSAGE, h, &r) && r.u64(&c->srvid) && r.datan(&c->data);
 }
 
-Bytes encode(Header h, const ReqControl& c) {
+Bytes encode(Header h, const ReqControl& c, Framing f) {
   Bytes out;
   Writer w(&out);
   begin(h, REQ_CONTROL, w);
@@ -169,7 +172,7 @@ Bytes encode(Header h, const ReqControl& c) {
   w.u32(c.client_id);
   w.u32(c.flags);
   w.datan(c.data);
-  return finish(std::move(out));
+  return finish(std::move(out), f);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqControl* c) {
@@ -178,16 +181,16 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqControl* c) {
          r.u64(&c->srvid) && r.u32(&c->client_id) && r.u32(&c->flags) && r.datan(&c->data);
 }
 
-Bytes encode(Header h, const ReplyControl& c) {
+Bytes encode(Header h, const ReplyControl& c, Framing f) {
   Bytes out;
   Writer w(&out);
   begin(h, REPLY_CONTROL, w);
   w.i32(c.status);
   w.u32(static_cast<uint32_t>(c.data.size()));
-  w.u32(c.errmsg.empty() ? 0 : static_cast<uint32_t>(c.errmsg.size() + 1));
+  w.u32(static_cast<uint32_t>(c.errmsg.size()));
   w.bytes(c.data);
-  w.cstring(c.errmsg);
-  return finish(std::move(out));
+  w.bytes(c.errmsg.data(), c.errmsg.size());
+  return finish(std::move(out), f);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReplyControl* c) {
@@ -197,13 +200,13 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReplyControl* c) {
          r.u32(&esize) && r.bytes(dsize, &c->data) && r.cstring(esize, &c->errmsg);
 }
 
-Bytes encode(Header h, const ReqKeepalive& c) {
+Bytes encode(Header h, const ReqKeepalive& c, Framing f) {
   Bytes out;
   Writer w(&out);
   begin(h, REQ_KEEPALIVE, w);
   w.u32(c.version);
   w.u32(c.uptime);
-  return finish(std::move(out));
+  return finish(std::move(out), f);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqKeepalive* c) {
@@ -211,14 +214,14 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqKeepalive* c) {
   return open(buf, buflen, REQ_KEEPALIVE, h, &r) && r.u32(&c->version) && r.u32(&c->uptime);
 }
 
-Bytes encode(Header h, const ReqTunnel& c) {
+Bytes encode(Header h, const ReqTunnel& c, Framing f) {
   Bytes out;
   Writer w(&out);
   begin(h, REQ_TUNNEL, w);
   w.u64(c.tunnel_id);
   w.u32(c.flags);
   w.datan(c.data);
-  return finish(std::move(out));
+  return finish(std::move(out), f);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqTunnel* c) {

@@ -70,8 +70,9 @@ struct ReqControl {
   Bytes data;
 };
 
-// As the 4.17 daemon sends it: data and error message may both be present.
-// (Samba's client library reads data only when status == 0.)
+// As the 4.17 daemon sends it: data and error message may both be present,
+// and the error message goes without its NUL. (Samba's client library reads
+// data only when status == 0, and accepts the message with or without NUL.)
 struct ReplyControl {
   int32_t status = 0;
   Bytes data;
@@ -89,18 +90,24 @@ struct ReqTunnel {
   Bytes data;
 };
 
-// Encoders return the whole packet, header first, padded to kPacketAlignment,
-// with h.length and h.operation filled in.
-Bytes encode(Header h, const ReqCall& c);
-Bytes encode(Header h, const ReplyCall& c);
-Bytes encode(Header h, const ReplyError& c);
-Bytes encode(Header h, const ReqDmaster& c);
-Bytes encode(Header h, const ReplyDmaster& c);
-Bytes encode(Header h, const ReqMessage& c);
-Bytes encode(Header h, const ReqControl& c);
-Bytes encode(Header h, const ReplyControl& c);
-Bytes encode(Header h, const ReqKeepalive& c);
-Bytes encode(Header h, const ReqTunnel& c);
+// How a packet's tail is framed. Samba's protocol library (the stock tool,
+// smbd) pads packets to kPacketAlignment and counts the padding in the length;
+// the stock daemon sends packets unpadded with the exact length. Decoders
+// accept both.
+enum class Framing { kPadded, kExact };
+
+// Encoders return the whole packet, header first, with h.length and
+// h.operation filled in.
+Bytes encode(Header h, const ReqCall& c, Framing f = Framing::kPadded);
+Bytes encode(Header h, const ReplyCall& c, Framing f = Framing::kPadded);
+Bytes encode(Header h, const ReplyError& c, Framing f = Framing::kPadded);
+Bytes encode(Header h, const ReqDmaster& c, Framing f = Framing::kPadded);
+Bytes encode(Header h, const ReplyDmaster& c, Framing f = Framing::kPadded);
+Bytes encode(Header h, const ReqMessage& c, Framing f = Framing::kPadded);
+Bytes encode(Header h, const ReqControl& c, Framing f = Framing::kPadded);
+Bytes encode(Header h, const ReplyControl& c, Framing f = Framing::kPadded);
+Bytes encode(Header h, const ReqKeepalive& c, Framing f = Framing::kPadded);
+Bytes encode(Header h, const ReqTunnel& c, Framing f = Framing::kPadded);
 
 // Reads and checks the header: length within [kHeaderSize, buflen], magic and
 // version. Returns false on any mismatch.

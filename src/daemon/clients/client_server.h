@@ -1,0 +1,98 @@
+// The Unix domain socket that local clients (the ctdb tool, smbd) connect to:
+// accepting, framing packets by their length field, and queued writes.
+#pragma once
+
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/event_loop.h"
+#include "protocol/wire.h"
+
+namespace ctdb::daemon {
+
+class ClientConnection;
+class ClientServer;
+
+// Receives what clients send. Callbacks run on the reactor.
+class ClientHandler {
+ public:
+  virtual ~ClientHandler() = default;
+  // A complete packet whose header passed decode_header(). `pkt` is valid only
+  // during the call.
+  virtual void on_client_packet(ClientConnection& client, const uint8_t* pkt, size_t len) = 0;
+  // The client is going away (closed by either side); its id is still valid.
+  virtual void on_client_gone(ClientConnection& client) = 0;
+};
+
+class ClientConnection {
+ public:
+  ClientConnection(ClientServer* server, uint32_t id, bufferevent* bev, pid_t pid)
+      : server_(server), id_(id), bev_(bev), pid_(pid) {}
+  ~ClientConnection();
+  ClientConnection(const ClientConnection&) = delete;
+  ClientConnection& operator=(const ClientConnection&) = delete;
+
+  uint32_t id() const { return id_; }
+  pid_t pid() const { return pid_; }
+  // Queues a whole packet for sending; never blocks.
+  void send(const proto::Bytes& pkt);
+  bool closing() const { return closing_; }
+
+ private:
+  friend class ClientServer;
+  ClientServer* server_;
+  uint32_t id_;
+  bufferevent* bev_;
+  pid_t pid_;
+  bool closing_ = false;
+  bool in_read_ = false;
+};
+
+class ClientServer {
+ public:
+  // Packets larger than max_packet close the connection that sent them.
+  ClientServer(EventLoop& loop, ClientHandler& handler, size_t max_packet);
+  ~ClientServer();
+  ClientServer(const ClientServer&) = delete;
+  ClientServer& operator=(const ClientServer&) = delete;
+
+  // Creates the socket (owner-only permissions). Fails if another daemon
+  // already answers on `path`; a stale socket file is replaced.
+  bool listen(const std::string& path, std::string* error);
+  // Stops accepting and removes the socket file.
+  void shutdown();
+
+  // Writes what is queued for every client without waiting (at exit).
+  void flush_all();
+
+  size_t num_clients() const { return clients_.size(); }
+  ClientConnection* find(uint32_t id);
+  // Every connected client whose peer process is `pid`.
+  std::vector<ClientConnection*> find_by_pid(pid_t pid);
+  // Closes a client; safe to call from within its own packet callback.
+  void close(ClientConnection& client);
+
+ private:
+  static void on_accept(evconnlistener*, evutil_socket_t fd, sockaddr*, int, void* arg);
+  static void on_read(bufferevent* bev, void* arg);
+  static void on_event(bufferevent* bev, short what, void* arg);
+  void drain(ClientConnection& c);
+  void destroy(ClientConnection& c);
+
+  EventLoop& loop_;
+  ClientHandler& handler_;
+  size_t max_packet_;
+  evconnlistener* listener_ = nullptr;
+  std::string path_;
+  uint32_t next_id_ = 1;
+  std::map<uint32_t, std::unique_ptr<ClientConnection>> clients_;
+};
+
+}  // namespace ctdb::daemon

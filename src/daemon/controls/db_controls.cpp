@@ -1,0 +1,236 @@
+// Database controls: the dbmap, attach/detach, paths and names, open flags,
+// sequence numbers, persistent commits (TRANS3_COMMIT), health, statistics
+// and traverse.
+#include <cstring>
+
+#include "common/logging.h"
+#include "daemon/controls/dispatch.h"
+#include "daemon/daemon.h"
+#include "protocol/types.h"
+
+namespace ctdb::daemon {
+namespace {
+
+// Most database controls carry just the db_id.
+Database* db_from_payload(Daemon& d, const ControlRequest& req) {
+  uint32_t db_id;
+  if (!payload_u32(req.c.data, &db_id)) return nullptr;
+  return d.databases().find(db_id);
+}
+
+ControlReply get_dbmap(Daemon& d, const ControlRequest& req) {
+  if (!req.c.data.empty()) return control_error();
+  proto::DbIdMap map;
+  for (const auto& db : d.databases().all()) map.dbs.push_back({db->db_id, db->flags});
+  ControlReply r;
+  r.data = proto::to_bytes(map);
+  return r;
+}
+
+ControlReply attach(Daemon& d, const ControlRequest& req, uint8_t flags) {
+  proto::Reader rd(req.c.data);
+  std::string name;
+  if (!proto::decode_cstring(rd, &name) || name.empty()) return control_error();
+  if (d.tunables().value("AllowClientDBAttach") == 0 && req.client != nullptr) {
+    CTDB_LOGF(kLogError, "DB Attach to database %s denied by tunable AllowClientDBAccess == 0",
+              name.c_str());
+    return control_error();
+  }
+  if (d.nodes()[d.pnn()].flags & NODE_FLAGS_INACTIVE) {
+    CTDB_LOGF(kLogError, "DB Attach to database %s refused since node is inactive",
+              name.c_str());
+    return control_error();
+  }
+  std::string error;
+  Database* db =
+      d.databases().attach(name, flags, d.tunables().value("DatabaseHashSize"), &error);
+  if (db == nullptr) {
+    CTDB_LOGF(kLogError, "DB Attach to database %s failed: %s", name.c_str(), error.c_str());
+    return control_error();
+  }
+  ControlReply r;
+  r.data = u32_bytes(db->db_id);
+  return r;
+}
+
+ControlReply db_attach(Daemon& d, const ControlRequest& req) { return attach(d, req, 0); }
+
+ControlReply db_attach_persistent(Daemon& d, const ControlRequest& req) {
+  return attach(d, req, DB_FLAGS_PERSISTENT);
+}
+
+ControlReply db_attach_replicated(Daemon& d, const ControlRequest& req) {
+  return attach(d, req, DB_FLAGS_REPLICATED);
+}
+
+ControlReply db_detach(Daemon& d, const ControlRequest& req) {
+  Database* db = db_from_payload(d, req);
+  if (db == nullptr) return control_error();
+  if (d.tunables().value("AllowClientDBAttach") == 1) {
+    CTDB_LOGF(kLogError,
+              "DB detach from database %s denied. Clients are allowed access to databases "
+              "(AllowClientDBAccess == 1)",
+              db->name.c_str());
+    return control_error();
+  }
+  if (!db->volatile_db()) {
+    CTDB_LOGF(kLogError, "Detaching non-volatile database %s denied", db->name.c_str());
+    return control_error();
+  }
+  if (d.recmode() == RECOVERY_ACTIVE) return control_error();
+  d.databases().detach(db->db_id);
+  return {};
+}
+
+ControlReply getdbpath(Daemon& d, const ControlRequest& req) {
+  Database* db = db_from_payload(d, req);
+  if (db == nullptr) return control_error();
+  ControlReply r;
+  proto::Writer w(&r.data);
+  proto::encode_cstring(w, db->ltdb->path());
+  return r;
+}
+
+ControlReply get_dbname(Daemon& d, const ControlRequest& req) {
+  Database* db = db_from_payload(d, req);
+  if (db == nullptr) return control_error();
+  ControlReply r;
+  proto::Writer w(&r.data);
+  proto::encode_cstring(w, db->name);
+  return r;
+}
+
+ControlReply db_open_flags(Daemon& d, const ControlRequest& req) {
+  Database* db = db_from_payload(d, req);
+  if (db == nullptr) return control_error();
+  ControlReply r;
+  r.data = u32_bytes(static_cast<uint32_t>(db->tdb_flags));
+  return r;
+}
+
+// The db_id travels as a u64 here (4.17 layout).
+ControlReply get_db_seqnum(Daemon& d, const ControlRequest& req) {
+  uint64_t id;
+  if (!payload_u64(req.c.data, &id)) return control_error();
+  uint64_t seqnum;
+  std::string error;
+  if (!d.databases().seqnum(static_cast<uint32_t>(id), &seqnum, &error)) {
+    CTDB_LOGF(kLogError, "GET_DB_SEQNUM: %s", error.c_str());
+    return control_error();
+  }
+  ControlReply r;
+  r.data = u64_bytes(seqnum);
+  return r;
+}
+
+ControlReply enable_seqnum(Daemon& d, const ControlRequest& req) {
+  Database* db = db_from_payload(d, req);
+  if (db == nullptr) return control_error();
+  if (!db->seqnum_enabled) {
+    db->ltdb->enable_seqnum();
+    db->seqnum_enabled = true;
+  }
+  return {};
+}
+
+ControlReply trans3_commit(Daemon& d, const ControlRequest& req) {
+  if (d.recmode() != RECOVERY_NORMAL) return control_error();
+  proto::RecBuffer recs;
+  if (!proto::from_bytes(req.c.data, &recs)) return control_error();
+  std::string error;
+  if (!d.databases().apply_persistent(recs, &error)) {
+    CTDB_LOGF(kLogError, "TRANS3_COMMIT to db 0x%08x failed: %s", recs.db_id, error.c_str());
+    return control_error();
+  }
+  return {};
+}
+
+ControlReply db_get_health(Daemon& d, const ControlRequest& req) {
+  if (db_from_payload(d, req) == nullptr) return control_error();
+  return {};  // no data: healthy
+}
+
+ControlReply get_db_statistics(Daemon& d, const ControlRequest& req) {
+  if (db_from_payload(d, req) == nullptr) return control_error();
+  ControlReply r;
+  r.data = proto::to_bytes(proto::DbStatistics{});
+  return r;
+}
+
+ControlReply set_db_flag(Daemon& d, const ControlRequest& req, uint8_t flag) {
+  Database* db = db_from_payload(d, req);
+  if (db == nullptr || !db->volatile_db()) return control_error();
+  db->flags |= flag;
+  return {};
+}
+
+ControlReply set_db_readonly(Daemon& d, const ControlRequest& req) {
+  return set_db_flag(d, req, DB_FLAGS_READONLY);
+}
+
+ControlReply set_db_sticky(Daemon& d, const ControlRequest& req) {
+  return set_db_flag(d, req, DB_FLAGS_STICKY);
+}
+
+// Sends every live record of the local tdb to the client's srvid as a
+// rec_data message, then an empty record as the end marker. A single node
+// is dmaster of everything, so this is the whole cluster's content.
+// TODO(cluster): traverse from every node, in a child process.
+ControlReply traverse(Daemon& d, const ControlRequest& req, uint32_t db_id, uint32_t reqid,
+                      uint64_t srvid, bool with_empty) {
+  if (req.client == nullptr) return control_error();
+  Database* db = d.databases().find(db_id);
+  if (db == nullptr) return control_error();
+  uint32_t client_id = req.client->id();
+  db->ltdb->traverse([&](const Bytes& key, const LtdbHeader& h, const Bytes& value) {
+    if (value.empty() && !with_empty) return true;
+    if (key.size() == strlen(DB_SEQNUM_KEY) + 1 &&
+        memcmp(key.data(), DB_SEQNUM_KEY, key.size()) == 0 && db->persistent()) {
+      // 4.17 does not list the sequence number record.
+      return true;
+    }
+    proto::RecData rec = proto::RecData::with_header(reqid, h, key, value);
+    d.deliver_message_to(client_id, srvid, proto::to_bytes(rec));
+    return true;
+  });
+  proto::RecData end;
+  end.reqid = reqid;
+  d.deliver_message_to(client_id, srvid, proto::to_bytes(end));
+  return {};
+}
+
+ControlReply traverse_start(Daemon& d, const ControlRequest& req) {
+  proto::TraverseStart t;
+  if (!proto::from_bytes(req.c.data, &t)) return control_error();
+  return traverse(d, req, t.db_id, t.reqid, t.srvid, false);
+}
+
+ControlReply traverse_start_ext(Daemon& d, const ControlRequest& req) {
+  proto::TraverseStartExt t;
+  if (!proto::from_bytes(req.c.data, &t)) return control_error();
+  return traverse(d, req, t.db_id, t.reqid, t.srvid, t.withemptyrecords);
+}
+
+}  // namespace
+
+void register_db_controls(ControlTable& t) {
+  t.add(CONTROL_GET_DBMAP, get_dbmap);
+  t.add(CONTROL_DB_ATTACH, db_attach);
+  t.add(CONTROL_DB_ATTACH_PERSISTENT, db_attach_persistent);
+  t.add(CONTROL_DB_ATTACH_REPLICATED, db_attach_replicated);
+  t.add(CONTROL_DB_DETACH, db_detach);
+  t.add(CONTROL_GETDBPATH, getdbpath);
+  t.add(CONTROL_GET_DBNAME, get_dbname);
+  t.add(CONTROL_DB_OPEN_FLAGS, db_open_flags);
+  t.add(CONTROL_GET_DB_SEQNUM, get_db_seqnum);
+  t.add(CONTROL_ENABLE_SEQNUM, enable_seqnum);
+  t.add(CONTROL_TRANS3_COMMIT, trans3_commit);
+  t.add(CONTROL_DB_GET_HEALTH, db_get_health);
+  t.add(CONTROL_GET_DB_STATISTICS, get_db_statistics);
+  t.add(CONTROL_SET_DB_READONLY, set_db_readonly);
+  t.add(CONTROL_SET_DB_STICKY, set_db_sticky);
+  t.add(CONTROL_TRAVERSE_START, traverse_start);
+  t.add(CONTROL_TRAVERSE_START_EXT, traverse_start_ext);
+}
+
+}  // namespace ctdb::daemon

@@ -1,0 +1,222 @@
+// Controls that report or change this node as a whole: identity, maps,
+// runstate, capabilities, statistics, debug level, shutdown.
+#include <signal.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "common/logging.h"
+#include "common/nodes_file.h"
+#include "daemon/controls/dispatch.h"
+#include "daemon/daemon.h"
+#include "protocol/types.h"
+
+namespace ctdb::daemon {
+namespace {
+
+proto::Timeval to_proto(const timeval& tv) { return {tv.tv_sec, tv.tv_usec}; }
+
+// 4.17 answers these with the result in the status field.
+ControlReply status_of(int32_t v) {
+  ControlReply r;
+  r.status = v;
+  return r;
+}
+
+ControlReply ping(Daemon& d, const ControlRequest&) {
+  return status_of(static_cast<int32_t>(d.clients().num_clients()));
+}
+
+ControlReply get_pnn(Daemon& d, const ControlRequest&) {
+  return status_of(static_cast<int32_t>(d.pnn()));
+}
+
+ControlReply get_pid(Daemon&, const ControlRequest&) { return status_of(getpid()); }
+
+ControlReply get_recmode(Daemon& d, const ControlRequest&) {
+  return status_of(static_cast<int32_t>(d.recmode()));
+}
+
+// Obsolete in 4.17 (the tool learns the leader from SRVID_LEADER messages);
+// we still answer it as CTDB 1.x did, for the seed's `ctdb recmaster`.
+ControlReply get_recmaster(Daemon& d, const ControlRequest&) {
+  return status_of(static_cast<int32_t>(d.leader()));
+}
+
+ControlReply uptime(Daemon& d, const ControlRequest&) {
+  proto::Uptime u;
+  timeval now;
+  gettimeofday(&now, nullptr);
+  u.current_time = to_proto(now);
+  u.ctdbd_start_time = to_proto(d.start_time());
+  u.last_recovery_started = to_proto(d.last_recovery_started());
+  u.last_recovery_finished = to_proto(d.last_recovery_finished());
+  ControlReply r;
+  r.data = proto::to_bytes(u);
+  return r;
+}
+
+ControlReply process_exists(Daemon& d, const ControlRequest& req) {
+  uint32_t pid;
+  if (!payload_u32(req.c.data, &pid)) return control_error();
+  // Only processes that are our clients count, as in 4.17.
+  if (d.clients().find_by_pid(static_cast<pid_t>(pid)).empty()) return status_of(-1);
+  return status_of(kill(static_cast<pid_t>(pid), 0) == 0 ? 0 : -1);
+}
+
+ControlReply get_runstate(Daemon& d, const ControlRequest& req) {
+  if (!req.c.data.empty()) return control_error();
+  ControlReply r;
+  r.data = u32_bytes(d.runstate());
+  return r;
+}
+
+proto::NodeMap build_nodemap(Daemon& d) {
+  proto::NodeMap map;
+  for (const NodeInfo& n : d.nodes()) {
+    proto::NodeAndFlags nf;
+    nf.pnn = n.pnn;
+    nf.flags = n.flags;
+    nf.addr = n.addr;
+    map.nodes.push_back(nf);
+  }
+  return map;
+}
+
+ControlReply get_nodemap(Daemon& d, const ControlRequest& req) {
+  if (!req.c.data.empty()) return control_error();
+  ControlReply r;
+  r.data = proto::to_bytes(build_nodemap(d));
+  return r;
+}
+
+// The nodes file as it is on disk now (reloadnodes compares it with the
+// running nodemap).
+ControlReply get_nodes_file(Daemon& d, const ControlRequest& req) {
+  if (!req.c.data.empty()) return control_error();
+  std::string error;
+  auto entries = read_nodes_file(d.options().nlist, kDefaultCtdbPort, &error);
+  if (!entries) {
+    CTDB_LOGF(kLogError, "GET_NODES_FILE: %s", error.c_str());
+    return control_error();
+  }
+  proto::NodeMap map;
+  for (const auto& e : *entries) {
+    proto::NodeAndFlags nf;
+    nf.pnn = e.pnn;
+    nf.flags = e.deleted ? NODE_FLAGS_DELETED : 0;
+    nf.addr = *proto::SockAddr::from_sockaddr(e.addr.sa(), e.addr.sa_len());
+    map.nodes.push_back(nf);
+  }
+  ControlReply r;
+  r.data = proto::to_bytes(map);
+  return r;
+}
+
+ControlReply getvnnmap(Daemon& d, const ControlRequest& req) {
+  if (!req.c.data.empty()) return control_error();
+  ControlReply r;
+  r.data = proto::to_bytes(d.vnnmap());
+  return r;
+}
+
+ControlReply get_capabilities(Daemon& d, const ControlRequest&) {
+  ControlReply r;
+  r.data = u32_bytes(d.capabilities());
+  return r;
+}
+
+ControlReply statistics(Daemon& d, const ControlRequest& req) {
+  if (!req.c.data.empty()) return control_error();
+  proto::Statistics& s = d.stats();
+  s.num_clients = static_cast<uint32_t>(d.clients().num_clients());
+  s.recovering = d.recmode() == RECOVERY_ACTIVE ? 1 : 0;
+  timeval now;
+  gettimeofday(&now, nullptr);
+  s.statistics_current_time = to_proto(now);
+  ControlReply r;
+  r.data = proto::to_bytes(s);
+  return r;
+}
+
+ControlReply statistics_reset(Daemon& d, const ControlRequest& req) {
+  if (!req.c.data.empty()) return control_error();
+  d.reset_statistics();
+  return {};
+}
+
+ControlReply get_debug(Daemon& d, const ControlRequest& req) {
+  if (!req.c.data.empty()) return control_error();
+  ControlReply r;
+  r.data = u32_bytes(static_cast<uint32_t>(d.debug_level()));
+  return r;
+}
+
+ControlReply set_debug(Daemon& d, const ControlRequest& req) {
+  // Any number is accepted, as 4.17 does; names map to 0, 1, 3, 5, 10.
+  uint32_t level;
+  if (!payload_u32(req.c.data, &level)) return control_error();
+  d.set_debug_level(static_cast<int32_t>(level));
+  return {};
+}
+
+ControlReply shutdown(Daemon& d, const ControlRequest&) {
+  CTDB_LOGF(kLogNotice, "Received SHUTDOWN command.");
+  d.request_shutdown(0);
+  return {};
+}
+
+ControlReply get_public_ips(Daemon&, const ControlRequest&) {
+  // Public IP takeover is not built yet: this node hosts none.
+  ControlReply r;
+  r.data = proto::to_bytes(proto::PublicIpList{});
+  return r;
+}
+
+ControlReply get_ifaces(Daemon&, const ControlRequest&) {
+  ControlReply r;
+  r.data = proto::to_bytes(proto::IfaceList{});
+  return r;
+}
+
+ControlReply get_reclock_file(Daemon& d, const ControlRequest&) {
+  ControlReply r;
+  proto::Writer w(&r.data);
+  proto::encode_cstring(w, d.options().reclock);
+  return r;
+}
+
+ControlReply get_ban_state(Daemon& d, const ControlRequest&) {
+  proto::BanState b;
+  b.pnn = d.pnn();
+  ControlReply r;
+  r.data = proto::to_bytes(b);
+  return r;
+}
+
+}  // namespace
+
+void register_node_controls(ControlTable& t) {
+  t.add(CONTROL_PING, ping);
+  t.add(CONTROL_GET_PNN, get_pnn);
+  t.add(CONTROL_GET_PID, get_pid);
+  t.add(CONTROL_GET_RECMODE, get_recmode);
+  t.add(CONTROL_GET_RECMASTER, get_recmaster);
+  t.add(CONTROL_UPTIME, uptime);
+  t.add(CONTROL_PROCESS_EXISTS, process_exists);
+  t.add(CONTROL_GET_RUNSTATE, get_runstate);
+  t.add(CONTROL_GET_NODEMAP, get_nodemap);
+  t.add(CONTROL_GET_NODES_FILE, get_nodes_file);
+  t.add(CONTROL_GETVNNMAP, getvnnmap);
+  t.add(CONTROL_GET_CAPABILITIES, get_capabilities);
+  t.add(CONTROL_STATISTICS, statistics);
+  t.add(CONTROL_STATISTICS_RESET, statistics_reset);
+  t.add(CONTROL_GET_DEBUG, get_debug);
+  t.add(CONTROL_SET_DEBUG, set_debug);
+  t.add(CONTROL_SHUTDOWN, shutdown);
+  t.add(CONTROL_GET_PUBLIC_IPS, get_public_ips);
+  t.add(CONTROL_GET_IFACES, get_ifaces);
+  t.add(CONTROL_GET_RECLOCK_FILE, get_reclock_file);
+  t.add(CONTROL_GET_BAN_STATE, get_ban_state);
+}
+
+}  // namespace ctdb::daemon

@@ -1,0 +1,111 @@
+// The composition root of ctdbd: owns the reactor, the client socket, the
+// node's cluster state, tunables, databases and statistics, and routes every
+// packet a client sends to the area that handles it.
+#pragma once
+
+#include <sys/time.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/tunables.h"
+#include "daemon/clients/client_server.h"
+#include "daemon/clients/srvid_registry.h"
+#include "daemon/controls/dispatch.h"
+#include "daemon/db/db_registry.h"
+#include "daemon/event_loop.h"
+#include "daemon/options.h"
+#include "protocol/types.h"
+
+namespace ctdb::daemon {
+
+struct NodeInfo {
+  uint32_t pnn = 0;
+  proto::SockAddr addr;
+  uint32_t flags = 0;  // NODE_FLAGS_*
+};
+
+class Daemon : public ClientHandler {
+ public:
+  explicit Daemon(DaemonOptions opts);
+  ~Daemon() override;
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Reads the nodes file, picks this node, checks and creates directories and
+  // opens the client socket. On failure *error is a one-line message naming
+  // the file (and line) at fault.
+  bool init(std::string* error);
+  // Runs the reactor until shutdown; returns the exit code.
+  int run();
+  // Starts an orderly shutdown from the reactor (SHUTDOWN control, SIGTERM).
+  void request_shutdown(int exit_code);
+
+  // ClientHandler.
+  void on_client_packet(ClientConnection& client, const uint8_t* pkt, size_t len) override;
+  void on_client_gone(ClientConnection& client) override;
+
+  // Delivers a message to every local client registered on `srvid`.
+  void deliver_message(uint64_t srvid, const proto::Bytes& data);
+  // Sends a message to one local client.
+  void deliver_message_to(uint32_t client_id, uint64_t srvid, const proto::Bytes& data);
+  // Sends a control reply to a local client (also used by async handlers).
+  void send_control_reply(ClientConnection& client, const proto::Header& req_hdr,
+                          const ControlReply& reply);
+
+  // State read and changed by the control handlers.
+  const DaemonOptions& options() const { return opts_; }
+  uint32_t pnn() const { return pnn_; }
+  std::vector<NodeInfo>& nodes() { return nodes_; }
+  Tunables& tunables() { return tunables_; }
+  proto::Statistics& stats() { return stats_; }
+  SrvidRegistry& srvids() { return srvids_; }
+  ClientServer& clients() { return *clients_; }
+  DbRegistry& databases() { return *dbs_; }
+  uint32_t recmode() const { return recmode_; }
+  uint32_t leader() const { return leader_; }
+  Runstate runstate() const { return runstate_; }
+  uint32_t capabilities() const { return capabilities_; }
+  const proto::VnnMap& vnnmap() const { return vnnmap_; }
+  const timeval& start_time() const { return start_time_; }
+  const timeval& last_recovery_started() const { return last_recovery_started_; }
+  const timeval& last_recovery_finished() const { return last_recovery_finished_; }
+  void reset_statistics();
+  // Debug level as 4.17 numbers it (ERROR 0, WARNING 1, NOTICE 3, INFO 5, DEBUG 10).
+  int debug_level() const;
+  void set_debug_level(int level);
+
+ private:
+  bool load_nodes(std::string* error);
+  bool prepare_directories(std::string* error);
+  void become_single_node_leader();
+  void handle_control(ClientConnection& client, const uint8_t* pkt, size_t len);
+  void handle_message(ClientConnection& client, const uint8_t* pkt, size_t len);
+  void handle_call(ClientConnection& client, const uint8_t* pkt, size_t len);
+  proto::Bytes message_packet(uint64_t srvid, const proto::Bytes& data) const;
+
+  DaemonOptions opts_;
+  EventLoop loop_;
+  std::unique_ptr<ClientServer> clients_;
+  std::unique_ptr<DbRegistry> dbs_;
+  std::vector<std::unique_ptr<SignalWatcher>> signals_;
+  ControlTable controls_;
+  SrvidRegistry srvids_;
+  Tunables tunables_;
+  proto::Statistics stats_;
+  std::vector<NodeInfo> nodes_;
+  uint32_t pnn_ = UNKNOWN_PNN;
+  uint32_t recmode_ = RECOVERY_NORMAL;
+  uint32_t leader_ = UNKNOWN_PNN;
+  Runstate runstate_ = RUNSTATE_INIT;
+  uint32_t capabilities_ = CAP_DEFAULT;
+  proto::VnnMap vnnmap_;
+  timeval start_time_{};
+  timeval last_recovery_started_{};
+  timeval last_recovery_finished_{};
+  int exit_code_ = 0;
+};
+
+}  // namespace ctdb::daemon

@@ -1,0 +1,181 @@
+// Attached databases and local record operations (see db_registry.h).
+#include "daemon/db/db_registry.h"
+
+#include <cstring>
+
+#include "common/logging.h"
+
+namespace ctdb::daemon {
+
+DbRegistry::DbRegistry(std::string volatile_dir, std::string persistent_dir,
+                       std::string state_dir, uint32_t pnn)
+    : volatile_dir_(std::move(volatile_dir)),
+      persistent_dir_(std::move(persistent_dir)),
+      state_dir_(std::move(state_dir)),
+      pnn_(pnn) {}
+
+Database* DbRegistry::attach(const std::string& name, uint8_t flags, uint32_t hash_size,
+                             std::string* error) {
+  if (name.empty() || name.find('/') != std::string::npos) {
+    *error = "invalid database name '" + name + "'";
+    return nullptr;
+  }
+  uint32_t id = db_id_for_name(name);
+  for (auto& db : dbs_) {
+    if (db->name == name) {
+      if ((db->flags & flags) != flags) {
+        *error = "database " + name + " is attached with other flags";
+        return nullptr;
+      }
+      return db.get();
+    }
+    if (db->db_id == id) {
+      *error = "database id collision between " + name + " and " + db->name;
+      return nullptr;
+    }
+  }
+  auto db = std::make_unique<Database>();
+  db->db_id = id;
+  db->name = name;
+  db->flags = flags;
+  // Volatile databases use fcntl chain locks (no TDB_MUTEX_LOCKING): the
+  // daemon's lock waits run in helper processes, which mutexes would defeat.
+  db->tdb_flags = ltdb_tdb_flags(flags, /*use_mutexes=*/false);
+  const std::string& dir = (flags & DB_FLAGS_PERSISTENT) ? persistent_dir_ : volatile_dir_;
+  Ltdb::OpenOptions opts;
+  opts.hash_size = static_cast<int>(hash_size);
+  opts.tdb_flags = db->tdb_flags;
+  db->ltdb = Ltdb::open(dir + "/" + ltdb_file_name(name, pnn_), opts, error);
+  if (!db->ltdb) return nullptr;
+  CTDB_LOGF(kLogNotice, "Attached to database '%s' with flags 0x%x", db->ltdb->path().c_str(),
+            db->tdb_flags);
+  dbs_.push_back(std::move(db));
+  return dbs_.back().get();
+}
+
+Database* DbRegistry::find(uint32_t db_id) {
+  for (auto& db : dbs_) {
+    if (db->db_id == db_id) return db.get();
+  }
+  return nullptr;
+}
+
+bool DbRegistry::detach(uint32_t db_id) {
+  for (auto it = dbs_.begin(); it != dbs_.end(); ++it) {
+    if ((*it)->db_id == db_id) {
+      CTDB_LOGF(kLogNotice, "Detached from database '%s'", (*it)->name.c_str());
+      dbs_.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool DbRegistry::local_call(const proto::ReqCall& call, uint32_t lmaster,
+                            proto::ReplyCall* reply, std::string* error) {
+  Database* db = find(call.db_id);
+  if (db == nullptr) {
+    *error = "unknown database in call";
+    return false;
+  }
+  LtdbHeader header;
+  Bytes data;
+  LtdbStatus st = db->ltdb->fetch(call.key, &header, &data);
+  if (st == LtdbStatus::kNotFound) {
+    // A record nobody holds yet starts at its lmaster; when that is us it is
+    // created here so that a client sees this node as its dmaster.
+    header = LtdbHeader{};
+    header.dmaster = lmaster;
+    data.clear();
+    if (lmaster == pnn_ && !db->ltdb->store(call.key, header, data)) {
+      *error = "cannot store record: " + db->ltdb->error_string();
+      return false;
+    }
+  } else if (st != LtdbStatus::kOk) {
+    *error = "cannot fetch record: " + db->ltdb->error_string();
+    return false;
+  }
+  reply->status = 0;
+  switch (call.callid) {
+    case FETCH_FUNC:
+      reply->data = data;
+      break;
+    case FETCH_WITH_HEADER_FUNC: {
+      reply->data.clear();
+      proto::Writer w(&reply->data);
+      proto::encode(w, header);
+      w.bytes(data);
+      break;
+    }
+    case NULL_FUNC:
+      reply->data.clear();
+      break;
+    default:
+      *error = "unknown call id " + std::to_string(call.callid);
+      return false;
+  }
+  return true;
+}
+
+bool DbRegistry::apply_persistent(const proto::RecBuffer& recs, std::string* error) {
+  Database* db = find(recs.db_id);
+  if (db == nullptr || db->volatile_db()) {
+    *error = "not a persistent database";
+    return false;
+  }
+  auto records = recs.records();
+  if (!records) {
+    *error = "malformed record buffer";
+    return false;
+  }
+  LtdbTransaction tx(db->ltdb.get());
+  if (!tx.started()) {
+    *error = "cannot start transaction: " + db->ltdb->error_string();
+    return false;
+  }
+  for (const proto::RecData& rec : *records) {
+    LtdbHeader header;
+    Bytes value;
+    if (!rec.split_header(&header, &value)) {
+      *error = "record without header";
+      return false;
+    }
+    LtdbHeader old;
+    Bytes old_value;
+    if (db->ltdb->fetch(rec.key, &old, &old_value) == LtdbStatus::kOk && old.rsn >= header.rsn &&
+        old_value != value) {
+      // Never let an older copy replace a newer one.
+      *error = "record has a newer RSN in the database";
+      return false;
+    }
+    if (!db->ltdb->store(rec.key, header, value)) {
+      *error = "cannot store record: " + db->ltdb->error_string();
+      return false;
+    }
+  }
+  if (!tx.commit()) {
+    *error = "transaction commit failed: " + db->ltdb->error_string();
+    return false;
+  }
+  return true;
+}
+
+bool DbRegistry::seqnum(uint32_t db_id, uint64_t* seqnum, std::string* error) {
+  Database* db = find(db_id);
+  if (db == nullptr) {
+    *error = "unknown database";
+    return false;
+  }
+  Bytes key(DB_SEQNUM_KEY, DB_SEQNUM_KEY + strlen(DB_SEQNUM_KEY) + 1);
+  LtdbHeader header;
+  Bytes data;
+  *seqnum = 0;
+  LtdbStatus st = db->ltdb->fetch(key, &header, &data);
+  if (st == LtdbStatus::kOk && data.size() == 8) {
+    proto::Reader r(data);
+    r.u64(seqnum);
+  }
+  return st == LtdbStatus::kOk || st == LtdbStatus::kNotFound;
+}
+
+}  // namespace ctdb::daemon

@@ -1,0 +1,65 @@
+// The databases this node has attached: their tdb files, flags and ids, and
+// the local operations on them (calls on records this node masters, persistent
+// commits). One Database per attached name.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/ltdb.h"
+#include "protocol/packet.h"
+#include "protocol/types.h"
+
+namespace ctdb::daemon {
+
+struct Database {
+  uint32_t db_id = 0;
+  std::string name;
+  uint8_t flags = 0;  // DB_FLAGS_*
+  int tdb_flags = 0;  // what DB_OPEN_FLAGS tells clients such as smbd
+  std::unique_ptr<Ltdb> ltdb;
+  bool seqnum_enabled = false;
+
+  bool persistent() const { return flags & DB_FLAGS_PERSISTENT; }
+  bool replicated() const { return flags & DB_FLAGS_REPLICATED; }
+  bool volatile_db() const { return !(flags & (DB_FLAGS_PERSISTENT | DB_FLAGS_REPLICATED)); }
+};
+
+class DbRegistry {
+ public:
+  DbRegistry(std::string volatile_dir, std::string persistent_dir, std::string state_dir,
+             uint32_t pnn);
+
+  // Attaches `name` with DB_FLAGS_PERSISTENT / _REPLICATED / neither, or
+  // returns the database already attached under that name. Fails if the name
+  // is attached with other flags, the id collides, or the file cannot be
+  // opened; *error says which.
+  Database* attach(const std::string& name, uint8_t flags, uint32_t hash_size,
+                   std::string* error);
+  Database* find(uint32_t db_id);
+  bool detach(uint32_t db_id);
+  const std::vector<std::unique_ptr<Database>>& all() const { return dbs_; }
+
+  // Runs a REQ_CALL on a record this node is dmaster of (a single node is
+  // lmaster and dmaster of everything). Fills the reply or *error.
+  bool local_call(const proto::ReqCall& call, uint32_t lmaster, proto::ReplyCall* reply,
+                  std::string* error);
+
+  // Applies a TRANS3_COMMIT record buffer to a persistent database inside one
+  // tdb transaction: all records or none.
+  bool apply_persistent(const proto::RecBuffer& recs, std::string* error);
+
+  // The persistent sequence number (__db_sequence_number__), 0 if unset.
+  bool seqnum(uint32_t db_id, uint64_t* seqnum, std::string* error);
+
+ private:
+  std::string volatile_dir_;
+  std::string persistent_dir_;
+  std::string state_dir_;
+  uint32_t pnn_;
+  std::vector<std::unique_ptr<Database>> dbs_;
+};
+
+}  // namespace ctdb::daemon

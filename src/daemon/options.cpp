@@ -1,0 +1,185 @@
+// ctdbd's command line (see options.h).
+#include "daemon/options.h"
+
+#include <popt.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "common/version.h"
+
+namespace ctdb::daemon {
+namespace {
+
+// popt writes into char* / int slots; these are copied into DaemonOptions.
+struct RawOptions {
+  char* debug = nullptr;
+  char* dbdir = nullptr;
+  char* dbdir_persistent = nullptr;
+  char* dbdir_state = nullptr;
+  char* event_script_dir = nullptr;
+  int interactive = 0;
+  char* listen = nullptr;
+  char* logfile = nullptr;
+  int lvs = 0;
+  char* nlist = nullptr;
+  int no_lmaster = 0;
+  int no_recmaster = 0;
+  int nosetsched = 0;
+  char* notification_script = nullptr;
+  char* public_addresses = nullptr;
+  char* public_interface = nullptr;
+  char* reclock = nullptr;
+  char* single_public_ip = nullptr;
+  char* socket = nullptr;
+  int start_as_disabled = 0;
+  int start_as_stopped = 0;
+  int syslog = 0;
+  int torture = 0;
+  char* transport = nullptr;
+  char* pidfile = nullptr;
+  int version = 0;
+};
+
+void take(char* raw, std::string* out) {
+  if (raw != nullptr) {
+    *out = raw;
+    free(raw);
+  }
+}
+
+struct ContextDeleter {
+  void operator()(poptContext pc) const { poptFreeContext(pc); }
+};
+
+}  // namespace
+
+ParseResult parse_options(int argc, const char** argv, DaemonOptions* opts, std::string* error) {
+  RawOptions r;
+  if (const char* env = getenv("CTDB_SOCKET"); env != nullptr && *env != '\0') opts->socket = env;
+
+  // The strings shown in --help carry the defaults.
+  static std::string dbdir_help, socket_help;
+  dbdir_help = "directory for the volatile databases (default " + opts->dbdir + ")";
+  socket_help = "the Unix domain socket clients connect to (default " + opts->socket + ")";
+
+  const poptOption table[] = {
+      {"debug", 'd', POPT_ARG_STRING, &r.debug, 0,
+       "debug level: a number 0-5 or ERROR, WARNING, NOTICE, INFO, DEBUG", "LEVEL"},
+      {"dbdir", 0, POPT_ARG_STRING, &r.dbdir, 0, dbdir_help.c_str(), "DIRECTORY"},
+      {"dbdir-persistent", 0, POPT_ARG_STRING, &r.dbdir_persistent, 0,
+       "directory for the persistent databases (default /var/ctdb/persistent)", "DIRECTORY"},
+      {"dbdir-state", 0, POPT_ARG_STRING, &r.dbdir_state, 0,
+       "directory for the daemon's own state databases (default /var/ctdb/state)", "DIRECTORY"},
+      {"event-script-dir", 0, POPT_ARG_STRING, &r.event_script_dir, 0,
+       "directory of the event scripts (default /etc/ctdb/events.d)", "DIRECTORY"},
+      {"interactive", 'i', POPT_ARG_NONE, &r.interactive, 0,
+       "stay in the foreground; log to stderr unless --logfile is given", nullptr},
+      {"listen", 0, POPT_ARG_STRING, &r.listen, 0,
+       "the node address (from the nodes file) to bind to", "ADDRESS"},
+      {"logfile", 0, POPT_ARG_STRING, &r.logfile, 0, "log file (default /var/log/log.ctdb)",
+       "FILENAME"},
+      {"lvs", 0, POPT_ARG_NONE, &r.lvs, 0, "this node has the LVS capability", nullptr},
+      {"nlist", 0, POPT_ARG_STRING, &r.nlist, 0,
+       "file with the private address of every node (default /etc/ctdb/nodes)", "FILENAME"},
+      {"no-lmaster", 0, POPT_ARG_NONE, &r.no_lmaster, 0,
+       "this node never becomes lmaster (never in the vnnmap)", nullptr},
+      {"no-recmaster", 0, POPT_ARG_NONE, &r.no_recmaster, 0,
+       "this node never becomes recovery master", nullptr},
+      {"nosetsched", 0, POPT_ARG_NONE, &r.nosetsched, 0,
+       "do not switch to real-time scheduling (for debugging)", nullptr},
+      {"notification-script", 0, POPT_ARG_STRING, &r.notification_script, 0,
+       "script called on state changes", "FILENAME"},
+      {"public-addresses", 0, POPT_ARG_STRING, &r.public_addresses, 0,
+       "file of public addresses this node can host", "FILENAME"},
+      {"public_addresses", 0, POPT_ARG_STRING | POPT_ARGFLAG_DOC_HIDDEN, &r.public_addresses, 0,
+       nullptr, "FILENAME"},
+      {"public-interface", 0, POPT_ARG_STRING, &r.public_interface, 0,
+       "interface for public addresses that name none", "INTERFACE"},
+      {"reclock", 0, POPT_ARG_STRING, &r.reclock, 0,
+       "recovery lock file on shared storage (split-brain protection)", "FILENAME"},
+      {"single-public-ip", 0, POPT_ARG_STRING, &r.single_public_ip, 0,
+       "single public address (LVS)", "ADDRESS"},
+      {"socket", 0, POPT_ARG_STRING, &r.socket, 0, socket_help.c_str(), "FILENAME"},
+      {"start-as-disabled", 0, POPT_ARG_NONE, &r.start_as_disabled, 0,
+       "start in the DISABLED state", nullptr},
+      {"start-as-stopped", 0, POPT_ARG_NONE, &r.start_as_stopped, 0,
+       "start in the STOPPED state", nullptr},
+      {"syslog", 0, POPT_ARG_NONE, &r.syslog, 0, "log to syslog instead of the log file",
+       nullptr},
+      {"torture", 0, POPT_ARG_NONE, &r.torture, 0, "inject artificial failures (testing only)",
+       nullptr},
+      {"transport", 0, POPT_ARG_STRING, &r.transport, 0, "node transport (only \"tcp\")",
+       "STRING"},
+      {"pidfile", 0, POPT_ARG_STRING, &r.pidfile, 0, "write the daemon's PID to this file",
+       "FILENAME"},
+      {"version", 0, POPT_ARG_NONE, &r.version, 0, "print the version and exit", nullptr},
+      POPT_AUTOHELP POPT_TABLEEND};
+
+  std::unique_ptr<poptContext_s, ContextDeleter> pc(
+      poptGetContext("ctdbd", argc, argv, table, 0));
+  int rc;
+  while ((rc = poptGetNextOpt(pc.get())) > 0) {
+  }
+  if (rc < -1) {
+    *error = std::string("ctdbd: ") + poptBadOption(pc.get(), POPT_BADOPTION_NOALIAS) + ": " +
+             poptStrerror(rc);
+    return ParseResult::kError;
+  }
+  if (const char* extra = poptGetArg(pc.get()); extra != nullptr) {
+    *error = std::string("ctdbd: unexpected argument '") + extra + "'";
+    return ParseResult::kError;
+  }
+  if (r.version) {
+    printf("CTDB version: %s\n", version_string());
+    return ParseResult::kExitOk;
+  }
+
+  take(r.debug, &opts->debug);
+  take(r.dbdir, &opts->dbdir);
+  take(r.dbdir_persistent, &opts->dbdir_persistent);
+  take(r.dbdir_state, &opts->dbdir_state);
+  take(r.event_script_dir, &opts->event_script_dir);
+  take(r.listen, &opts->listen);
+  take(r.logfile, &opts->logfile);
+  take(r.nlist, &opts->nlist);
+  take(r.notification_script, &opts->notification_script);
+  take(r.public_addresses, &opts->public_addresses);
+  take(r.public_interface, &opts->public_interface);
+  take(r.reclock, &opts->reclock);
+  take(r.single_public_ip, &opts->single_public_ip);
+  take(r.socket, &opts->socket);
+  take(r.transport, &opts->transport);
+  take(r.pidfile, &opts->pidfile);
+  opts->interactive = r.interactive;
+  opts->lvs = r.lvs;
+  opts->no_lmaster = r.no_lmaster;
+  opts->no_recmaster = r.no_recmaster;
+  opts->nosetsched = r.nosetsched;
+  opts->start_as_disabled = r.start_as_disabled;
+  opts->start_as_stopped = r.start_as_stopped;
+  opts->syslog = r.syslog;
+  opts->torture = r.torture;
+
+  if (opts->transport != "tcp") {
+    *error = "ctdbd: --transport: unsupported transport '" + opts->transport +
+             "' (only \"tcp\" is supported)";
+    return ParseResult::kError;
+  }
+  for (const std::string* path : {&opts->nlist, &opts->socket, &opts->dbdir,
+                                   &opts->dbdir_persistent, &opts->dbdir_state}) {
+    if (path->empty()) {
+      *error = "ctdbd: empty path given to an option that needs one";
+      return ParseResult::kError;
+    }
+  }
+  if (opts->socket.size() >= 108) {  // sizeof(sockaddr_un::sun_path)
+    *error = "ctdbd: --socket: path too long: " + opts->socket;
+    return ParseResult::kError;
+  }
+  return ParseResult::kRun;
+}
+
+}  // namespace ctdb::daemon
