@@ -12,6 +12,7 @@
 
 #include "common/logging.h"
 #include "common/nodes_file.h"
+#include "common/public_addresses_file.h"
 #include "common/socket_addr.h"
 
 namespace ctdb::daemon {
@@ -113,6 +114,12 @@ bool Daemon::init(std::string* error) {
   }
   logging::set_level(level);
   if (!load_nodes(error) || !prepare_directories(error)) return false;
+  // Public addresses are checked at startup so that a broken file stops the
+  // daemon with file:line; hosting them comes with IP takeover.
+  if (!opts_.public_addresses.empty() &&
+      !read_public_addresses_file(opts_.public_addresses, opts_.public_interface, error)) {
+    return false;
+  }
   if (opts_.no_lmaster) capabilities_ &= ~CAP_LMASTER;
   if (opts_.no_recmaster) capabilities_ &= ~CAP_RECMASTER;
   if (opts_.lvs) capabilities_ |= CAP_LVS;
@@ -297,11 +304,22 @@ void Daemon::handle_call(ClientConnection& client, const uint8_t* pkt, size_t le
   proto::ReqCall call;
   if (!proto::decode(pkt, len, &h, &call)) {
     CTDB_LOGF(kLogError, "client pid %d sent a malformed call; closing it",
-            static_cast<int>(client.pid()));
+              static_cast<int>(client.pid()));
     clients_->close(client);
     return;
   }
   stats_.total_calls++;
+  if (!try_call(client.id(), h, call)) {
+    stats_.pending_calls++;
+    busy_calls_.push_back({client.id(), h, std::move(call)});
+    if (!busy_timer_) busy_timer_ = std::make_unique<Timer>(loop_, [this] { retry_busy_calls(); });
+    if (!busy_timer_->pending()) busy_timer_->start(0.002);
+  }
+}
+
+bool Daemon::try_call(uint32_t client_id, const proto::Header& h, const proto::ReqCall& call) {
+  ClientConnection* client = clients_->find(client_id);
+  if (client == nullptr) return true;  // gone: nothing to answer
   proto::Header rh;
   rh.generation = vnnmap_.generation;
   rh.srcnode = pnn_;
@@ -309,15 +327,38 @@ void Daemon::handle_call(ClientConnection& client, const uint8_t* pkt, size_t le
   rh.reqid = h.reqid;
   proto::ReplyCall reply;
   std::string err;
-  if (!dbs_->local_call(call, pnn_, &reply, &err)) {
-    proto::ReplyError e;
-    e.status = -1;
-    e.msg.assign(err.begin(), err.end());
-    client.send(proto::encode(rh, e, proto::Framing::kExact));
-    return;
+  switch (dbs_->local_call(call, pnn_, &reply, &err)) {
+    case DbRegistry::CallResult::kBusy:
+      return false;
+    case DbRegistry::CallResult::kError: {
+      CTDB_LOGF(kLogError, "call on db 0x%08x failed: %s", call.db_id, err.c_str());
+      proto::ReplyError e;
+      e.status = -1;
+      e.msg.assign(err.begin(), err.end());
+      client->send(proto::encode(rh, e, proto::Framing::kExact));
+      break;
+    }
+    case DbRegistry::CallResult::kOk:
+      client->send(proto::encode(rh, reply, proto::Framing::kExact));
+      break;
   }
-  client.send(proto::encode(rh, reply, proto::Framing::kExact));
   stats_.client_packets_sent++;
+  return true;
+}
+
+void Daemon::retry_busy_calls() {
+  std::deque<PendingCall> still_busy;
+  while (!busy_calls_.empty()) {
+    PendingCall p = std::move(busy_calls_.front());
+    busy_calls_.pop_front();
+    if (try_call(p.client_id, p.hdr, p.call)) {
+      if (stats_.pending_calls > 0) stats_.pending_calls--;
+    } else {
+      still_busy.push_back(std::move(p));
+    }
+  }
+  busy_calls_ = std::move(still_busy);
+  if (!busy_calls_.empty()) busy_timer_->start(0.002);
 }
 
 void Daemon::reset_statistics() {

@@ -6,6 +6,7 @@
 #include <sys/time.h>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -84,6 +85,9 @@ class Daemon : public ClientHandler {
   void handle_control(ClientConnection& client, const uint8_t* pkt, size_t len);
   void handle_message(ClientConnection& client, const uint8_t* pkt, size_t len);
   void handle_call(ClientConnection& client, const uint8_t* pkt, size_t len);
+  // Runs a call; false if its record's chain is locked by another process.
+  bool try_call(uint32_t client_id, const proto::Header& h, const proto::ReqCall& call);
+  void retry_busy_calls();
   proto::Bytes message_packet(uint64_t srvid, const proto::Bytes& data) const;
 
   DaemonOptions opts_;
@@ -106,6 +110,16 @@ class Daemon : public ClientHandler {
   timeval last_recovery_started_{};
   timeval last_recovery_finished_{};
   int exit_code_ = 0;
+
+  // Calls waiting for a chain lock that a client (smbd) holds; retried from a
+  // timer so that the reactor never waits on the lock itself.
+  struct PendingCall {
+    uint32_t client_id;
+    proto::Header hdr;
+    proto::ReqCall call;
+  };
+  std::deque<PendingCall> busy_calls_;
+  std::unique_ptr<Timer> busy_timer_;
 };
 
 }  // namespace ctdb::daemon

@@ -71,13 +71,15 @@ bool DbRegistry::detach(uint32_t db_id) {
   return false;
 }
 
-bool DbRegistry::local_call(const proto::ReqCall& call, uint32_t lmaster,
-                            proto::ReplyCall* reply, std::string* error) {
+DbRegistry::CallResult DbRegistry::local_call(const proto::ReqCall& call, uint32_t lmaster,
+                                              proto::ReplyCall* reply, std::string* error) {
   Database* db = find(call.db_id);
   if (db == nullptr) {
     *error = "unknown database in call";
-    return false;
+    return CallResult::kError;
   }
+  LtdbChainLock lock(db->ltdb.get(), call.key, LtdbChainLock::Mode::kNonBlocking);
+  if (!lock.locked()) return CallResult::kBusy;
   LtdbHeader header;
   Bytes data;
   LtdbStatus st = db->ltdb->fetch(call.key, &header, &data);
@@ -89,11 +91,11 @@ bool DbRegistry::local_call(const proto::ReqCall& call, uint32_t lmaster,
     data.clear();
     if (lmaster == pnn_ && !db->ltdb->store(call.key, header, data)) {
       *error = "cannot store record: " + db->ltdb->error_string();
-      return false;
+      return CallResult::kError;
     }
   } else if (st != LtdbStatus::kOk) {
     *error = "cannot fetch record: " + db->ltdb->error_string();
-    return false;
+    return CallResult::kError;
   }
   reply->status = 0;
   switch (call.callid) {
@@ -112,9 +114,9 @@ bool DbRegistry::local_call(const proto::ReqCall& call, uint32_t lmaster,
       break;
     default:
       *error = "unknown call id " + std::to_string(call.callid);
-      return false;
+      return CallResult::kError;
   }
-  return true;
+  return CallResult::kOk;
 }
 
 bool DbRegistry::apply_persistent(const proto::RecBuffer& recs, std::string* error) {

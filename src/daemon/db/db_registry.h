@@ -42,10 +42,13 @@ class DbRegistry {
   bool detach(uint32_t db_id);
   const std::vector<std::unique_ptr<Database>>& all() const { return dbs_; }
 
+  enum class CallResult { kOk, kBusy, kError };
   // Runs a REQ_CALL on a record this node is dmaster of (a single node is
-  // lmaster and dmaster of everything). Fills the reply or *error.
-  bool local_call(const proto::ReqCall& call, uint32_t lmaster, proto::ReplyCall* reply,
-                  std::string* error);
+  // lmaster and dmaster of everything). Fills the reply or *error. Never
+  // waits for a chain lock: kBusy means another process (smbd) holds the
+  // record's chain and the call must be retried later.
+  CallResult local_call(const proto::ReqCall& call, uint32_t lmaster, proto::ReplyCall* reply,
+                        std::string* error);
 
   // Applies a TRANS3_COMMIT record buffer to a persistent database inside one
   // tdb transaction: all records or none.
