@@ -22,6 +22,10 @@ namespace {
 // bounding what one misbehaving client can make us buffer.
 constexpr size_t kMaxClientPacket = 64 * 1024 * 1024;
 
+// Keepalives carry the Samba version (major << 16 | minor) so that 4.17 nodes
+// accept us as one of their own.
+constexpr uint32_t kKeepaliveVersion = (4u << 16) | 17u;
+
 timeval now() {
   timeval tv;
   gettimeofday(&tv, nullptr);
@@ -133,6 +137,7 @@ bool Daemon::init(std::string* error) {
                                       pnn_);
   clients_ = std::make_unique<ClientServer>(loop_, *this, kMaxClientPacket);
   if (!clients_->listen(opts_.socket, error)) return false;
+  if (!start_transport(error)) return false;
 
   for (int sig : {SIGTERM, SIGINT}) {
     signals_.push_back(std::make_unique<SignalWatcher>(loop_, sig, [this, sig] {
@@ -215,33 +220,252 @@ void Daemon::handle_control(ClientConnection& client, const uint8_t* pkt, size_t
   proto::ReqControl c;
   if (!proto::decode(pkt, len, &h, &c)) {
     CTDB_LOGF(kLogError, "client pid %d sent a malformed control; closing it",
-            static_cast<int>(client.pid()));
+              static_cast<int>(client.pid()));
     clients_->close(client);
     return;
   }
   uint32_t dest = h.destnode == CURRENT_NODE ? pnn_ : h.destnode;
-  ControlReply reply;
-  if (dest != pnn_) {
-    // No node transport yet: only this node can be reached.
-    reply = control_error("node " + std::to_string(dest) + " is not connected");
-  } else if (ControlHandler handler = controls_.find(c.opcode)) {
-    ControlRequest req{h, c, &client, pnn_};
-    reply = handler(*this, req);
-  } else {
-    CTDB_LOGF(kLogError, "Unknown control opcode %u from client pid %d", c.opcode,
-            static_cast<int>(client.pid()));
-    reply = control_error();
+  if (dest == pnn_) {
+    ControlReply reply = run_control(h, c, &client, pnn_);
+    if (reply.async) return;
+    if (!(c.flags & CTRL_FLAG_NOREPLY)) send_control_reply(client, h, reply);
+    if (reply.after_reply) reply.after_reply();
+    return;
   }
-  if (reply.async) return;
-  if (!(c.flags & CTRL_FLAG_NOREPLY)) send_control_reply(client, h, reply);
-  if (reply.after_reply) reply.after_reply();
+  if (dest < nodes_.size()) {
+    forward_control(client, h, c, dest);
+    return;
+  }
+  if (dest == BROADCAST_ALL || dest == BROADCAST_ACTIVE || dest == BROADCAST_CONNECTED) {
+    // As in 4.17, a broadcast control cannot collect replies.
+    if (!(c.flags & CTRL_FLAG_NOREPLY)) {
+      send_control_reply(client, h, control_error("broadcast controls need NOREPLY"));
+      return;
+    }
+    for (uint32_t pnn : broadcast_targets(dest)) {
+      if (pnn == pnn_) {
+        run_control(h, c, &client, pnn_);
+      } else {
+        proto::Header fh = h;
+        fh.destnode = pnn;
+        send_to_node(pnn, fh, c);
+      }
+    }
+    return;
+  }
+  send_control_reply(client, h, control_error("invalid destination node"));
+}
+
+ControlReply Daemon::run_control(const proto::Header& h, const proto::ReqControl& c,
+                                 ClientConnection* client, uint32_t srcnode) {
+  if (ControlHandler handler = controls_.find(c.opcode)) {
+    ControlRequest req{h, c, client, srcnode};
+    return handler(*this, req);
+  }
+  CTDB_LOGF(kLogError, "Unknown control opcode %u from %s %u", c.opcode,
+            client ? "client pid" : "node", client ? static_cast<unsigned>(client->pid()) : srcnode);
+  return control_error();
+}
+
+std::vector<uint32_t> Daemon::broadcast_targets(uint32_t dest) const {
+  std::vector<uint32_t> out;
+  for (const NodeInfo& n : nodes_) {
+    if (n.flags & NODE_FLAGS_DELETED) continue;
+    bool connected = !(n.flags & NODE_FLAGS_DISCONNECTED);
+    if (dest == BROADCAST_CONNECTED && !connected) continue;
+    if (dest == BROADCAST_ACTIVE) {
+      bool in_vnnmap = false;
+      for (uint32_t p : vnnmap_.map) in_vnnmap |= p == n.pnn;
+      if (!in_vnnmap || !connected) continue;
+    }
+    out.push_back(n.pnn);
+  }
+  return out;
+}
+
+bool Daemon::send_to_node(uint32_t pnn, proto::Header h, const proto::ReqControl& c) {
+  h.srcnode = pnn_;
+  h.generation = vnnmap_.generation;
+  if (!transport_ || !transport_->send(pnn, proto::encode(h, c))) return false;
+  stats_.node_packets_sent++;
+  return true;
+}
+
+void Daemon::forward_control(ClientConnection& client, const proto::Header& h,
+                             const proto::ReqControl& c, uint32_t dest) {
+  const NodeInfo& n = nodes_[dest];
+  if (n.flags & (NODE_FLAGS_DELETED | NODE_FLAGS_DISCONNECTED)) {
+    if (!(c.flags & CTRL_FLAG_NOREPLY)) {
+      send_control_reply(client, h, control_error("node is disconnected"));
+    }
+    return;
+  }
+  proto::Header fh = h;
+  fh.destnode = dest;
+  uint32_t reqid = next_reqid_++;
+  if (next_reqid_ == 0) next_reqid_ = 1;
+  fh.reqid = reqid;
+  proto::ReqControl fc = c;
+  fc.client_id = client.id();
+  if (!send_to_node(dest, fh, fc)) {
+    if (!(c.flags & CTRL_FLAG_NOREPLY)) {
+      send_control_reply(client, h, control_error("node is disconnected"));
+    }
+    return;
+  }
+  if (!(c.flags & CTRL_FLAG_NOREPLY)) remote_controls_[reqid] = {client.id(), h, dest};
+}
+
+bool Daemon::start_transport(std::string* error) {
+  std::vector<NodeTransport::Peer> peers;
+  SockAddr self;
+  auto entries = read_nodes_file(opts_.nlist, kDefaultCtdbPort, error);
+  if (!entries) return false;
+  for (const auto& e : *entries) {
+    if (e.deleted) continue;
+    if (e.pnn == pnn_) {
+      self = e.addr;
+    } else {
+      peers.push_back({e.pnn, e.addr});
+    }
+  }
+  liveness_.assign(nodes_.size(), PeerLiveness{});
+  transport_ = std::make_unique<NodeTransport>(loop_, *this, self, std::move(peers),
+                                               kMaxClientPacket);
+  if (!transport_->start(error)) return false;
+  keepalive_timer_ = std::make_unique<Timer>(loop_, [this] { keepalive_tick(); });
+  keepalive_timer_->start(tunables_.value("KeepaliveInterval"));
+  return true;
+}
+
+// Every KeepaliveInterval: a peer that sent nothing for KeepaliveLimit
+// intervals is dead; every connected peer gets a keepalive.
+void Daemon::keepalive_tick() {
+  for (NodeInfo& n : nodes_) {
+    if (n.pnn == pnn_ || (n.flags & NODE_FLAGS_DELETED)) continue;
+    PeerLiveness& l = liveness_[n.pnn];
+    if (n.flags & NODE_FLAGS_DISCONNECTED) continue;
+    l.dead_count = l.rx_cnt == 0 ? l.dead_count + 1 : 0;
+    l.rx_cnt = 0;
+    if (l.dead_count >= tunables_.value("KeepaliveLimit")) {
+      CTDB_LOGF(kLogNotice, "dead count reached for node %u", n.pnn);
+      transport_->reset(n.pnn);
+      continue;
+    }
+    proto::Header h;
+    h.destnode = n.pnn;
+    h.srcnode = pnn_;
+    h.generation = vnnmap_.generation;
+    proto::ReqKeepalive k;
+    k.version = kKeepaliveVersion;
+    timeval t = now();
+    k.uptime = static_cast<uint32_t>(t.tv_sec - start_time_.tv_sec);
+    if (transport_->send(n.pnn, proto::encode(h, k))) stats_.keepalive_packets_sent++;
+  }
+  keepalive_timer_->start(tunables_.value("KeepaliveInterval"));
+}
+
+void Daemon::on_node_connected(uint32_t pnn) {
+  if (pnn >= nodes_.size()) return;
+  CTDB_LOGF(kLogNotice, "Node %u is now connected", pnn);
+  nodes_[pnn].flags &= ~NODE_FLAGS_DISCONNECTED;
+  liveness_[pnn] = PeerLiveness{};
+}
+
+void Daemon::on_node_dead(uint32_t pnn) {
+  if (pnn >= nodes_.size()) return;
+  if (!(nodes_[pnn].flags & NODE_FLAGS_DISCONNECTED)) {
+    CTDB_LOGF(kLogNotice, "Node %u is now disconnected", pnn);
+  }
+  nodes_[pnn].flags |= NODE_FLAGS_DISCONNECTED;
+  // Controls waiting on that node will never be answered.
+  for (auto it = remote_controls_.begin(); it != remote_controls_.end();) {
+    if (it->second.dest != pnn) {
+      ++it;
+      continue;
+    }
+    if (ClientConnection* c = clients_->find(it->second.client_id)) {
+      send_control_reply(*c, it->second.client_hdr, control_error("node is disconnected"));
+    }
+    it = remote_controls_.erase(it);
+  }
+}
+
+void Daemon::on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) {
+  stats_.node_packets_recv++;
+  if (pnn < liveness_.size()) liveness_[pnn].rx_cnt++;
+  proto::Header h;
+  proto::decode_header(pkt, len, &h);
+  switch (h.operation) {
+    case REQ_KEEPALIVE:
+      stats_.keepalive_packets_recv++;
+      break;
+    case REQ_CONTROL:
+      stats_.node.req_control++;
+      node_control(pnn, pkt, len);
+      break;
+    case REPLY_CONTROL:
+      stats_.node.reply_control++;
+      node_control_reply(pkt, len);
+      break;
+    case REQ_MESSAGE: {
+      stats_.node.req_message++;
+      proto::ReqMessage m;
+      if (proto::decode(pkt, len, &h, &m)) deliver_message(m.srvid, m.data);
+      break;
+    }
+    default:
+      CTDB_LOGF(kLogInfo, "ignoring %s from node %u", proto::operation_name(h.operation), pnn);
+  }
+}
+
+void Daemon::node_control(uint32_t srcnode, const uint8_t* pkt, size_t len) {
+  proto::Header h;
+  proto::ReqControl c;
+  if (!proto::decode(pkt, len, &h, &c)) {
+    CTDB_LOGF(kLogError, "malformed control from node %u", srcnode);
+    return;
+  }
+  ControlReply reply = run_control(h, c, nullptr, srcnode);
+  if (reply.async || (c.flags & CTRL_FLAG_NOREPLY)) return;
+  proto::Header rh;
+  rh.generation = vnnmap_.generation;
+  rh.srcnode = pnn_;
+  rh.destnode = srcnode;
+  rh.reqid = h.reqid;
+  proto::ReplyControl r;
+  r.status = reply.status;
+  r.data = reply.data;
+  r.errmsg = reply.errmsg;
+  if (transport_->send(srcnode, proto::encode(rh, r))) stats_.node_packets_sent++;
+}
+
+void Daemon::node_control_reply(const uint8_t* pkt, size_t len) {
+  proto::Header h;
+  proto::ReplyControl r;
+  if (!proto::decode(pkt, len, &h, &r)) return;
+  auto it = remote_controls_.find(h.reqid);
+  if (it == remote_controls_.end()) {
+    CTDB_LOGF(kLogInfo, "dropping orphaned control reply with reqid %u", h.reqid);
+    return;
+  }
+  RemoteControl rc = it->second;
+  remote_controls_.erase(it);
+  if (ClientConnection* c = clients_->find(rc.client_id)) {
+    ControlReply reply;
+    reply.status = r.status;
+    reply.data = std::move(r.data);
+    reply.errmsg = std::move(r.errmsg);
+    proto::Header ch = rc.client_hdr;
+    send_control_reply(*c, ch, reply, h.srcnode);
+  }
 }
 
 void Daemon::send_control_reply(ClientConnection& client, const proto::Header& req_hdr,
-                                const ControlReply& reply) {
+                                const ControlReply& reply, uint32_t from) {
   proto::Header h;
   h.generation = vnnmap_.generation;
-  h.srcnode = pnn_;
+  h.srcnode = from == UNKNOWN_PNN ? pnn_ : from;
   h.destnode = req_hdr.srcnode;
   h.reqid = req_hdr.reqid;
   proto::ReplyControl r;
@@ -262,11 +486,26 @@ void Daemon::handle_message(ClientConnection& client, const uint8_t* pkt, size_t
     return;
   }
   uint32_t dest = h.destnode == CURRENT_NODE ? pnn_ : h.destnode;
-  if (dest == pnn_ || dest == BROADCAST_ALL || dest == BROADCAST_ACTIVE ||
-      dest == BROADCAST_CONNECTED) {
-    deliver_message(m.srvid, m.data);
+  std::vector<uint32_t> targets;
+  if (dest == BROADCAST_ALL || dest == BROADCAST_ACTIVE || dest == BROADCAST_CONNECTED) {
+    targets = broadcast_targets(dest);
   } else {
-    CTDB_LOGF(kLogInfo, "dropping message for unreachable node %u", dest);
+    targets.push_back(dest);
+  }
+  for (uint32_t pnn : targets) {
+    if (pnn == pnn_) {
+      deliver_message(m.srvid, m.data);
+      continue;
+    }
+    if (pnn >= nodes_.size() || (nodes_[pnn].flags & NODE_FLAGS_DISCONNECTED)) {
+      CTDB_LOGF(kLogInfo, "dropping message for unreachable node %u", pnn);
+      continue;
+    }
+    proto::Header fh = h;
+    fh.destnode = pnn;
+    fh.srcnode = pnn_;
+    fh.generation = vnnmap_.generation;
+    if (transport_->send(pnn, proto::encode(fh, m))) stats_.node_packets_sent++;
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "daemon/db/db_registry.h"
 #include "daemon/event_loop.h"
 #include "daemon/options.h"
+#include "daemon/transport/node_transport.h"
 #include "protocol/types.h"
 
 namespace ctdb::daemon {
@@ -28,7 +30,7 @@ struct NodeInfo {
   uint32_t flags = 0;  // NODE_FLAGS_*
 };
 
-class Daemon : public ClientHandler {
+class Daemon : public ClientHandler, public TransportHandler {
  public:
   explicit Daemon(DaemonOptions opts);
   ~Daemon() override;
@@ -48,13 +50,19 @@ class Daemon : public ClientHandler {
   void on_client_packet(ClientConnection& client, const uint8_t* pkt, size_t len) override;
   void on_client_gone(ClientConnection& client) override;
 
+  // TransportHandler.
+  void on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) override;
+  void on_node_connected(uint32_t pnn) override;
+  void on_node_dead(uint32_t pnn) override;
+
   // Delivers a message to every local client registered on `srvid`.
   void deliver_message(uint64_t srvid, const proto::Bytes& data);
   // Sends a message to one local client.
   void deliver_message_to(uint32_t client_id, uint64_t srvid, const proto::Bytes& data);
   // Sends a control reply to a local client (also used by async handlers).
+  // `from` is the node that answered (default: this one).
   void send_control_reply(ClientConnection& client, const proto::Header& req_hdr,
-                          const ControlReply& reply);
+                          const ControlReply& reply, uint32_t from = UNKNOWN_PNN);
 
   // State read and changed by the control handlers.
   const DaemonOptions& options() const { return opts_; }
@@ -80,6 +88,21 @@ class Daemon : public ClientHandler {
 
  private:
   bool load_nodes(std::string* error);
+  bool start_transport(std::string* error);
+  void keepalive_tick();
+  // Runs a control here and returns its reply.
+  ControlReply run_control(const proto::Header& h, const proto::ReqControl& c,
+                           ClientConnection* client, uint32_t srcnode);
+  // Sends a client's control on to another node; the reply comes back
+  // through on_node_packet.
+  void forward_control(ClientConnection& client, const proto::Header& h,
+                       const proto::ReqControl& c, uint32_t dest);
+  // Nodes a broadcast destination stands for (this node included when it
+  // qualifies).
+  std::vector<uint32_t> broadcast_targets(uint32_t dest) const;
+  bool send_to_node(uint32_t pnn, proto::Header h, const proto::ReqControl& c);
+  void node_control(uint32_t srcnode, const uint8_t* pkt, size_t len);
+  void node_control_reply(const uint8_t* pkt, size_t len);
   bool prepare_directories(std::string* error);
   void become_single_node_leader();
   void handle_control(ClientConnection& client, const uint8_t* pkt, size_t len);
@@ -120,6 +143,22 @@ class Daemon : public ClientHandler {
   };
   std::deque<PendingCall> busy_calls_;
   std::unique_ptr<Timer> busy_timer_;
+
+  std::unique_ptr<NodeTransport> transport_;
+  std::unique_ptr<Timer> keepalive_timer_;
+  struct PeerLiveness {
+    uint32_t rx_cnt = 0;
+    uint32_t dead_count = 0;
+  };
+  std::vector<PeerLiveness> liveness_;  // indexed by pnn
+  // Controls a local client sent to another node, by the reqid we gave them.
+  struct RemoteControl {
+    uint32_t client_id;
+    proto::Header client_hdr;
+    uint32_t dest;
+  };
+  std::map<uint32_t, RemoteControl> remote_controls_;
+  uint32_t next_reqid_ = 1;
 };
 
 }  // namespace ctdb::daemon

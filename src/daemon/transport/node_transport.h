@@ -1,0 +1,81 @@
+// TCP links to the other nodes, as 4.17 runs them: every node listens on its
+// nodes-file address and opens one outgoing connection (bound to its own
+// address) to every other node. Packets go out on the outgoing link and come
+// in on the peer's; a peer is connected while both links are up.
+#pragma once
+
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/socket_addr.h"
+#include "daemon/event_loop.h"
+#include "protocol/wire.h"
+
+namespace ctdb::daemon {
+
+// What the transport reports; callbacks run on the reactor.
+class TransportHandler {
+ public:
+  virtual ~TransportHandler() = default;
+  // A whole packet from `pnn` whose header passed decode_header().
+  virtual void on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) = 0;
+  // Both links to `pnn` are up.
+  virtual void on_node_connected(uint32_t pnn) = 0;
+  // A link to `pnn` failed or the peer sent garbage; the transport has torn
+  // both links down and reconnects by itself.
+  virtual void on_node_dead(uint32_t pnn) = 0;
+};
+
+class NodeTransport {
+ public:
+  struct Peer {
+    uint32_t pnn;
+    SockAddr addr;  // with port
+  };
+
+  // `self` is this node's address (with port); `peers` every other live node.
+  NodeTransport(EventLoop& loop, TransportHandler& handler, SockAddr self,
+                std::vector<Peer> peers, size_t max_packet);
+  ~NodeTransport();
+  NodeTransport(const NodeTransport&) = delete;
+  NodeTransport& operator=(const NodeTransport&) = delete;
+
+  // Binds the listening socket and starts connecting to every peer.
+  bool start(std::string* error);
+  // Queues a packet (already padded to 8 bytes) to `pnn`. Returns false,
+  // dropping the packet, when there is no outgoing link (4.17 does the same).
+  bool send(uint32_t pnn, const proto::Bytes& pkt);
+  bool connected(uint32_t pnn) const;
+  // Tears down both links to `pnn` (keepalive expiry) and reconnects later.
+  void reset(uint32_t pnn);
+  // Adds or replaces the peer list (reloadnodes); links to removed peers close.
+  void set_peers(std::vector<Peer> peers);
+
+ private:
+  struct Link;
+  static void on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int len, void* arg);
+  static void on_out_event(bufferevent* bev, short what, void* arg);
+  static void on_out_read(bufferevent* bev, void* arg);
+  static void on_in_read(bufferevent* bev, void* arg);
+  static void on_in_event(bufferevent* bev, short what, void* arg);
+
+  Link* find(uint32_t pnn) const;
+  void connect(Link& l);
+  void schedule_connect(Link& l);
+  void drop(Link& l, const char* why);
+  void drain_incoming(Link& l);
+
+  EventLoop& loop_;
+  TransportHandler& handler_;
+  SockAddr self_;
+  size_t max_packet_;
+  evconnlistener* listener_ = nullptr;
+  std::vector<std::unique_ptr<Link>> links_;
+};
+
+}  // namespace ctdb::daemon
