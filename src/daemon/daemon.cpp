@@ -291,30 +291,111 @@ bool Daemon::send_to_node(uint32_t pnn, proto::Header h, const proto::ReqControl
   return true;
 }
 
-void Daemon::forward_control(ClientConnection& client, const proto::Header& h,
-                             const proto::ReqControl& c, uint32_t dest) {
-  const NodeInfo& n = nodes_[dest];
-  if (n.flags & (NODE_FLAGS_DELETED | NODE_FLAGS_DISCONNECTED)) {
-    if (!(c.flags & CTRL_FLAG_NOREPLY)) {
-      send_control_reply(client, h, control_error("node is disconnected"));
-    }
-    return;
-  }
-  proto::Header fh = h;
-  fh.destnode = dest;
+uint32_t Daemon::alloc_reqid() {
   uint32_t reqid = next_reqid_++;
   if (next_reqid_ == 0) next_reqid_ = 1;
+  return reqid;
+}
+
+void Daemon::forward_control(ClientConnection& client, const proto::Header& h,
+                             const proto::ReqControl& c, uint32_t dest) {
+  bool want_reply = !(c.flags & CTRL_FLAG_NOREPLY);
+  uint32_t client_id = client.id();
+  proto::Header client_hdr = h;
+  const NodeInfo& n = nodes_[dest];
+  uint32_t reqid = alloc_reqid();
+  proto::Header fh = h;
+  fh.destnode = dest;
   fh.reqid = reqid;
   proto::ReqControl fc = c;
-  fc.client_id = client.id();
-  if (!send_to_node(dest, fh, fc)) {
-    if (!(c.flags & CTRL_FLAG_NOREPLY)) {
-      send_control_reply(client, h, control_error("node is disconnected"));
-    }
+  fc.client_id = client_id;
+  if ((n.flags & (NODE_FLAGS_DELETED | NODE_FLAGS_DISCONNECTED)) || !send_to_node(dest, fh, fc)) {
+    if (want_reply) send_control_reply(client, h, control_error("node is disconnected"));
     return;
   }
-  if (!(c.flags & CTRL_FLAG_NOREPLY)) remote_controls_[reqid] = {client.id(), h, dest};
+  if (!want_reply) return;
+  RemoteControl rc;
+  rc.dest = dest;
+  rc.cb = [this, client_id, client_hdr](uint32_t pnn, int32_t status, const proto::Bytes& data,
+                                        const std::string& err) {
+    ClientConnection* c = clients_->find(client_id);
+    if (c == nullptr) return;
+    ControlReply reply;
+    reply.status = status;
+    reply.data = data;
+    reply.errmsg = err;
+    send_control_reply(*c, client_hdr, reply, pnn);
+  };
+  remote_controls_[reqid] = std::move(rc);
 }
+
+void Daemon::send_control(uint32_t dest, uint32_t opcode, uint64_t srvid,
+                          const proto::Bytes& data, double timeout, ControlCallback cb,
+                          uint32_t flags) {
+  proto::Header h;
+  h.destnode = dest;
+  h.srcnode = pnn_;
+  proto::ReqControl c;
+  c.opcode = opcode;
+  c.srvid = srvid;
+  c.flags = flags;
+  c.data = data;
+  if (dest == pnn_) {
+    ControlReply r = run_control(h, c, nullptr, pnn_);
+    if (r.after_reply) r.after_reply();
+    if (cb) cb(pnn_, r.status, r.data, r.errmsg);
+    return;
+  }
+  h.reqid = alloc_reqid();
+  bool sent = dest < nodes_.size() && !(nodes_[dest].flags & NODE_FLAGS_DISCONNECTED) &&
+              send_to_node(dest, h, c);
+  if (!sent) {
+    if (cb) cb(dest, -1, {}, "node is disconnected");
+    return;
+  }
+  if (flags & CTRL_FLAG_NOREPLY) return;
+  uint32_t reqid = h.reqid;
+  RemoteControl rc;
+  rc.dest = dest;
+  rc.cb = std::move(cb);
+  rc.timeout = std::make_unique<Timer>(loop_, [this, reqid, dest] {
+    stats_.timeouts.control++;
+    finish_remote_control(reqid, dest, -1, {}, "timed out");
+  });
+  rc.timeout->start(timeout);
+  remote_controls_[reqid] = std::move(rc);
+}
+
+void Daemon::finish_remote_control(uint32_t reqid, uint32_t pnn, int32_t status,
+                                   const proto::Bytes& data, const std::string& err) {
+  auto it = remote_controls_.find(reqid);
+  if (it == remote_controls_.end()) return;
+  ControlCallback cb = std::move(it->second.cb);
+  remote_controls_.erase(it);  // also cancels its timer
+  if (cb) cb(pnn, status, data, err);
+}
+
+void Daemon::send_message(uint32_t dest, uint64_t srvid, const proto::Bytes& data) {
+  if (dest == pnn_) {
+    deliver_message(srvid, data);
+    return;
+  }
+  if (dest >= nodes_.size() || (nodes_[dest].flags & NODE_FLAGS_DISCONNECTED)) return;
+  proto::Header h;
+  h.destnode = dest;
+  h.srcnode = pnn_;
+  h.generation = vnnmap_.generation;
+  proto::ReqMessage m;
+  m.srvid = srvid;
+  m.data = data;
+  if (transport_->send(dest, proto::encode(h, m))) stats_.node_packets_sent++;
+}
+
+void Daemon::set_message_handler(uint64_t srvid, MessageHandler handler) {
+  message_handlers_[srvid] = std::move(handler);
+}
+
+void Daemon::clear_message_handler(uint64_t srvid) { message_handlers_.erase(srvid); }
 
 bool Daemon::start_transport(std::string* error) {
   std::vector<NodeTransport::Peer> peers;
@@ -379,16 +460,11 @@ void Daemon::on_node_dead(uint32_t pnn) {
   }
   nodes_[pnn].flags |= NODE_FLAGS_DISCONNECTED;
   // Controls waiting on that node will never be answered.
-  for (auto it = remote_controls_.begin(); it != remote_controls_.end();) {
-    if (it->second.dest != pnn) {
-      ++it;
-      continue;
-    }
-    if (ClientConnection* c = clients_->find(it->second.client_id)) {
-      send_control_reply(*c, it->second.client_hdr, control_error("node is disconnected"));
-    }
-    it = remote_controls_.erase(it);
+  std::vector<uint32_t> lost;
+  for (auto& [reqid, rc] : remote_controls_) {
+    if (rc.dest == pnn) lost.push_back(reqid);
   }
+  for (uint32_t reqid : lost) finish_remote_control(reqid, pnn, -1, {}, "node is disconnected");
 }
 
 void Daemon::on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) {
@@ -444,21 +520,11 @@ void Daemon::node_control_reply(const uint8_t* pkt, size_t len) {
   proto::Header h;
   proto::ReplyControl r;
   if (!proto::decode(pkt, len, &h, &r)) return;
-  auto it = remote_controls_.find(h.reqid);
-  if (it == remote_controls_.end()) {
+  if (remote_controls_.count(h.reqid) == 0) {
     CTDB_LOGF(kLogInfo, "dropping orphaned control reply with reqid %u", h.reqid);
     return;
   }
-  RemoteControl rc = it->second;
-  remote_controls_.erase(it);
-  if (ClientConnection* c = clients_->find(rc.client_id)) {
-    ControlReply reply;
-    reply.status = r.status;
-    reply.data = std::move(r.data);
-    reply.errmsg = std::move(r.errmsg);
-    proto::Header ch = rc.client_hdr;
-    send_control_reply(*c, ch, reply, h.srcnode);
-  }
+  finish_remote_control(h.reqid, h.srcnode, r.status, r.data, r.errmsg);
 }
 
 void Daemon::send_control_reply(ClientConnection& client, const proto::Header& req_hdr,
@@ -521,6 +587,10 @@ proto::Bytes Daemon::message_packet(uint64_t srvid, const proto::Bytes& data) co
 }
 
 void Daemon::deliver_message(uint64_t srvid, const proto::Bytes& data) {
+  if (auto it = message_handlers_.find(srvid); it != message_handlers_.end()) {
+    MessageHandler handler = it->second;  // may unregister itself
+    handler(data);
+  }
   proto::Bytes pkt;  // built once, only if someone listens
   srvids_.for_each_listener(srvid, [&](uint32_t id) {
     if (ClientConnection* c = clients_->find(id)) {

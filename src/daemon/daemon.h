@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -54,6 +55,23 @@ class Daemon : public ClientHandler, public TransportHandler {
   void on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) override;
   void on_node_connected(uint32_t pnn) override;
   void on_node_dead(uint32_t pnn) override;
+
+  // Reply of a control this daemon sent itself (recovery, election...).
+  using ControlCallback = std::function<void(uint32_t pnn, int32_t status,
+                                             const proto::Bytes& data, const std::string& err)>;
+  // Sends a control to `dest` (this node included) and calls `cb` exactly
+  // once: with the reply, or with status -1 when the node is or becomes
+  // disconnected, or after `timeout` seconds. `cb` may be null.
+  void send_control(uint32_t dest, uint32_t opcode, uint64_t srvid, const proto::Bytes& data,
+                    double timeout, ControlCallback cb, uint32_t flags = 0);
+  // Sends a message to a node (this node included, then delivered locally).
+  void send_message(uint32_t dest, uint64_t srvid, const proto::Bytes& data);
+  // A handler inside the daemon for messages to `srvid` (recovery data
+  // streams, election, leader broadcasts), besides any local clients.
+  using MessageHandler = std::function<void(const proto::Bytes& data)>;
+  void set_message_handler(uint64_t srvid, MessageHandler handler);
+  void clear_message_handler(uint64_t srvid);
+  EventLoop& loop() { return loop_; }
 
   // Delivers a message to every local client registered on `srvid`.
   void deliver_message(uint64_t srvid, const proto::Bytes& data);
@@ -153,11 +171,15 @@ class Daemon : public ClientHandler, public TransportHandler {
   std::vector<PeerLiveness> liveness_;  // indexed by pnn
   // Controls a local client sent to another node, by the reqid we gave them.
   struct RemoteControl {
-    uint32_t client_id;
-    proto::Header client_hdr;
     uint32_t dest;
+    ControlCallback cb;
+    std::unique_ptr<Timer> timeout;
   };
   std::map<uint32_t, RemoteControl> remote_controls_;
+  std::map<uint64_t, MessageHandler> message_handlers_;
+  uint32_t alloc_reqid();
+  void finish_remote_control(uint32_t reqid, uint32_t pnn, int32_t status,
+                             const proto::Bytes& data, const std::string& err);
   uint32_t next_reqid_ = 1;
 };
 
