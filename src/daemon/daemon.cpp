@@ -59,6 +59,7 @@ Daemon::Daemon(DaemonOptions opts) : opts_(std::move(opts)) {
   register_tunable_controls(controls_);
   register_srvid_controls(controls_);
   register_db_controls(controls_);
+  register_recovery_controls(controls_);
   start_time_ = now();
   stats_.statistics_start_time = {start_time_.tv_sec, start_time_.tv_usec};
 }
@@ -226,10 +227,9 @@ void Daemon::handle_control(ClientConnection& client, const uint8_t* pkt, size_t
   }
   uint32_t dest = h.destnode == CURRENT_NODE ? pnn_ : h.destnode;
   if (dest == pnn_) {
-    ControlReply reply = run_control(h, c, &client, pnn_);
-    if (reply.async) return;
-    if (!(c.flags & CTRL_FLAG_NOREPLY)) send_control_reply(client, h, reply);
-    if (reply.after_reply) reply.after_reply();
+    Responder to{Responder::Kind::kClient, client.id(), h, (c.flags & CTRL_FLAG_NOREPLY) != 0};
+    ControlReply reply = run_control(h, c, &client, pnn_, to);
+    if (!reply.async) respond(to, reply);
     return;
   }
   if (dest < nodes_.size()) {
@@ -244,7 +244,8 @@ void Daemon::handle_control(ClientConnection& client, const uint8_t* pkt, size_t
     }
     for (uint32_t pnn : broadcast_targets(dest)) {
       if (pnn == pnn_) {
-        run_control(h, c, &client, pnn_);
+        Responder to{Responder::Kind::kClient, client.id(), h, true};
+        run_control(h, c, &client, pnn_, to);
       } else {
         proto::Header fh = h;
         fh.destnode = pnn;
@@ -257,9 +258,10 @@ void Daemon::handle_control(ClientConnection& client, const uint8_t* pkt, size_t
 }
 
 ControlReply Daemon::run_control(const proto::Header& h, const proto::ReqControl& c,
-                                 ClientConnection* client, uint32_t srcnode) {
+                                 ClientConnection* client, uint32_t srcnode,
+                                 const Responder& to) {
   if (ControlHandler handler = controls_.find(c.opcode)) {
-    ControlRequest req{h, c, client, srcnode};
+    ControlRequest req{h, c, client, srcnode, to};
     return handler(*this, req);
   }
   CTDB_LOGF(kLogError, "Unknown control opcode %u from %s %u", c.opcode,
@@ -340,13 +342,19 @@ void Daemon::send_control(uint32_t dest, uint32_t opcode, uint64_t srvid,
   c.srvid = srvid;
   c.flags = flags;
   c.data = data;
+  h.reqid = alloc_reqid();
   if (dest == pnn_) {
-    ControlReply r = run_control(h, c, nullptr, pnn_);
-    if (r.after_reply) r.after_reply();
-    if (cb) cb(pnn_, r.status, r.data, r.errmsg);
+    // Kept as a pending control too, so that an async handler can answer
+    // later through respond().
+    RemoteControl rc;
+    rc.dest = pnn_;
+    rc.cb = std::move(cb);
+    remote_controls_[h.reqid] = std::move(rc);
+    Responder to{Responder::Kind::kSelf, h.reqid, h, false};
+    ControlReply r = run_control(h, c, nullptr, pnn_, to);
+    if (!r.async) respond(to, r);
     return;
   }
-  h.reqid = alloc_reqid();
   bool sent = dest < nodes_.size() && !(nodes_[dest].flags & NODE_FLAGS_DISCONNECTED) &&
               send_to_node(dest, h, c);
   if (!sent) {
@@ -389,6 +397,17 @@ void Daemon::send_message(uint32_t dest, uint64_t srvid, const proto::Bytes& dat
   m.srvid = srvid;
   m.data = data;
   if (transport_->send(dest, proto::encode(h, m))) stats_.node_packets_sent++;
+}
+
+void Daemon::run_after(double seconds, std::function<void()> fn) {
+  uint64_t id = next_oneshot_++;
+  auto t = std::make_unique<Timer>(loop_, [this, id, fn = std::move(fn)] {
+    auto keep = std::move(oneshots_[id]);  // destroyed after fn returns
+    oneshots_.erase(id);
+    fn();
+  });
+  t->start(seconds);
+  oneshots_[id] = std::move(t);
 }
 
 void Daemon::set_message_handler(uint64_t srvid, MessageHandler handler) {
@@ -502,18 +521,36 @@ void Daemon::node_control(uint32_t srcnode, const uint8_t* pkt, size_t len) {
     CTDB_LOGF(kLogError, "malformed control from node %u", srcnode);
     return;
   }
-  ControlReply reply = run_control(h, c, nullptr, srcnode);
-  if (reply.async || (c.flags & CTRL_FLAG_NOREPLY)) return;
-  proto::Header rh;
-  rh.generation = vnnmap_.generation;
-  rh.srcnode = pnn_;
-  rh.destnode = srcnode;
-  rh.reqid = h.reqid;
-  proto::ReplyControl r;
-  r.status = reply.status;
-  r.data = reply.data;
-  r.errmsg = reply.errmsg;
-  if (transport_->send(srcnode, proto::encode(rh, r))) stats_.node_packets_sent++;
+  Responder to{Responder::Kind::kNode, srcnode, h, (c.flags & CTRL_FLAG_NOREPLY) != 0};
+  ControlReply reply = run_control(h, c, nullptr, srcnode, to);
+  if (!reply.async) respond(to, reply);
+}
+
+void Daemon::respond(const Responder& to, const ControlReply& reply) {
+  if (!to.noreply) {
+    switch (to.kind) {
+      case Responder::Kind::kClient:
+        if (ClientConnection* c = clients_->find(to.id)) send_control_reply(*c, to.hdr, reply);
+        break;
+      case Responder::Kind::kNode: {
+        proto::Header rh;
+        rh.generation = vnnmap_.generation;
+        rh.srcnode = pnn_;
+        rh.destnode = to.id;
+        rh.reqid = to.hdr.reqid;
+        proto::ReplyControl r;
+        r.status = reply.status;
+        r.data = reply.data;
+        r.errmsg = reply.errmsg;
+        if (transport_->send(to.id, proto::encode(rh, r))) stats_.node_packets_sent++;
+        break;
+      }
+      case Responder::Kind::kSelf:
+        finish_remote_control(to.id, pnn_, reply.status, reply.data, reply.errmsg);
+        break;
+    }
+  }
+  if (reply.after_reply) reply.after_reply();
 }
 
 void Daemon::node_control_reply(const uint8_t* pkt, size_t len) {
@@ -622,13 +659,18 @@ void Daemon::handle_call(ClientConnection& client, const uint8_t* pkt, size_t le
     stats_.pending_calls++;
     busy_calls_.push_back({client.id(), h, std::move(call)});
     if (!busy_timer_) busy_timer_ = std::make_unique<Timer>(loop_, [this] { retry_busy_calls(); });
-    if (!busy_timer_->pending()) busy_timer_->start(0.002);
+    if (!busy_timer_->pending() && recmode_ == RECOVERY_NORMAL) busy_timer_->start(0.002);
   }
 }
 
 bool Daemon::try_call(uint32_t client_id, const proto::Header& h, const proto::ReqCall& call) {
   ClientConnection* client = clients_->find(client_id);
   if (client == nullptr) return true;  // gone: nothing to answer
+  // Records do not move while a recovery rebuilds the databases.
+  if (recmode_ == RECOVERY_ACTIVE) return false;
+  if (Database* db = dbs_->find(call.db_id); db != nullptr && (db->frozen || db->freeze_pending)) {
+    return false;
+  }
   proto::Header rh;
   rh.generation = vnnmap_.generation;
   rh.srcnode = pnn_;
@@ -667,7 +709,21 @@ void Daemon::retry_busy_calls() {
     }
   }
   busy_calls_ = std::move(still_busy);
-  if (!busy_calls_.empty()) busy_timer_->start(0.002);
+  // During a recovery the end of it (set_recmode) restarts the retries.
+  if (!busy_calls_.empty() && recmode_ == RECOVERY_NORMAL) busy_timer_->start(0.002);
+}
+
+void Daemon::set_recmode(uint32_t mode) {
+  if (mode == recmode_) return;
+  if (mode == RECOVERY_ACTIVE) {
+    last_recovery_started_ = now();
+  } else {
+    last_recovery_finished_ = now();
+    // Calls parked while the databases were frozen can go now.
+    if (!busy_calls_.empty() && busy_timer_) busy_timer_->start(0);
+  }
+  recmode_ = mode;
+  CTDB_LOGF(kLogNotice, "Recovery mode set to %s", mode == RECOVERY_ACTIVE ? "ACTIVE" : "NORMAL");
 }
 
 void Daemon::reset_statistics() {

@@ -64,6 +64,9 @@ class Daemon : public ClientHandler, public TransportHandler {
   // disconnected, or after `timeout` seconds. `cb` may be null.
   void send_control(uint32_t dest, uint32_t opcode, uint64_t srvid, const proto::Bytes& data,
                     double timeout, ControlCallback cb, uint32_t flags = 0);
+  // Sends the reply of a control to where it came from (client, node, or
+  // this daemon's own send_control), then runs reply.after_reply.
+  void respond(const Responder& to, const ControlReply& reply);
   // Sends a message to a node (this node included, then delivered locally).
   void send_message(uint32_t dest, uint64_t srvid, const proto::Bytes& data);
   // A handler inside the daemon for messages to `srvid` (recovery data
@@ -72,6 +75,8 @@ class Daemon : public ClientHandler, public TransportHandler {
   void set_message_handler(uint64_t srvid, MessageHandler handler);
   void clear_message_handler(uint64_t srvid);
   EventLoop& loop() { return loop_; }
+  // Runs `fn` once from the reactor after `seconds`.
+  void run_after(double seconds, std::function<void()> fn);
 
   // Delivers a message to every local client registered on `srvid`.
   void deliver_message(uint64_t srvid, const proto::Bytes& data);
@@ -100,6 +105,10 @@ class Daemon : public ClientHandler, public TransportHandler {
   const timeval& last_recovery_started() const { return last_recovery_started_; }
   const timeval& last_recovery_finished() const { return last_recovery_finished_; }
   void reset_statistics();
+  // Recovery mode; entering ACTIVE and leaving it stamp the recovery times.
+  void set_recmode(uint32_t mode);
+  void set_vnnmap(proto::VnnMap map) { vnnmap_ = std::move(map); }
+  void set_leader(uint32_t pnn) { leader_ = pnn; }
   // Debug level as 4.17 numbers it (ERROR 0, WARNING 1, NOTICE 3, INFO 5, DEBUG 10).
   int debug_level() const;
   void set_debug_level(int level);
@@ -110,7 +119,7 @@ class Daemon : public ClientHandler, public TransportHandler {
   void keepalive_tick();
   // Runs a control here and returns its reply.
   ControlReply run_control(const proto::Header& h, const proto::ReqControl& c,
-                           ClientConnection* client, uint32_t srcnode);
+                           ClientConnection* client, uint32_t srcnode, const Responder& to);
   // Sends a client's control on to another node; the reply comes back
   // through on_node_packet.
   void forward_control(ClientConnection& client, const proto::Header& h,
@@ -177,6 +186,8 @@ class Daemon : public ClientHandler, public TransportHandler {
   };
   std::map<uint32_t, RemoteControl> remote_controls_;
   std::map<uint64_t, MessageHandler> message_handlers_;
+  std::map<uint64_t, std::unique_ptr<Timer>> oneshots_;
+  uint64_t next_oneshot_ = 0;
   uint32_t alloc_reqid();
   void finish_remote_control(uint32_t reqid, uint32_t pnn, int32_t status,
                              const proto::Bytes& data, const std::string& err);

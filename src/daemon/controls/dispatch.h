@@ -35,12 +35,23 @@ inline ControlReply control_error(std::string msg = {}) {
   return r;
 }
 
+// Where the reply to a control goes; a handler that answers later (async)
+// keeps a copy and calls Daemon::respond with it.
+struct Responder {
+  enum class Kind { kClient, kNode, kSelf };
+  Kind kind = Kind::kClient;
+  uint32_t id = 0;  // client id, node pnn, or our own reqid for kSelf
+  proto::Header hdr;
+  bool noreply = false;
+};
+
 struct ControlRequest {
   const proto::Header& hdr;
   const proto::ReqControl& c;
   // The local client that sent it, or null when it came from another node.
   ClientConnection* client;
   uint32_t srcnode;
+  Responder responder;
 };
 
 using ControlHandler = ControlReply (*)(Daemon& d, const ControlRequest& req);
@@ -63,6 +74,7 @@ void register_node_controls(ControlTable& t);
 void register_tunable_controls(ControlTable& t);
 void register_srvid_controls(ControlTable& t);
 void register_db_controls(ControlTable& t);
+void register_recovery_controls(ControlTable& t);
 
 // Helpers for the common payload shapes.
 proto::Bytes u32_bytes(uint32_t v);

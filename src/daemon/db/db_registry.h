@@ -22,6 +22,14 @@ struct Database {
   std::unique_ptr<Ltdb> ltdb;
   bool seqnum_enabled = false;
 
+  // Recovery state (DB_FREEZE ... DB_THAW).
+  bool frozen = false;         // every chain is locked by us (lockall)
+  bool freeze_pending = false; // waiting for a client's chain lock to go away
+  bool in_transaction = false; // DB_TRANSACTION_START seen
+  uint32_t transaction_id = 0;
+  uint64_t push_srvid = 0;     // DB_PUSH_START stream, 0 when none
+  uint32_t push_count = 0;
+
   bool persistent() const { return flags & DB_FLAGS_PERSISTENT; }
   bool replicated() const { return flags & DB_FLAGS_REPLICATED; }
   bool volatile_db() const { return !(flags & (DB_FLAGS_PERSISTENT | DB_FLAGS_REPLICATED)); }

@@ -1,0 +1,95 @@
+// The recovery lock (4.17's "cluster lock" with the fcntl mutex helper): a
+// forked child takes a non-blocking fcntl lock on a file and holds it while
+// the daemon's reactor waits on a pipe.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/event_loop.h"
+
+namespace ctdb::daemon::cluster {
+
+// Takes and holds the recovery lock without ever blocking the reactor.
+//
+// take() forks a child that opens (creating) the file and tries a
+// non-blocking write lock on its first byte. The child reports one byte on a
+// pipe, as 4.17's ctdb_mutex_fcntl_helper does: '0' held, '1' contended, '3'
+// error (4.17's parent uses '2' for its own timeout). After '0' the child
+// keeps the lock until it is killed, its parent goes away (pipe closed or
+// getppid() changed), or the lock file is removed or replaced (re-checked
+// every recheck_interval seconds by comparing device and inode); it then
+// exits, which the parent sees as EOF on the pipe and reports as kLost.
+//
+// fcntl locks belong to processes, so two RecoveryLock objects in one process
+// really do contend: each lock is held by its own child.
+class RecoveryLock {
+ public:
+  enum class Status {
+    kHeld,       // the lock is ours until release() or kLost
+    kContended,  // another process holds it
+    kError,      // the file could not be opened or locked, the child failed,
+                 // or no answer came within the timeout
+    kLost,       // after kHeld: the child died or the lock file went away
+  };
+  using Callback = std::function<void(Status)>;
+
+  struct Options {
+    double timeout = 0;           // seconds to wait for the child's answer; 0 = no limit
+    double recheck_interval = 5;  // seconds between the child's lock file checks; 0 = never
+    double child_start_delay = 0;  // tests: the child waits this long before locking,
+                                   // standing in for a slow cluster filesystem
+  };
+
+  // `loop` must outlive this object.
+  explicit RecoveryLock(EventLoop& loop);
+  // Releases the lock (kills the child) without calling back.
+  ~RecoveryLock();
+  RecoveryLock(const RecoveryLock&) = delete;
+  RecoveryLock& operator=(const RecoveryLock&) = delete;
+
+  // Starts taking the lock on `path`. `cb` is called from the reactor, never
+  // from inside take(): once with kHeld, kContended or kError, and after kHeld
+  // at most once more with kLost. It may destroy this object. Returns false
+  // (and never calls back) when a take is already pending or held, or when
+  // the pipe or fork fails.
+  bool take(const std::string& path, const Options& options, Callback cb);
+  // Gives the lock up (or abandons a pending take): kills the child with
+  // SIGKILL and reaps it without waiting. No callback follows.
+  void release();
+
+  bool pending() const { return state_ == State::kPending; }
+  bool held() const { return state_ == State::kHeld; }
+  // The lock child, or -1 (tests, logs).
+  pid_t child_pid() const { return child_; }
+  const std::string& path() const { return path_; }
+
+  static const char* status_name(Status status);
+
+ private:
+  enum class State { kIdle, kPending, kHeld };
+
+  void on_readable();
+  void on_timeout();
+  // Stops watching, closes the pipe and kills and reaps the child.
+  void cleanup();
+  // Retries waitpid(WNOHANG) on killed children not reaped yet.
+  void reap();
+
+  EventLoop& loop_;
+  State state_ = State::kIdle;
+  std::string path_;
+  Callback cb_;
+  pid_t child_ = -1;
+  int pipe_fd_ = -1;
+  std::unique_ptr<FdWatcher> watcher_;
+  Timer timeout_timer_;
+  Timer reap_timer_;
+  std::vector<pid_t> unreaped_;
+};
+
+}  // namespace ctdb::daemon::cluster

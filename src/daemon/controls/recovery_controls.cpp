@@ -1,0 +1,245 @@
+// Controls the recovery master sends to every node during a recovery, in 4.17
+// layouts: recovery mode, vnnmap, node flags, and per database freeze,
+// transaction, pull, push and thaw.
+#include "common/logging.h"
+#include "daemon/controls/dispatch.h"
+#include "daemon/daemon.h"
+#include "protocol/types.h"
+
+namespace ctdb::daemon {
+namespace {
+
+// Bytes per DB_PULL message; 4.17 bounds these by RecBufferSizeLimit.
+size_t pull_chunk_limit(Daemon& d) {
+  uint32_t limit = d.tunables().value("RecBufferSizeLimit");
+  return limit == 0 ? 1000000 : limit;
+}
+
+ControlReply set_recmode(Daemon& d, const ControlRequest& req) {
+  uint32_t mode;
+  if (!payload_u32(req.c.data, &mode) || (mode != RECOVERY_NORMAL && mode != RECOVERY_ACTIVE)) {
+    return control_error("invalid recovery mode");
+  }
+  if (mode == RECOVERY_NORMAL) {
+    for (const auto& db : d.databases().all()) {
+      if (db->frozen || db->freeze_pending) {
+        return control_error("cannot leave recovery mode while databases are frozen");
+      }
+    }
+  }
+  d.set_recmode(mode);
+  return {};
+}
+
+ControlReply setvnnmap(Daemon& d, const ControlRequest& req) {
+  proto::VnnMap map;
+  if (!proto::from_bytes(req.c.data, &map)) return control_error();
+  if (d.recmode() != RECOVERY_ACTIVE) return control_error("not in recovery mode");
+  for (uint32_t pnn : map.map) {
+    if (pnn >= d.nodes().size()) return control_error("vnnmap names an unknown node");
+  }
+  CTDB_LOGF(kLogNotice, "New vnnmap generation %u with %zu lmasters", map.generation,
+            map.map.size());
+  d.set_vnnmap(std::move(map));
+  return {};
+}
+
+// Another node tells us a node's flags changed; whether a link is up is
+// only ever decided locally.
+ControlReply modify_flags(Daemon& d, const ControlRequest& req) {
+  proto::NodeFlagChange fc;
+  if (!proto::from_bytes(req.c.data, &fc)) return control_error();
+  if (fc.pnn >= d.nodes().size()) return control_error("unknown node");
+  NodeInfo& n = d.nodes()[fc.pnn];
+  uint32_t keep = n.flags & NODE_FLAGS_DISCONNECTED;
+  uint32_t next = (fc.new_flags & ~NODE_FLAGS_DISCONNECTED) | keep;
+  if (next != n.flags) {
+    CTDB_LOGF(kLogNotice, "Node %u flags changed from 0x%x to 0x%x", fc.pnn, n.flags, next);
+  }
+  n.flags = next;
+  return {};
+}
+
+Database* db_arg(Daemon& d, const ControlRequest& req) {
+  uint32_t db_id;
+  if (!payload_u32(req.c.data, &db_id)) return nullptr;
+  return d.databases().find(db_id);
+}
+
+// Takes every chain lock of the database without ever waiting: if a client
+// (smbd) holds one, try again shortly, and answer when frozen.
+void freeze_step(Daemon& d, uint32_t db_id, Responder to) {
+  Database* db = d.databases().find(db_id);
+  if (db == nullptr) {
+    d.respond(to, control_error("database vanished"));
+    return;
+  }
+  if (!db->freeze_pending) return;  // thawed meanwhile
+  if (db->ltdb->lockall_nonblock() == LtdbStatus::kOk) {
+    db->freeze_pending = false;
+    db->frozen = true;
+    d.respond(to, {});
+    return;
+  }
+  d.run_after(0.005, [&d, db_id, to] { freeze_step(d, db_id, to); });
+}
+
+ControlReply db_freeze(Daemon& d, const ControlRequest& req) {
+  Database* db = db_arg(d, req);
+  if (db == nullptr) return control_error("unknown database");
+  if (d.recmode() != RECOVERY_ACTIVE) return control_error("not in recovery mode");
+  if (db->frozen) return {};
+  if (db->freeze_pending) return control_error("freeze already in progress");
+  db->freeze_pending = true;
+  if (db->ltdb->lockall_nonblock() == LtdbStatus::kOk) {
+    db->freeze_pending = false;
+    db->frozen = true;
+    return {};
+  }
+  freeze_step(d, db->db_id, req.responder);
+  ControlReply r;
+  r.async = true;
+  return r;
+}
+
+ControlReply db_thaw(Daemon& d, const ControlRequest& req) {
+  Database* db = db_arg(d, req);
+  if (db == nullptr) return control_error("unknown database");
+  if (db->in_transaction) {
+    db->ltdb->transaction_cancel();
+    db->in_transaction = false;
+  }
+  if (db->frozen) db->ltdb->unlockall();
+  db->frozen = false;
+  db->freeze_pending = false;
+  db->push_srvid = 0;
+  return {};
+}
+
+ControlReply db_transaction_start(Daemon& d, const ControlRequest& req) {
+  proto::TransDb t;
+  if (!proto::from_bytes(req.c.data, &t)) return control_error();
+  Database* db = d.databases().find(t.db_id);
+  if (db == nullptr || !db->frozen) return control_error("database not frozen");
+  if (db->in_transaction) {
+    db->ltdb->transaction_cancel();
+    db->in_transaction = false;
+  }
+  if (!db->ltdb->transaction_start()) return control_error(db->ltdb->error_string());
+  db->in_transaction = true;
+  db->transaction_id = t.tid;
+  return {};
+}
+
+ControlReply db_transaction_commit(Daemon& d, const ControlRequest& req) {
+  proto::TransDb t;
+  if (!proto::from_bytes(req.c.data, &t)) return control_error();
+  Database* db = d.databases().find(t.db_id);
+  if (db == nullptr || !db->in_transaction || db->transaction_id != t.tid) {
+    return control_error("no such recovery transaction");
+  }
+  db->in_transaction = false;
+  if (!db->ltdb->transaction_commit()) return control_error(db->ltdb->error_string());
+  return {};
+}
+
+ControlReply db_transaction_cancel(Daemon& d, const ControlRequest& req) {
+  Database* db = db_arg(d, req);
+  if (db == nullptr) return control_error("unknown database");
+  if (db->in_transaction) db->ltdb->transaction_cancel();
+  db->in_transaction = false;
+  return {};
+}
+
+// Streams every record of the database, header included, to the puller's
+// srvid as RecBuffer messages; the reply is how many records were sent.
+ControlReply db_pull(Daemon& d, const ControlRequest& req) {
+  proto::PullDbExt p;
+  if (!proto::from_bytes(req.c.data, &p)) return control_error();
+  Database* db = d.databases().find(p.db_id);
+  if (db == nullptr || !db->frozen) return control_error("database not frozen");
+  size_t limit = pull_chunk_limit(d);
+  uint32_t count = 0;
+  proto::RecBuffer buf;
+  buf.db_id = db->db_id;
+  auto flush = [&] {
+    if (buf.count == 0) return;
+    d.send_message(req.srcnode, p.srvid, proto::to_bytes(buf));
+    buf.count = 0;
+    buf.buf.clear();
+  };
+  db->ltdb->traverse(
+      [&](const Bytes& key, const LtdbHeader& h, const Bytes& value) {
+        buf.add(0, &h, key, value);
+        count++;
+        if (buf.buf.size() >= limit) flush();
+        return true;
+      },
+      /*read_only=*/true);
+  flush();
+  ControlReply r;
+  r.data = u32_bytes(count);
+  return r;
+}
+
+ControlReply db_push_start(Daemon& d, const ControlRequest& req) {
+  proto::PullDbExt p;
+  if (!proto::from_bytes(req.c.data, &p)) return control_error();
+  Database* db = d.databases().find(p.db_id);
+  if (db == nullptr || !db->in_transaction) return control_error("no recovery transaction");
+  if (!db->ltdb->wipe_all()) return control_error(db->ltdb->error_string());
+  db->push_srvid = p.srvid;
+  db->push_count = 0;
+  uint32_t db_id = db->db_id;
+  d.set_message_handler(p.srvid, [&d, db_id](const Bytes& data) {
+    Database* target = d.databases().find(db_id);
+    proto::RecBuffer recs;
+    if (target == nullptr || !target->in_transaction || !proto::from_bytes(data, &recs) ||
+        recs.db_id != db_id) {
+      CTDB_LOGF(kLogError, "dropping malformed recovery push for db 0x%08x", db_id);
+      return;
+    }
+    recs.for_each([&](const proto::RecData& rec) {
+      LtdbHeader h;
+      Bytes value;
+      if (rec.split_header(&h, &value) && target->ltdb->store(rec.key, h, value)) {
+        target->push_count++;
+      }
+      return true;
+    });
+  });
+  return {};
+}
+
+ControlReply db_push_confirm(Daemon& d, const ControlRequest& req) {
+  Database* db = db_arg(d, req);
+  if (db == nullptr || db->push_srvid == 0) return control_error("no push in progress");
+  d.clear_message_handler(db->push_srvid);
+  db->push_srvid = 0;
+  ControlReply r;
+  r.data = u32_bytes(db->push_count);
+  return r;
+}
+
+ControlReply start_recovery(Daemon&, const ControlRequest&) { return {}; }
+ControlReply end_recovery(Daemon&, const ControlRequest&) { return {}; }
+
+}  // namespace
+
+void register_recovery_controls(ControlTable& t) {
+  t.add(CONTROL_SET_RECMODE, set_recmode);
+  t.add(CONTROL_SETVNNMAP, setvnnmap);
+  t.add(CONTROL_MODIFY_FLAGS, modify_flags);
+  t.add(CONTROL_DB_FREEZE, db_freeze);
+  t.add(CONTROL_DB_THAW, db_thaw);
+  t.add(CONTROL_DB_TRANSACTION_START, db_transaction_start);
+  t.add(CONTROL_DB_TRANSACTION_COMMIT, db_transaction_commit);
+  t.add(CONTROL_DB_TRANSACTION_CANCEL, db_transaction_cancel);
+  t.add(CONTROL_DB_PULL, db_pull);
+  t.add(CONTROL_DB_PUSH_START, db_push_start);
+  t.add(CONTROL_DB_PUSH_CONFIRM, db_push_confirm);
+  t.add(CONTROL_START_RECOVERY, start_recovery);
+  t.add(CONTROL_END_RECOVERY, end_recovery);
+}
+
+}  // namespace ctdb::daemon
