@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
-#include <random>
 
 #include "common/logging.h"
 #include "common/nodes_file.h"
@@ -147,30 +146,10 @@ bool Daemon::init(std::string* error) {
     }));
   }
   signal(SIGPIPE, SIG_IGN);
-  become_single_node_leader();
+  vnnmap_.generation = INVALID_GENERATION;
+  recoverd_ = std::make_unique<cluster::Recoverd>(*this);
+  recoverd_->start();
   return true;
-}
-
-// Until the cluster transport exists this node is alone: it is its own
-// recovery master and the only lmaster, with a fresh generation.
-void Daemon::become_single_node_leader() {
-  std::random_device rd;
-  uint32_t generation;
-  do {
-    generation = rd();
-  } while (generation == INVALID_GENERATION);
-  vnnmap_.generation = generation;
-  vnnmap_.map.clear();
-  const NodeInfo& self = nodes_[pnn_];
-  if ((capabilities_ & CAP_LMASTER) && !(self.flags & NODE_FLAGS_INACTIVE)) {
-    vnnmap_.map.push_back(pnn_);
-  }
-  if (capabilities_ & CAP_RECMASTER) leader_ = pnn_;
-  last_recovery_started_ = now();
-  last_recovery_finished_ = now();
-  stats_.num_recoveries++;
-  runstate_ = RUNSTATE_RUNNING;
-  CTDB_LOGF(kLogNotice, "Node %u is running, generation %u", pnn_, generation);
 }
 
 int Daemon::run() {
@@ -470,6 +449,7 @@ void Daemon::on_node_connected(uint32_t pnn) {
   CTDB_LOGF(kLogNotice, "Node %u is now connected", pnn);
   nodes_[pnn].flags &= ~NODE_FLAGS_DISCONNECTED;
   liveness_[pnn] = PeerLiveness{};
+  if (recoverd_) recoverd_->node_changed(pnn);
 }
 
 void Daemon::on_node_dead(uint32_t pnn) {
@@ -484,6 +464,7 @@ void Daemon::on_node_dead(uint32_t pnn) {
     if (rc.dest == pnn) lost.push_back(reqid);
   }
   for (uint32_t reqid : lost) finish_remote_control(reqid, pnn, -1, {}, "node is disconnected");
+  if (recoverd_) recoverd_->node_changed(pnn);
 }
 
 void Daemon::on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) {
@@ -575,7 +556,7 @@ void Daemon::send_control_reply(ClientConnection& client, const proto::Header& r
   r.status = reply.status;
   r.data = reply.data;
   r.errmsg = reply.errmsg;
-  client.send(proto::encode(h, r, proto::Framing::kExact));
+  client.send(proto::encode(h, r));
   stats_.client_packets_sent++;
 }
 
@@ -620,7 +601,7 @@ proto::Bytes Daemon::message_packet(uint64_t srvid, const proto::Bytes& data) co
   proto::ReqMessage m;
   m.srvid = srvid;
   m.data = data;
-  return proto::encode(h, m, proto::Framing::kExact);
+  return proto::encode(h, m);
 }
 
 void Daemon::deliver_message(uint64_t srvid, const proto::Bytes& data) {
@@ -686,11 +667,11 @@ bool Daemon::try_call(uint32_t client_id, const proto::Header& h, const proto::R
       proto::ReplyError e;
       e.status = -1;
       e.msg.assign(err.begin(), err.end());
-      client->send(proto::encode(rh, e, proto::Framing::kExact));
+      client->send(proto::encode(rh, e));
       break;
     }
     case DbRegistry::CallResult::kOk:
-      client->send(proto::encode(rh, reply, proto::Framing::kExact));
+      client->send(proto::encode(rh, reply));
       break;
   }
   stats_.client_packets_sent++;

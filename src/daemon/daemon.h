@@ -15,6 +15,7 @@
 
 #include "common/tunables.h"
 #include "daemon/clients/client_server.h"
+#include "daemon/cluster/recoverd.h"
 #include "daemon/clients/srvid_registry.h"
 #include "daemon/controls/dispatch.h"
 #include "daemon/db/db_registry.h"
@@ -75,6 +76,9 @@ class Daemon : public ClientHandler, public TransportHandler {
   void set_message_handler(uint64_t srvid, MessageHandler handler);
   void clear_message_handler(uint64_t srvid);
   EventLoop& loop() { return loop_; }
+  // Nodes a broadcast destination stands for (this node included when it
+  // qualifies).
+  std::vector<uint32_t> broadcast_targets(uint32_t dest) const;
   // Runs `fn` once from the reactor after `seconds`.
   void run_after(double seconds, std::function<void()> fn);
 
@@ -109,6 +113,8 @@ class Daemon : public ClientHandler, public TransportHandler {
   void set_recmode(uint32_t mode);
   void set_vnnmap(proto::VnnMap map) { vnnmap_ = std::move(map); }
   void set_leader(uint32_t pnn) { leader_ = pnn; }
+  void set_runstate(Runstate r) { runstate_ = r; }
+  cluster::Recoverd& recoverd() { return *recoverd_; }
   // Debug level as 4.17 numbers it (ERROR 0, WARNING 1, NOTICE 3, INFO 5, DEBUG 10).
   int debug_level() const;
   void set_debug_level(int level);
@@ -124,14 +130,10 @@ class Daemon : public ClientHandler, public TransportHandler {
   // through on_node_packet.
   void forward_control(ClientConnection& client, const proto::Header& h,
                        const proto::ReqControl& c, uint32_t dest);
-  // Nodes a broadcast destination stands for (this node included when it
-  // qualifies).
-  std::vector<uint32_t> broadcast_targets(uint32_t dest) const;
   bool send_to_node(uint32_t pnn, proto::Header h, const proto::ReqControl& c);
   void node_control(uint32_t srcnode, const uint8_t* pkt, size_t len);
   void node_control_reply(const uint8_t* pkt, size_t len);
   bool prepare_directories(std::string* error);
-  void become_single_node_leader();
   void handle_control(ClientConnection& client, const uint8_t* pkt, size_t len);
   void handle_message(ClientConnection& client, const uint8_t* pkt, size_t len);
   void handle_call(ClientConnection& client, const uint8_t* pkt, size_t len);
@@ -151,9 +153,10 @@ class Daemon : public ClientHandler, public TransportHandler {
   proto::Statistics stats_;
   std::vector<NodeInfo> nodes_;
   uint32_t pnn_ = UNKNOWN_PNN;
-  uint32_t recmode_ = RECOVERY_NORMAL;
+  // Databases stay closed to clients until the first recovery has run.
+  uint32_t recmode_ = RECOVERY_ACTIVE;
   uint32_t leader_ = UNKNOWN_PNN;
-  Runstate runstate_ = RUNSTATE_INIT;
+  Runstate runstate_ = RUNSTATE_FIRST_RECOVERY;
   uint32_t capabilities_ = CAP_DEFAULT;
   proto::VnnMap vnnmap_;
   timeval start_time_{};
@@ -172,6 +175,7 @@ class Daemon : public ClientHandler, public TransportHandler {
   std::unique_ptr<Timer> busy_timer_;
 
   std::unique_ptr<NodeTransport> transport_;
+  std::unique_ptr<cluster::Recoverd> recoverd_;
   std::unique_ptr<Timer> keepalive_timer_;
   struct PeerLiveness {
     uint32_t rx_cnt = 0;

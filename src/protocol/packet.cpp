@@ -1,6 +1,8 @@
 // Header and operation bodies (see packet.h).
 #include "protocol/packet.h"
 
+#include <algorithm>
+
 namespace ctdb::proto {
 namespace {
 
@@ -21,12 +23,12 @@ void begin(Header& h, uint32_t operation, Writer& w) {
   put_header(w, h);
 }
 
-Bytes finish(Bytes out, Framing f) {
-  size_t len = out.size();
-  if (f == Framing::kPadded) {
-    len = (len + kPacketAlignment - 1) & ~size_t(kPacketAlignment - 1);
-    out.resize(len, 0);
-  }
+// `fixed` is the size of the operation's fields before its variable data;
+// 4.17's structs end in a one-byte array, so no packet is shorter than that.
+Bytes finish(Bytes out, size_t fixed) {
+  size_t len = std::max(out.size(), fixed + 1);
+  len = (len + kPacketAlignment - 1) & ~size_t(kPacketAlignment - 1);
+  out.resize(len, 0);
   Writer w(&out);
   w.patch_u32(0, static_cast<uint32_t>(len));
   return out;
@@ -52,7 +54,7 @@ bool decode_header(const uint8_t* buf, size_t buflen, Header* h) {
          h->version == kProtocolVersion;
 }
 
-Bytes encode(Header h, const ReqCall& c, Framing f) {
+Bytes encode(Header h, const ReqCall& c) {
   Bytes out;
   Writer w(&out);
   begin(h, REQ_CALL, w);
@@ -64,7 +66,7 @@ Bytes encode(Header h, const ReqCall& c, Framing f) {
   w.u32(static_cast<uint32_t>(c.calldata.size()));
   w.bytes(c.key);
   w.bytes(c.calldata);
-  return finish(std::move(out), f);
+  return finish(std::move(out), kHeaderSize + 24);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqCall* c) {
@@ -75,13 +77,13 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqCall* c) {
          r.bytes(keylen, &c->key) && r.bytes(datalen, &c->calldata);
 }
 
-Bytes encode(Header h, const ReplyCall& c, Framing f) {
+Bytes encode(Header h, const ReplyCall& c) {
   Bytes out;
   Writer w(&out);
   begin(h, REPLY_CALL, w);
   w.i32(c.status);
   w.datan(c.data);
-  return finish(std::move(out), f);
+  return finish(std::move(out), kHeaderSize + 8);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReplyCall* c) {
@@ -89,13 +91,13 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReplyCall* c) {
   return open(buf, buflen, REPLY_CALL, h, &r) && r.i32(&c->status) && r.datan(&c->data);
 }
 
-Bytes encode(Header h, const ReplyError& c, Framing f) {
+Bytes encode(Header h, const ReplyError& c) {
   Bytes out;
   Writer w(&out);
   begin(h, REPLY_ERROR, w);
   w.i32(c.status);
   w.datan(c.msg);
-  return finish(std::move(out), f);
+  return finish(std::move(out), kHeaderSize + 8);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReplyError* c) {
@@ -103,7 +105,7 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReplyError* c) {
   return open(buf, buflen, REPLY_ERROR, h, &r) && r.i32(&c->status) && r.datan(&c->msg);
 }
 
-Bytes encode(Header h, const ReqDmaster& c, Framing f) {
+Bytes encode(Header h, const ReqDmaster& c) {
   Bytes out;
   Writer w(&out);
   begin(h, REQ_DMASTER, w);
@@ -115,7 +117,7 @@ Bytes encode(Header h, const ReqDmaster& c, Framing f) {
   w.u32(static_cast<uint32_t>(c.data.size()));
   w.bytes(c.key);
   w.bytes(c.data);
-  return finish(std::move(out), f);
+  return finish(std::move(out), kHeaderSize + 28);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqDmaster* c) {
@@ -126,7 +128,7 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqDmaster* c) {
          r.bytes(keylen, &c->key) && r.bytes(datalen, &c->data);
 }
 
-Bytes encode(Header h, const ReplyDmaster& c, Framing f) {
+Bytes encode(Header h, const ReplyDmaster& c) {
   Bytes out;
   Writer w(&out);
   begin(h, REPLY_DMASTER, w);
@@ -137,7 +139,7 @@ Bytes encode(Header h, const ReplyDmaster& c, Framing f) {
   w.u32(static_cast<uint32_t>(c.data.size()));
   w.bytes(c.key);
   w.bytes(c.data);
-  return finish(std::move(out), f);
+  return finish(std::move(out), kHeaderSize + 24);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReplyDmaster* c) {
@@ -148,13 +150,13 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReplyDmaster* c) {
          r.bytes(datalen, &c->data);
 }
 
-Bytes encode(Header h, const ReqMessage& c, Framing f) {
+Bytes encode(Header h, const ReqMessage& c) {
   Bytes out;
   Writer w(&out);
   begin(h, REQ_MESSAGE, w);
   w.u64(c.srvid);
   w.datan(c.data);
-  return finish(std::move(out), f);
+  return finish(std::move(out), kHeaderSize + 12);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqMessage* c) {
@@ -162,7 +164,7 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqMessage* c) {
   return open(buf, buflen, REQ_MESSAGE, h, &r) && r.u64(&c->srvid) && r.datan(&c->data);
 }
 
-Bytes encode(Header h, const ReqControl& c, Framing f) {
+Bytes encode(Header h, const ReqControl& c) {
   Bytes out;
   Writer w(&out);
   begin(h, REQ_CONTROL, w);
@@ -172,7 +174,7 @@ Bytes encode(Header h, const ReqControl& c, Framing f) {
   w.u32(c.client_id);
   w.u32(c.flags);
   w.datan(c.data);
-  return finish(std::move(out), f);
+  return finish(std::move(out), kHeaderSize + 28);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqControl* c) {
@@ -181,7 +183,7 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqControl* c) {
          r.u64(&c->srvid) && r.u32(&c->client_id) && r.u32(&c->flags) && r.datan(&c->data);
 }
 
-Bytes encode(Header h, const ReplyControl& c, Framing f) {
+Bytes encode(Header h, const ReplyControl& c) {
   Bytes out;
   Writer w(&out);
   begin(h, REPLY_CONTROL, w);
@@ -190,7 +192,7 @@ Bytes encode(Header h, const ReplyControl& c, Framing f) {
   w.u32(static_cast<uint32_t>(c.errmsg.size()));
   w.bytes(c.data);
   w.bytes(c.errmsg.data(), c.errmsg.size());
-  return finish(std::move(out), f);
+  return finish(std::move(out), kHeaderSize + 12);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReplyControl* c) {
@@ -200,13 +202,13 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReplyControl* c) {
          r.u32(&esize) && r.bytes(dsize, &c->data) && r.cstring(esize, &c->errmsg);
 }
 
-Bytes encode(Header h, const ReqKeepalive& c, Framing f) {
+Bytes encode(Header h, const ReqKeepalive& c) {
   Bytes out;
   Writer w(&out);
   begin(h, REQ_KEEPALIVE, w);
   w.u32(c.version);
   w.u32(c.uptime);
-  return finish(std::move(out), f);
+  return finish(std::move(out), 0);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqKeepalive* c) {
@@ -214,14 +216,14 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqKeepalive* c) {
   return open(buf, buflen, REQ_KEEPALIVE, h, &r) && r.u32(&c->version) && r.u32(&c->uptime);
 }
 
-Bytes encode(Header h, const ReqTunnel& c, Framing f) {
+Bytes encode(Header h, const ReqTunnel& c) {
   Bytes out;
   Writer w(&out);
   begin(h, REQ_TUNNEL, w);
   w.u64(c.tunnel_id);
   w.u32(c.flags);
   w.datan(c.data);
-  return finish(std::move(out), f);
+  return finish(std::move(out), kHeaderSize + 16);
 }
 
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqTunnel* c) {

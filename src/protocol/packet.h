@@ -90,24 +90,22 @@ struct ReqTunnel {
   Bytes data;
 };
 
-// How a packet's tail is framed. Samba's protocol library (the stock tool,
-// smbd) pads packets to kPacketAlignment and counts the padding in the length;
-// the stock daemon sends packets unpadded with the exact length. Decoders
-// accept both.
-enum class Framing { kPadded, kExact };
-
 // Encoders return the whole packet, header first, with h.length and
-// h.operation filled in.
-Bytes encode(Header h, const ReqCall& c, Framing f = Framing::kPadded);
-Bytes encode(Header h, const ReplyCall& c, Framing f = Framing::kPadded);
-Bytes encode(Header h, const ReplyError& c, Framing f = Framing::kPadded);
-Bytes encode(Header h, const ReqDmaster& c, Framing f = Framing::kPadded);
-Bytes encode(Header h, const ReplyDmaster& c, Framing f = Framing::kPadded);
-Bytes encode(Header h, const ReqMessage& c, Framing f = Framing::kPadded);
-Bytes encode(Header h, const ReqControl& c, Framing f = Framing::kPadded);
-Bytes encode(Header h, const ReplyControl& c, Framing f = Framing::kPadded);
-Bytes encode(Header h, const ReqKeepalive& c, Framing f = Framing::kPadded);
-Bytes encode(Header h, const ReqTunnel& c, Framing f = Framing::kPadded);
+// h.operation filled in. Like every 4.17 sender (tool, smbd, daemon), they
+// pad the packet with zeros to a multiple of kPacketAlignment, count the
+// padding in the length, and never make a packet shorter than 4.17's C struct
+// for its operation (a struct with a one-byte data tail: an empty REPLY_CALL
+// is 48 bytes, not 40). Decoders accept any length the fields fit in.
+Bytes encode(Header h, const ReqCall& c);
+Bytes encode(Header h, const ReplyCall& c);
+Bytes encode(Header h, const ReplyError& c);
+Bytes encode(Header h, const ReqDmaster& c);
+Bytes encode(Header h, const ReplyDmaster& c);
+Bytes encode(Header h, const ReqMessage& c);
+Bytes encode(Header h, const ReqControl& c);
+Bytes encode(Header h, const ReplyControl& c);
+Bytes encode(Header h, const ReqKeepalive& c);
+Bytes encode(Header h, const ReqTunnel& c);
 
 // Reads and checks the header: length within [kHeaderSize, buflen], magic and
 // version. Returns false on any mismatch.

@@ -21,7 +21,9 @@ Database* db_from_payload(Daemon& d, const ControlRequest& req) {
 ControlReply get_dbmap(Daemon& d, const ControlRequest& req) {
   if (!req.c.data.empty()) return control_error();
   proto::DbIdMap map;
-  for (const auto& db : d.databases().all()) map.dbs.push_back({db->db_id, db->flags});
+  // Most recently attached first, as 4.17 lists them.
+  const auto& all = d.databases().all();
+  for (auto it = all.rbegin(); it != all.rend(); ++it) map.dbs.push_back({(*it)->db_id, (*it)->flags});
   ControlReply r;
   r.data = proto::to_bytes(map);
   return r;
@@ -42,11 +44,21 @@ ControlReply attach(Daemon& d, const ControlRequest& req, uint8_t flags) {
     return control_error();
   }
   std::string error;
+  bool known = false;
+  for (const auto& existing : d.databases().all()) known |= existing->name == name;
   Database* db =
       d.databases().attach(name, flags, d.tunables().value("DatabaseHashSize"), &error);
   if (db == nullptr) {
     CTDB_LOGF(kLogError, "DB Attach to database %s failed: %s", name.c_str(), error.c_str());
     return control_error();
+  }
+  // A database a client opens here exists on every node (as in 4.17).
+  if (!known && req.client != nullptr) {
+    for (uint32_t pnn : d.broadcast_targets(BROADCAST_CONNECTED)) {
+      if (pnn != d.pnn()) {
+        d.send_control(pnn, req.c.opcode, 0, req.c.data, 0, nullptr, CTRL_FLAG_NOREPLY);
+      }
+    }
   }
   ControlReply r;
   r.data = u32_bytes(db->db_id);

@@ -222,7 +222,13 @@ ControlReply db_push_confirm(Daemon& d, const ControlRequest& req) {
 }
 
 ControlReply start_recovery(Daemon&, const ControlRequest&) { return {}; }
-ControlReply end_recovery(Daemon&, const ControlRequest&) { return {}; }
+ControlReply end_recovery(Daemon& d, const ControlRequest&) {
+  if (d.runstate() == RUNSTATE_FIRST_RECOVERY) {
+    CTDB_LOGF(kLogNotice, "First recovery done: node is running");
+    d.set_runstate(RUNSTATE_RUNNING);
+  }
+  return {};
+}
 
 }  // namespace
 

@@ -1,0 +1,703 @@
+// The recovery master logic (see recoverd.h).
+#include "daemon/cluster/recoverd.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <set>
+
+#include "common/logging.h"
+#include "daemon/cluster/election.h"
+#include "daemon/cluster/recovery_merge.h"
+#include "daemon/cluster/vnnmap.h"
+#include "daemon/daemon.h"
+
+namespace ctdb::daemon::cluster {
+namespace {
+
+// 4.17's defaults for what ctdb.conf sets there ([cluster] leader timeout).
+constexpr double kLeaderBroadcastInterval = 1.0;
+constexpr double kLeaderTimeout = 5.0;
+constexpr double kFastElectionTimeout = 0.5;
+
+double monotonic_now() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+proto::Bytes u32_payload(uint32_t v) {
+  proto::Bytes b;
+  proto::Writer(&b).u32(v);
+  return b;
+}
+
+bool read_u32(const proto::Bytes& b, uint32_t* v) {
+  proto::Reader r(b);
+  return b.size() == 4 && r.u32(v);
+}
+
+// Sends one control to many nodes; `each` sees every reply (returning false
+// marks the round failed) and `done` runs once after the last one.
+struct FanOut {
+  size_t remaining = 0;
+  bool ok = true;
+  std::string error;
+  std::function<void(bool, const std::string&)> done;
+};
+
+using EachFn = std::function<bool(uint32_t pnn, int32_t status, const proto::Bytes& data)>;
+
+void fan_out(Daemon& d, const std::vector<uint32_t>& nodes, uint32_t opcode,
+             const proto::Bytes& data, double timeout, EachFn each,
+             std::function<void(bool, const std::string&)> done) {
+  if (nodes.empty()) {
+    done(true, "");
+    return;
+  }
+  auto state = std::make_shared<FanOut>();
+  state->remaining = nodes.size();
+  state->done = std::move(done);
+  for (uint32_t pnn : nodes) {
+    d.send_control(pnn, opcode, 0, data, timeout,
+                   [state, each, opcode](uint32_t from, int32_t status, const proto::Bytes& reply,
+                                         const std::string& err) {
+                     bool good = each ? each(from, status, reply) : status == 0;
+                     if (!good && state->ok) {
+                       state->ok = false;
+                       state->error = "control " + std::to_string(opcode) + " failed on node " +
+                                      std::to_string(from) + (err.empty() ? "" : ": " + err);
+                     }
+                     if (--state->remaining == 0) state->done(state->ok, state->error);
+                   });
+  }
+}
+
+}  // namespace
+
+// One recovery, run as a chain of asynchronous steps over the active nodes.
+struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
+  struct DbInfo {
+    uint32_t db_id = 0;
+    uint8_t flags = 0;
+    std::string name;
+  };
+
+  Run(Recoverd& r, std::vector<uint32_t> active) : rec(r), d(r.d_), nodes(std::move(active)) {}
+
+  Recoverd& rec;
+  Daemon& d;
+  std::vector<uint32_t> nodes;
+  std::map<uint32_t, uint32_t> caps;
+  uint32_t generation = 0;
+  proto::VnnMap vnnmap;
+  std::vector<DbInfo> dbs;
+  size_t db_index = 0;
+  std::unique_ptr<RecoveryDb> merged;
+  uint64_t pull_srvid = 0;
+  uint64_t push_srvid = 0;
+  bool finished = false;
+
+  double timeout() const { return std::max<uint32_t>(d.tunables().value("RecoverTimeout"), 1); }
+
+  // Continues with `next` only while this run is still the current one.
+  std::function<void(bool, const std::string&)> then(void (Run::*next)()) {
+    std::weak_ptr<Run> weak = shared_from_this();
+    return [weak, next](bool ok, const std::string& err) {
+      auto self = weak.lock();
+      if (!self || self->finished) return;
+      if (!ok) {
+        self->fail(err);
+        return;
+      }
+      ((*self).*next)();
+    };
+  }
+
+  void fail(const std::string& why) {
+    if (finished) return;
+    finished = true;
+    if (pull_srvid) d.clear_message_handler(pull_srvid);
+    // Leave no database frozen behind; the next recovery starts afresh.
+    for (const DbInfo& db : dbs) {
+      fan_out(d, nodes, CONTROL_DB_THAW, u32_payload(db.db_id), timeout(), nullptr,
+              [](bool, const std::string&) {});
+    }
+    rec.recovery_done(false, why);
+  }
+
+  void start() {
+    CTDB_LOGF(kLogNotice, "Recovery started on %zu active node(s)", nodes.size());
+    fan_out(d, nodes, CONTROL_SET_RECMODE, u32_payload(RECOVERY_ACTIVE), timeout(), nullptr,
+            then(&Run::get_caps));
+  }
+
+  void get_caps() {
+    fan_out(d, nodes, CONTROL_START_RECOVERY, {}, timeout(), nullptr,
+            [](bool, const std::string&) {});
+    std::weak_ptr<Run> weak = shared_from_this();
+    fan_out(
+        d, nodes, CONTROL_GET_CAPABILITIES, {}, timeout(),
+        [weak](uint32_t pnn, int32_t status, const proto::Bytes& data) {
+          auto self = weak.lock();
+          uint32_t c;
+          if (!self || status != 0 || !read_u32(data, &c)) return false;
+          self->caps[pnn] = c;
+          return true;
+        },
+        then(&Run::get_dbmaps));
+  }
+
+  void get_dbmaps() {
+    std::weak_ptr<Run> weak = shared_from_this();
+    fan_out(
+        d, nodes, CONTROL_GET_DBMAP, {}, timeout(),
+        [weak](uint32_t, int32_t status, const proto::Bytes& data) {
+          auto self = weak.lock();
+          proto::DbIdMap map;
+          if (!self || status != 0 || !proto::from_bytes(data, &map)) return false;
+          for (const proto::DbId& id : map.dbs) {
+            bool known = false;
+            for (DbInfo& db : self->dbs) known |= db.db_id == id.db_id;
+            if (!known) self->dbs.push_back({id.db_id, id.flags, ""});
+          }
+          return true;
+        },
+        then(&Run::get_names));
+  }
+
+  // Names come from any node that has the database; every node then
+  // attaches every database (attach of a known name is a no-op).
+  void get_names() {
+    if (db_index >= dbs.size()) {
+      db_index = 0;
+      build_vnnmap_step();
+      return;
+    }
+    DbInfo& db = dbs[db_index];
+    std::weak_ptr<Run> weak = shared_from_this();
+    auto state = std::make_shared<std::string>();
+    fan_out(
+        d, nodes, CONTROL_GET_DBNAME, u32_payload(db.db_id), timeout(),
+        [state](uint32_t, int32_t status, const proto::Bytes& data) {
+          if (status == 0 && state->empty()) {
+            proto::Reader r(data);
+            proto::decode_cstring(r, state.get());
+          }
+          return true;  // nodes without the database answer -1
+        },
+        [weak, state](bool, const std::string&) {
+          auto self = weak.lock();
+          if (!self || self->finished) return;
+          if (state->empty()) {
+            self->fail("no node knows the name of database " +
+                       std::to_string(self->dbs[self->db_index].db_id));
+            return;
+          }
+          self->dbs[self->db_index].name = *state;
+          self->attach_everywhere();
+        });
+  }
+
+  void attach_everywhere() {
+    DbInfo& db = dbs[db_index];
+    uint32_t opcode = (db.flags & DB_FLAGS_PERSISTENT)   ? CONTROL_DB_ATTACH_PERSISTENT
+                      : (db.flags & DB_FLAGS_REPLICATED) ? CONTROL_DB_ATTACH_REPLICATED
+                                                         : CONTROL_DB_ATTACH;
+    proto::Bytes name;
+    proto::Writer w(&name);
+    proto::encode_cstring(w, db.name);
+    db_index++;
+    fan_out(d, nodes, opcode, name, timeout(), nullptr, then(&Run::get_names));
+  }
+
+  void build_vnnmap_step() {
+    std::vector<VnnMapCandidate> candidates;
+    for (uint32_t pnn : nodes) candidates.push_back({pnn, d.nodes()[pnn].flags, caps[pnn]});
+    generation = new_generation(default_random_source());
+    vnnmap = build_vnnmap(candidates, d.pnn(), generation);
+    next_db();
+  }
+
+  bool persistent() const { return dbs[db_index].flags & (DB_FLAGS_PERSISTENT); }
+
+  proto::Bytes transdb() const {
+    proto::TransDb t;
+    t.db_id = dbs[db_index].db_id;
+    t.tid = generation;
+    return proto::to_bytes(t);
+  }
+
+  void next_db() {
+    if (db_index >= dbs.size()) {
+      set_vnnmap();
+      return;
+    }
+    CTDB_LOGF(kLogInfo, "Recovering database %s", dbs[db_index].name.c_str());
+    fan_out(d, nodes, CONTROL_DB_FREEZE, u32_payload(dbs[db_index].db_id), timeout(), nullptr,
+            then(&Run::transaction_start));
+  }
+
+  void transaction_start() {
+    fan_out(d, nodes, CONTROL_DB_TRANSACTION_START, transdb(), timeout(), nullptr,
+            then(&Run::choose_sources));
+  }
+
+  // Volatile databases merge every node's copy by RSN; persistent ones take
+  // the copy of the node with the highest sequence number.
+  std::vector<uint32_t> sources;
+  void choose_sources() {
+    sources = nodes;
+    if (!persistent() || d.tunables().value("RecoverPDBBySeqNum") == 0) {
+      pull();
+      return;
+    }
+    auto seqnums = std::make_shared<std::vector<NodeSeqnum>>();
+    std::weak_ptr<Run> weak = shared_from_this();
+    proto::Bytes id;
+    proto::Writer(&id).u64(dbs[db_index].db_id);
+    fan_out(
+        d, nodes, CONTROL_GET_DB_SEQNUM, id, timeout(),
+        [seqnums](uint32_t pnn, int32_t status, const proto::Bytes& data) {
+          uint64_t s = 0;
+          proto::Reader r(data);
+          if (status != 0 || data.size() != 8 || !r.u64(&s)) return false;
+          seqnums->push_back({pnn, s});
+          return true;
+        },
+        [weak, seqnums](bool ok, const std::string& err) {
+          auto self = weak.lock();
+          if (!self || self->finished) return;
+          if (!ok) {
+            self->fail(err);
+            return;
+          }
+          if (auto best = pick_highest_seqnum_node(*seqnums)) self->sources = {*best};
+          self->pull();
+        });
+  }
+
+  void pull() {
+    const DbInfo& db = dbs[db_index];
+    merged = std::make_unique<RecoveryDb>(db.db_id, d.pnn());
+    pull_srvid = SRVID_RECOVERY | (uint64_t(d.pnn()) << 32) | db.db_id;
+    std::weak_ptr<Run> weak = shared_from_this();
+    auto bad = std::make_shared<bool>(false);
+    d.set_message_handler(pull_srvid, [weak, bad](const proto::Bytes& data) {
+      auto self = weak.lock();
+      proto::RecBuffer buf;
+      if (!self || !proto::from_bytes(data, &buf) ||
+          self->merged->add(buf) != RecoveryDb::AddResult::kOk) {
+        *bad = true;
+      }
+    });
+    proto::PullDbExt p;
+    p.db_id = db.db_id;
+    p.lmaster = LMASTER_ANY;
+    p.srvid = pull_srvid;
+    fan_out(d, sources, CONTROL_DB_PULL, proto::to_bytes(p), timeout(), nullptr,
+            [weak, bad](bool ok, const std::string& err) {
+              auto self = weak.lock();
+              if (!self || self->finished) return;
+              self->d.clear_message_handler(self->pull_srvid);
+              self->pull_srvid = 0;
+              if (!ok || *bad) {
+                self->fail(ok ? "malformed records pulled" : err);
+                return;
+              }
+              self->push_start();
+            });
+  }
+
+  std::vector<proto::RecBuffer> push_bufs;
+  uint32_t pushed = 0;
+  void push_start() {
+    const DbInfo& db = dbs[db_index];
+    size_t limit = std::max<uint32_t>(d.tunables().value("RecBufferSizeLimit"), 4096);
+    push_bufs = merged->push_buffers(persistent() || (db.flags & DB_FLAGS_REPLICATED), limit);
+    pushed = 0;
+    for (const auto& b : push_bufs) pushed += b.count;
+    push_srvid = SRVID_RECOVERY | (uint64_t(generation & 0xffff) << 32) | db.db_id;
+    proto::PullDbExt p;
+    p.db_id = db.db_id;
+    p.lmaster = LMASTER_ANY;
+    p.srvid = push_srvid;
+    fan_out(d, nodes, CONTROL_DB_PUSH_START, proto::to_bytes(p), timeout(), nullptr,
+            then(&Run::push_send));
+  }
+
+  // The records travel as messages on the same links as the controls, so
+  // they reach each node before its PUSH_CONFIRM.
+  void push_send() {
+    for (uint32_t pnn : nodes) {
+      for (const auto& b : push_bufs) {
+        if (b.count > 0) d.send_message(pnn, push_srvid, proto::to_bytes(b));
+      }
+    }
+    uint32_t expect = pushed;
+    fan_out(
+        d, nodes, CONTROL_DB_PUSH_CONFIRM, u32_payload(dbs[db_index].db_id), timeout(),
+        [expect](uint32_t, int32_t status, const proto::Bytes& data) {
+          uint32_t n;
+          return status == 0 && read_u32(data, &n) && n == expect;
+        },
+        then(&Run::commit));
+  }
+
+  void commit() {
+    fan_out(d, nodes, CONTROL_DB_TRANSACTION_COMMIT, transdb(), timeout(), nullptr,
+            then(&Run::thaw));
+  }
+
+  void thaw() {
+    uint32_t id = dbs[db_index].db_id;
+    db_index++;
+    fan_out(d, nodes, CONTROL_DB_THAW, u32_payload(id), timeout(), nullptr,
+            then(&Run::next_db));
+  }
+
+  void set_vnnmap() {
+    fan_out(d, nodes, CONTROL_SETVNNMAP, proto::to_bytes(vnnmap), timeout(), nullptr,
+            then(&Run::recmode_normal));
+  }
+
+  void recmode_normal() {
+    fan_out(d, nodes, CONTROL_SET_RECMODE, u32_payload(RECOVERY_NORMAL), timeout(), nullptr,
+            then(&Run::end));
+  }
+
+  void end() {
+    fan_out(d, nodes, CONTROL_END_RECOVERY, {}, timeout(), nullptr,
+            [](bool, const std::string&) {});
+    finished = true;
+    CTDB_LOGF(kLogNotice, "Recovery complete, generation %u", generation);
+    rec.recovery_done(true, "");
+  }
+};
+
+Recoverd::Recoverd(Daemon& d)
+    : d_(d),
+      leader_(UNKNOWN_PNN),
+      main_timer_(d.loop(), [this] { main_loop(); }),
+      broadcast_timer_(d.loop(), [this] { broadcast_leader(); }),
+      leader_timeout_(d.loop(),
+                      [this] {
+                        CTDB_LOGF(kLogNotice, "Leader broadcast timeout");
+                        force_election("leader broadcast timeout");
+                      }),
+      election_timer_(d.loop(), [this] { election_timeout(); }),
+      election_send_timer_(d.loop(), [this] { send_election_request(); }) {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  priority_time_ = {ts.tv_sec, ts.tv_nsec / 1000};
+}
+
+Recoverd::~Recoverd() {
+  d_.clear_message_handler(SRVID_LEADER);
+  d_.clear_message_handler(SRVID_ELECTION);
+}
+
+void Recoverd::start() {
+  d_.set_message_handler(SRVID_LEADER, [this](const proto::Bytes& b) { on_leader_message(b); });
+  d_.set_message_handler(SRVID_ELECTION,
+                         [this](const proto::Bytes& b) { on_election_message(b); });
+  broadcast_timer_.start(kLeaderBroadcastInterval, true);
+  main_timer_.start(0.1);
+}
+
+bool Recoverd::is_leader() const { return leader_ == d_.pnn(); }
+
+bool Recoverd::can_be_leader() const {
+  return cluster::can_be_leader(d_.nodes()[d_.pnn()].flags, d_.capabilities());
+}
+
+proto::ElectionMessage Recoverd::election_data() const {
+  ElectionSelf self{d_.pnn(), priority_time_, d_.nodes()[d_.pnn()].flags, d_.capabilities()};
+  proto::NodeMap map;
+  for (const NodeInfo& n : d_.nodes()) map.nodes.push_back({n.pnn, n.flags, n.addr});
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return make_election_message(self, map, {ts.tv_sec, ts.tv_nsec / 1000});
+}
+
+void Recoverd::request_recovery(const char* why) {
+  if (!need_recovery_) CTDB_LOGF(kLogNotice, "Recovery needed: %s", why);
+  need_recovery_ = true;
+  if (is_leader() && !main_timer_.pending()) main_timer_.start(0);
+}
+
+void Recoverd::node_changed(uint32_t pnn) {
+  if (pnn == leader_ && (d_.nodes()[pnn].flags & NODE_FLAGS_DISCONNECTED)) {
+    force_election("the leader is disconnected");
+    return;
+  }
+  if (is_leader()) request_recovery("a node connected or disconnected");
+}
+
+void Recoverd::broadcast_leader() {
+  if (!can_be_leader()) {
+    if (is_leader()) give_up_leadership("this node can no longer be leader");
+    return;
+  }
+  if (!is_leader() || election_in_progress_) return;
+  d_.set_leader(leader_);
+  for (uint32_t pnn : d_.broadcast_targets(BROADCAST_CONNECTED)) {
+    d_.send_message(pnn, SRVID_LEADER, u32_payload(leader_));
+  }
+}
+
+void Recoverd::restart_leader_timeout() { leader_timeout_.start(kLeaderTimeout); }
+
+void Recoverd::on_leader_message(const proto::Bytes& data) {
+  uint32_t pnn;
+  if (!read_u32(data, &pnn)) return;
+  if (pnn == d_.pnn()) return;  // our own broadcast, delivered locally
+  leader_timeout_.stop();
+  if (pnn == UNKNOWN_PNN) {
+    // Someone started an election.
+    bool was_running = election_in_progress_;
+    election_in_progress_ = true;
+    if (!d_.options().reclock.empty() && !was_running) lock_election();
+    return;
+  }
+  if (pnn != leader_) {
+    CTDB_LOGF(kLogNotice, "Received leader broadcast, leader=%u", pnn);
+    if (is_leader()) give_up_leadership("another node is leader");
+    leader_ = pnn;
+    d_.set_leader(pnn);
+  }
+  election_in_progress_ = false;
+  restart_leader_timeout();
+}
+
+void Recoverd::force_election(const char* why) {
+  CTDB_LOGF(kLogNotice, "Start election: %s", why);
+  election_in_progress_ = true;
+  leader_ = UNKNOWN_PNN;
+  d_.set_leader(UNKNOWN_PNN);
+  for (uint32_t pnn : d_.broadcast_targets(BROADCAST_CONNECTED)) {
+    if (pnn != d_.pnn()) d_.send_message(pnn, SRVID_LEADER, u32_payload(UNKNOWN_PNN));
+  }
+  if (!d_.options().reclock.empty()) {
+    lock_election();
+    return;
+  }
+  election_timer_.start(d_.stats().num_recoveries == 0 ? kFastElectionTimeout
+                                                       : d_.tunables().value("ElectionTimeout"));
+  send_election_request();
+}
+
+void Recoverd::send_election_request() {
+  if (!can_be_leader()) return;
+  leader_ = d_.pnn();  // assume we win until told otherwise
+  proto::ElectionMessage em = election_data();
+  for (uint32_t pnn : d_.broadcast_targets(BROADCAST_ALL)) {
+    if (pnn != d_.pnn()) d_.send_message(pnn, SRVID_ELECTION, proto::to_bytes(em));
+  }
+}
+
+void Recoverd::on_election_message(const proto::Bytes& data) {
+  proto::ElectionMessage em;
+  if (!proto::from_bytes(data, &em) || em.pnn == d_.pnn()) return;
+  election_in_progress_ = true;
+  election_timer_.start(d_.tunables().value("ElectionTimeout"));
+  ElectionSelf self{d_.pnn(), priority_time_, d_.nodes()[d_.pnn()].flags, d_.capabilities()};
+  if (election_win(self, election_data(), em)) {
+    if (!election_send_timer_.pending()) election_send_timer_.start(0.5);
+    return;
+  }
+  election_send_timer_.stop();
+  if (reclock_ && reclock_->held()) reclock_->release();
+  leader_ = em.pnn;
+}
+
+void Recoverd::election_timeout() {
+  election_in_progress_ = false;
+  if (leader_ == d_.pnn()) {
+    become_leader();
+  } else if (leader_ != UNKNOWN_PNN) {
+    d_.set_leader(leader_);
+    restart_leader_timeout();
+  }
+}
+
+// With a recovery lock the election is simply: whoever holds the lock leads.
+void Recoverd::lock_election() {
+  if (!can_be_leader()) {
+    if (reclock_) reclock_->release();
+    election_in_progress_ = false;
+    restart_leader_timeout();
+    return;
+  }
+  if (reclock_ && reclock_->held()) {
+    election_in_progress_ = false;
+    become_leader();
+    return;
+  }
+  if (reclock_ && reclock_->pending()) return;
+  reclock_ = std::make_unique<RecoveryLock>(d_.loop());
+  RecoveryLock::Options opts;
+  opts.timeout = 10;
+  bool started = reclock_->take(d_.options().reclock, opts, [this](RecoveryLock::Status st) {
+    switch (st) {
+      case RecoveryLock::Status::kHeld:
+        CTDB_LOGF(kLogNotice, "Took recovery lock %s", d_.options().reclock.c_str());
+        election_in_progress_ = false;
+        become_leader();
+        break;
+      case RecoveryLock::Status::kContended:
+        // Another node leads; its broadcast will tell us who.
+        election_in_progress_ = false;
+        if (leader_ == d_.pnn()) leader_ = UNKNOWN_PNN;
+        restart_leader_timeout();
+        break;
+      case RecoveryLock::Status::kError:
+        CTDB_LOGF(kLogError, "Unable to take recovery lock %s", d_.options().reclock.c_str());
+        election_in_progress_ = false;
+        restart_leader_timeout();
+        break;
+      case RecoveryLock::Status::kLost:
+        give_up_leadership("recovery lock lost");
+        break;
+    }
+  });
+  if (!started) {
+    election_in_progress_ = false;
+    restart_leader_timeout();
+  }
+}
+
+void Recoverd::become_leader() {
+  leader_ = d_.pnn();
+  d_.set_leader(leader_);
+  leader_timeout_.stop();
+  CTDB_LOGF(kLogNotice, "This node (%u) is now the leader", d_.pnn());
+  need_recovery_ = true;
+  broadcast_leader();
+  main_timer_.start(0);
+}
+
+void Recoverd::give_up_leadership(const char* why) {
+  CTDB_LOGF(kLogWarning, "Giving up leadership: %s", why);
+  if (reclock_) reclock_->release();
+  if (leader_ == d_.pnn()) {
+    leader_ = UNKNOWN_PNN;
+    d_.set_leader(UNKNOWN_PNN);
+  }
+  if (running_) running_->fail("leadership lost");
+  restart_leader_timeout();
+}
+
+void Recoverd::main_loop() {
+  main_timer_.start(std::max<uint32_t>(d_.tunables().value("RecoverInterval"), 1));
+  if (election_in_progress_ || running_ || checking_) return;
+  if (leader_ == UNKNOWN_PNN) {
+    if (!leader_timeout_.pending()) force_election("no leader");
+    return;
+  }
+  if (!is_leader()) return;
+  if (!d_.options().reclock.empty() && !(reclock_ && reclock_->held())) {
+    give_up_leadership("recovery lock not held");
+    return;
+  }
+  check_cluster();
+}
+
+// The leader's periodic check: every active node must have our vnnmap and
+// generation and be out of recovery; otherwise recover.
+void Recoverd::check_cluster() {
+  std::vector<uint32_t> active;
+  for (const NodeInfo& n : d_.nodes()) {
+    if (!(n.flags & NODE_FLAGS_INACTIVE)) active.push_back(n.pnn);
+  }
+  if (need_recovery_) {
+    start_recovery();
+    return;
+  }
+  checking_ = true;
+  auto mismatch = std::make_shared<std::string>();
+  proto::VnnMap ours = d_.vnnmap();
+  if (ours.generation == INVALID_GENERATION) *mismatch = "no generation yet";
+  fan_out(
+      d_, active, CONTROL_GETVNNMAP, {}, 5.0,
+      [mismatch, ours](uint32_t pnn, int32_t status, const proto::Bytes& data) {
+        proto::VnnMap theirs;
+        if (status != 0 || !proto::from_bytes(data, &theirs)) return false;
+        if (mismatch->empty() &&
+            (theirs.generation != ours.generation || theirs.map != ours.map)) {
+          *mismatch = "node " + std::to_string(pnn) + " has a different vnnmap";
+        }
+        return true;
+      },
+      [this, mismatch](bool ok, const std::string& err) {
+        checking_ = false;
+        if (!is_leader()) return;
+        if (!ok) {
+          CTDB_LOGF(kLogInfo, "cluster check incomplete: %s", err.c_str());
+          return;
+        }
+        if (!mismatch->empty()) {
+          request_recovery(mismatch->c_str());
+          start_recovery();
+          return;
+        }
+        check_recmodes();
+      });
+}
+
+// A node left in recovery mode (`ctdb recover` sets it) needs a recovery.
+void Recoverd::check_recmodes() {
+  std::vector<uint32_t> active;
+  for (const NodeInfo& n : d_.nodes()) {
+    if (!(n.flags & NODE_FLAGS_INACTIVE)) active.push_back(n.pnn);
+  }
+  checking_ = true;
+  auto in_recovery = std::make_shared<bool>(false);
+  fan_out(
+      d_, active, CONTROL_GET_RECMODE, {}, 5.0,
+      [in_recovery](uint32_t, int32_t status, const proto::Bytes&) {
+        if (status < 0) return false;
+        if (status == RECOVERY_ACTIVE) *in_recovery = true;
+        return true;
+      },
+      [this, in_recovery](bool ok, const std::string&) {
+        checking_ = false;
+        if (!is_leader() || !ok) return;
+        if (*in_recovery) request_recovery("a node is in recovery mode");
+        if (need_recovery_) start_recovery();
+      });
+}
+
+void Recoverd::start_recovery() {
+  if (running_ || !is_leader()) return;
+  uint32_t rerecovery = d_.tunables().value("RerecoveryTimeout");
+  double wait = last_recovery_end_ + rerecovery - monotonic_now();
+  if (wait > 0 && consecutive_failures_ == 0 && d_.stats().num_recoveries > 0) {
+    if (!main_timer_.pending() || wait < 1) main_timer_.start(wait);
+    return;
+  }
+  std::vector<uint32_t> active;
+  for (const NodeInfo& n : d_.nodes()) {
+    if (!(n.flags & NODE_FLAGS_INACTIVE)) active.push_back(n.pnn);
+  }
+  need_recovery_ = false;
+  running_ = std::make_shared<Run>(*this, active);
+  running_->start();
+}
+
+void Recoverd::recovery_done(bool ok, const std::string& why) {
+  last_recovery_end_ = monotonic_now();
+  // Keep the run alive until its last callback has returned.
+  std::shared_ptr<Run> done = std::move(running_);
+  d_.run_after(0, [done] {});
+  if (ok) {
+    consecutive_failures_ = 0;
+    d_.stats().num_recoveries++;
+    return;
+  }
+  consecutive_failures_++;
+  CTDB_LOGF(kLogError, "Recovery failed: %s", why.c_str());
+  need_recovery_ = true;
+}
+
+}  // namespace ctdb::daemon::cluster

@@ -1,0 +1,82 @@
+// The recovery master logic that 4.17 runs in its recovery daemon, here on
+// the daemon's own reactor: electing a leader (through the recovery lock, or
+// by election messages without one), the leader broadcast, and, on the
+// leader, checking the cluster every RecoverInterval and running recoveries.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/cluster/reclock.h"
+#include "daemon/event_loop.h"
+#include "protocol/types.h"
+
+namespace ctdb::daemon {
+
+class Daemon;
+
+namespace cluster {
+
+class Recoverd {
+ public:
+  explicit Recoverd(Daemon& d);
+  ~Recoverd();
+  Recoverd(const Recoverd&) = delete;
+  Recoverd& operator=(const Recoverd&) = delete;
+
+  // Registers the message handlers and starts the timers.
+  void start();
+  uint32_t leader() const { return leader_; }
+  bool is_leader() const;
+  // Asks the leader (us, if we are) to run a recovery soon (`ctdb recover`,
+  // a node joining or leaving).
+  void request_recovery(const char* why);
+  // A link to a node came up or went down.
+  void node_changed(uint32_t pnn);
+  bool recovery_running() const { return running_ != nullptr; }
+
+ private:
+  struct Run;
+  friend struct Run;
+
+  void main_loop();
+  void broadcast_leader();
+  void on_leader_message(const proto::Bytes& data);
+  void on_election_message(const proto::Bytes& data);
+  void restart_leader_timeout();
+  void force_election(const char* why);
+  void send_election_request();
+  void election_timeout();
+  void lock_election();
+  void become_leader();
+  void give_up_leadership(const char* why);
+  bool can_be_leader() const;
+  proto::ElectionMessage election_data() const;
+  void check_cluster();
+  void check_recmodes();
+  void start_recovery();
+  void recovery_done(bool ok, const std::string& why);
+
+  Daemon& d_;
+  uint32_t leader_;
+  bool election_in_progress_ = false;
+  bool need_recovery_ = false;
+  bool checking_ = false;
+  proto::Timeval priority_time_;
+  Timer main_timer_;
+  Timer broadcast_timer_;
+  Timer leader_timeout_;
+  Timer election_timer_;
+  Timer election_send_timer_;
+  std::unique_ptr<RecoveryLock> reclock_;
+  std::shared_ptr<Run> running_;
+  double last_recovery_end_ = -1e9;  // monotonic seconds
+  uint32_t consecutive_failures_ = 0;
+};
+
+}  // namespace cluster
+}  // namespace ctdb::daemon
