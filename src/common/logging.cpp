@@ -16,13 +16,14 @@
 namespace ctdb {
 namespace {
 
-// Name for each level 0..10; the first entry with a name is what a prefix
-// matches, so the order of kNames below decides "ERROR" before "WARNING".
+// What `ctdb getdebug` prints for each level 0..10 (4.17 fills the gaps
+// between the named levels with the name below).
 const char* const kLevelNames[kLogLevelMax + 1] = {
     "ERROR", "WARNING", "WARNING", "NOTICE", "NOTICE", "INFO",
     "INFO",  "INFO",    "INFO",    "INFO",   "DEBUG",
 };
 
+// The names setdebug accepts, in the order a prefix is tried ("d" is DEBUG).
 struct NamedLevel {
   const char* name;
   int level;
@@ -113,8 +114,7 @@ bool parse_debug_level(std::string_view text, int* level) {
     return true;
   }
   for (const NamedLevel& n : kNames) {
-    if (text.size() <= std::strlen(n.name) &&
-        strncasecmp(n.name, text.data(), text.size()) == 0) {
+    if (text.size() <= std::strlen(n.name) && strncasecmp(n.name, text.data(), text.size()) == 0) {
       *level = n.level;
       return true;
     }
@@ -186,8 +186,8 @@ void set_program_name(const std::string& name) {
 
 void set_hostname(const std::string& name) { state().host = name; }
 
-std::string format_line(const timeval& tv, std::string_view host, std::string_view prog,
-                        pid_t pid, std::string_view message) {
+std::string format_line(const timeval& tv, std::string_view host, std::string_view prog, pid_t pid,
+                        std::string_view message) {
   struct tm tm;
   time_t secs = tv.tv_sec;
   localtime_r(&secs, &tm);
@@ -196,8 +196,8 @@ std::string format_line(const timeval& tv, std::string_view host, std::string_vi
   long off = tm.tm_gmtoff / 60;  // minutes east of UTC
   char sign = off < 0 ? '-' : '+';
   if (off < 0) off = -off;
-  std::snprintf(stamp + n, sizeof(stamp) - n, ".%06ld%c%02ld:%02ld",
-                static_cast<long>(tv.tv_usec), sign, off / 60, off % 60);
+  std::snprintf(stamp + n, sizeof(stamp) - n, ".%06ld%c%02ld:%02ld", static_cast<long>(tv.tv_usec),
+                sign, off / 60, off % 60);
   std::string line;
   line.reserve(64 + host.size() + prog.size() + message.size());
   line += stamp;

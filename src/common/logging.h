@@ -71,8 +71,8 @@ void printf(int lvl, const char* fmt, ...) __attribute__((format(printf, 2, 3)))
 // The file/stderr line for a message, without the trailing newline:
 // "2024-01-01T12:00:00.123456+01:00 HOST PROG[PID]: MESSAGE", the format of
 // 4.17's file logging (local time with UTC offset, microseconds).
-std::string format_line(const timeval& tv, std::string_view host, std::string_view prog,
-                        pid_t pid, std::string_view message);
+std::string format_line(const timeval& tv, std::string_view host, std::string_view prog, pid_t pid,
+                        std::string_view message);
 
 // Collects a stream-style message and logs it when destroyed.
 class Line {
@@ -104,12 +104,12 @@ struct Voidify {
 // Stream style: CTDB_LOG(ctdb::kLogNotice) << "node " << pnn << " is up";
 // The operands are not evaluated when the level is disabled. The ternary
 // form (not if/else) keeps `if (x) CTDB_LOG(l) << y;` free of a dangling else.
-#define CTDB_LOG(lvl)                                        \
-  !::ctdb::logging::enabled(lvl) ? static_cast<void>(0)      \
+#define CTDB_LOG(lvl)                                   \
+  !::ctdb::logging::enabled(lvl) ? static_cast<void>(0) \
                                  : ::ctdb::logging::Voidify() & ::ctdb::logging::Line(lvl)
 
 // printf style: CTDB_LOGF(ctdb::kLogError, "bad packet from %u", pnn);
-#define CTDB_LOGF(lvl, ...)                                                      \
-  do {                                                                           \
+#define CTDB_LOGF(lvl, ...)                                                       \
+  do {                                                                            \
     if (::ctdb::logging::enabled(lvl)) ::ctdb::logging::printf(lvl, __VA_ARGS__); \
   } while (0)

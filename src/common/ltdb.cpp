@@ -147,13 +147,14 @@ std::unique_ptr<Ltdb> Ltdb::open(const std::string& path, const OpenOptions& opt
 }
 
 Ltdb::~Ltdb() {
+  thaw();
   if (tdb_ != nullptr) tdb_close(tdb_);
 }
 
 LtdbStatus Ltdb::fetch(const Bytes& key, LtdbHeader* header, Bytes* data) const {
   TDB_DATA v = tdb_fetch(tdb_, as_tdb(key));
-  if (v.dptr == nullptr) return status_of(tdb_) == LtdbStatus::kError ? LtdbStatus::kError
-                                                                       : LtdbStatus::kNotFound;
+  if (v.dptr == nullptr)
+    return status_of(tdb_) == LtdbStatus::kError ? LtdbStatus::kError : LtdbStatus::kNotFound;
   bool ok = split_value(v.dptr, v.dsize, header, data);
   std::free(v.dptr);
   return ok ? LtdbStatus::kOk : LtdbStatus::kCorrupt;
@@ -179,16 +180,16 @@ bool Ltdb::exists(const Bytes& key) const { return tdb_exists(tdb_, as_tdb(key))
 int Ltdb::traverse(const TraverseFn& fn, bool read_only, size_t* skipped) {
   TraverseState st;
   st.fn = &fn;
-  int rc = read_only ? tdb_traverse_read(tdb_, traverse_cb, &st)
-                     : tdb_traverse(tdb_, traverse_cb, &st);
+  int rc =
+      read_only ? tdb_traverse_read(tdb_, traverse_cb, &st) : tdb_traverse(tdb_, traverse_cb, &st);
   if (skipped) *skipped = st.skipped;
   return rc < 0 ? -1 : st.visited;
 }
 
 LtdbStatus Ltdb::fetch_raw(const Bytes& key, Bytes* value) const {
   TDB_DATA v = tdb_fetch(tdb_, as_tdb(key));
-  if (v.dptr == nullptr) return status_of(tdb_) == LtdbStatus::kError ? LtdbStatus::kError
-                                                                       : LtdbStatus::kNotFound;
+  if (v.dptr == nullptr)
+    return status_of(tdb_) == LtdbStatus::kError ? LtdbStatus::kError : LtdbStatus::kNotFound;
   value->assign(v.dptr, v.dptr + v.dsize);
   std::free(v.dptr);
   return LtdbStatus::kOk;
@@ -208,6 +209,24 @@ LtdbStatus Ltdb::transaction_start_nonblock() {
 bool Ltdb::transaction_prepare_commit() { return tdb_transaction_prepare_commit(tdb_) == 0; }
 bool Ltdb::transaction_commit() { return tdb_transaction_commit(tdb_) == 0; }
 bool Ltdb::transaction_cancel() { return tdb_transaction_cancel(tdb_) == 0; }
+LtdbStatus Ltdb::freeze_nonblock() {
+  if (frozen_) return LtdbStatus::kOk;
+  if (tdb_lockall_nonblock(tdb_) != 0) return status_of(tdb_);
+  // The fcntl locks stay ours; libtdb forgets it holds them (a transaction
+  // cannot start while it remembers) and stops locking on this handle.
+  tdb_lockall_unmark(tdb_);
+  tdb_add_flags(tdb_, TDB_NOLOCK);
+  frozen_ = true;
+  return LtdbStatus::kOk;
+}
+
+bool Ltdb::thaw() {
+  if (!frozen_) return true;
+  tdb_remove_flags(tdb_, TDB_NOLOCK);
+  frozen_ = false;
+  return tdb_lockall_mark(tdb_) == 0 && tdb_unlockall(tdb_) == 0;
+}
+
 bool Ltdb::transaction_active() const { return tdb_transaction_active(tdb_); }
 
 bool Ltdb::chainlock(const Bytes& key) { return tdb_chainlock(tdb_, as_tdb(key)) == 0; }

@@ -99,6 +99,15 @@ class Ltdb {
   bool transaction_cancel();
   bool transaction_active() const;
 
+  // Recovery freeze: takes every lock of the file without waiting (kBusy if
+  // another process holds one), then keeps holding them while libtdb works
+  // on the handle without locking (TDB_NOLOCK) — so transactions, traverses
+  // and stores run here while every other process is locked out. thaw()
+  // releases it all.
+  LtdbStatus freeze_nonblock();
+  bool thaw();
+  bool frozen() const { return frozen_; }
+
   // Chain (record) locks. The _mark pair records in this handle a lock that
   // another process (a lock helper child) took, so later operations here
   // act as if we held it, without touching fcntl locks.
@@ -130,6 +139,7 @@ class Ltdb {
   Ltdb(tdb_context* tdb, std::string path) : tdb_(tdb), path_(std::move(path)) {}
   tdb_context* tdb_;
   std::string path_;
+  bool frozen_ = false;
 };
 
 // Starts a transaction and cancels it on destruction unless committed.

@@ -60,8 +60,8 @@ std::optional<std::vector<PublicAddress>> parse_public_addresses(std::string_vie
     }
     std::string_view ifaces = fields.size() > 1 ? fields[1] : std::string_view(default_iface);
     if (ifaces.empty()) {
-      *error = where + "no interface for " + pa.addr.ip_string() +
-               " and no --public-interface given";
+      *error =
+          where + "no interface for " + pa.addr.ip_string() + " and no --public-interface given";
       return std::nullopt;
     }
     size_t start = 0;

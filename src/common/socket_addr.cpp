@@ -78,8 +78,7 @@ std::optional<SockAddr> SockAddr::parse_with_port(std::string_view text) {
   return a;
 }
 
-std::optional<SockAddr> SockAddr::parse_maybe_port(std::string_view text,
-                                                   uint16_t default_port) {
+std::optional<SockAddr> SockAddr::parse_maybe_port(std::string_view text, uint16_t default_port) {
   std::optional<SockAddr> a;
   if (!text.empty() && text.front() == '[') {
     size_t close = text.find(']');
@@ -184,8 +183,8 @@ bool SockAddr::is_configured_locally(std::string* iface) const {
   std::unique_ptr<ifaddrs, void (*)(ifaddrs*)> guard(list, freeifaddrs);
   for (ifaddrs* ifa = list; ifa != nullptr; ifa = ifa->ifa_next) {
     if (ifa->ifa_addr == nullptr) continue;
-    socklen_t len = ifa->ifa_addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6)
-                                                         : sizeof(sockaddr_in);
+    socklen_t len =
+        ifa->ifa_addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
     std::optional<SockAddr> a = from_sockaddr(ifa->ifa_addr, len);
     if (a && a->same_ip(*this)) {
       if (iface != nullptr) *iface = ifa->ifa_name;

@@ -2,8 +2,6 @@
 // ranges and wire slots; and the Tunables value store built on it.
 #include "common/tunables.h"
 
-#include "common/text_file.h"
-
 #include <strings.h>
 #include <unistd.h>
 
@@ -11,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+
+#include "common/text_file.h"
 
 namespace ctdb {
 namespace {
@@ -107,16 +107,14 @@ const std::vector<TunableDef> kTable = {
      "Seconds covered by each entry of the statistics history."},
     {"DeferredAttachTO", 120, false, 39, 1, kMax,
      "Seconds a client's attach may wait for frozen databases before it fails."},
-    {"AllowClientDBAttach", 1, false, 42, 0, 1,
-     "When 0, clients may not attach to databases."},
+    {"AllowClientDBAttach", 1, false, 42, 0, 1, "When 0, clients may not attach to databases."},
     {"RecoverPDBBySeqNum", 1, true, 43, 0, kMax, "Obsolete."},
     {"DeferredRebalanceOnNodeAdd", 300, true, 44, 0, kMax, "Obsolete."},
     {"FetchCollapse", 1, false, 45, 0, 1,
      "When 1, concurrent fetch requests for one record from one node are collapsed."},
     {"HopcountMakeSticky", 50, false, 46, 1, kMax,
      "Migration hop count above which a record in a sticky database becomes sticky."},
-    {"StickyDuration", 600, false, 47, 0, kMax,
-     "Seconds a record stays sticky."},
+    {"StickyDuration", 600, false, 47, 0, kMax, "Seconds a record stays sticky."},
     {"StickyPindown", 200, false, 48, 0, kMax,
      "Milliseconds a sticky record is kept on a node after migrating there."},
     {"NoIPTakeover", 0, false, 49, 0, 1,
@@ -132,12 +130,10 @@ const std::vector<TunableDef> kTable = {
     {"NoIPHostOnAllDisabled", 1, true, 54, 0, kMax, "Obsolete."},
     {"Samba3AvoidDeadlocks", 0, true, 55, 0, kMax, "Obsolete."},
     {"TDBMutexEnabled", 1, true, 56, 0, kMax, "Obsolete."},
-    {"LockProcessesPerDB", 200, false, 57, 1, kMax,
-     "Maximum lock helper processes per database."},
+    {"LockProcessesPerDB", 200, false, 57, 1, kMax, "Maximum lock helper processes per database."},
     {"RecBufferSizeLimit", 1000000, false, 58, 1, kMax,
      "Bytes of records per buffer in recovery and vacuuming controls."},
-    {"QueueBufferSize", 1024, false, 59, 1, kMax,
-     "Bytes read from a socket at a time."},
+    {"QueueBufferSize", 1024, false, 59, 1, kMax, "Bytes read from a socket at a time."},
     {"IPAllocAlgorithm", 2, false, 60, 0, 2,
      "Public IP allocation: 0 deterministic, 1 non-deterministic, 2 LCP2."},
     {"AllowMixedVersions", 0, false, 61, 0, 1,
@@ -220,8 +216,8 @@ TunableSetResult Tunables::parse_and_set(std::string_view name, std::string_view
   uint32_t v = 0;
   if (!parse_u32(value, &v)) {
     if (error) {
-      *error = "Invalid value \"" + std::string(value) + "\" for tunable \"" +
-               std::string(name) + "\"";
+      *error =
+          "Invalid value \"" + std::string(value) + "\" for tunable \"" + std::string(name) + "\"";
     }
     return TunableSetResult::kBadValue;
   }

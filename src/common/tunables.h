@@ -26,7 +26,7 @@ struct TunableDef {
   int wire_index;          // field index in ctdb_tunable_list, or kNotOnWire
   uint32_t min;            // inclusive range enforced by Tunables::set
   uint32_t max;
-  const char* doc;         // one-line description for listvars help and the man page
+  const char* doc;  // one-line description for listvars help and the man page
 };
 
 // Every tunable in LIST_TUNABLES order (4.17's table order), obsolete ones
@@ -55,7 +55,7 @@ class Tunables {
   std::optional<uint32_t> get(std::string_view name) const;
 
   // Value by name for callers that know the name exists (daemon code);
-  // returns 0 for an unknown name, which a unit test guards against.
+  // returns 0 for an unknown name (a misspelt name thus reads as 0).
   uint32_t value(std::string_view name) const;
 
   // Sets a tunable. Known, non-obsolete names are range-checked; obsolete

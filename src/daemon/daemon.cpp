@@ -63,7 +63,16 @@ Daemon::Daemon(DaemonOptions opts) : opts_(std::move(opts)) {
   stats_.statistics_start_time = {start_time_.tv_sec, start_time_.tv_usec};
 }
 
-Daemon::~Daemon() = default;
+// Parts that call back into the daemon go first, while everything they use
+// still exists.
+Daemon::~Daemon() {
+  recoverd_.reset();
+  remote_controls_.clear();
+  oneshots_.clear();
+  transport_.reset();
+  busy_timer_.reset();
+  keepalive_timer_.reset();
+}
 
 bool Daemon::load_nodes(std::string* error) {
   auto entries = read_nodes_file(opts_.nlist, kDefaultCtdbPort, error);

@@ -634,13 +634,10 @@ bool decode(Reader& r, Tunable* v) {
 }
 
 void encode(Writer& w, const VarList& v) {
+  // As the 4.17 daemon writes it: every name preceded by ':' (so the string
+  // starts with one), then a NUL; an empty list is length 0 with no bytes.
   std::string joined;
-  for (size_t i = 0; i < v.vars.size(); i++) {
-    if (i) joined += ':';
-    joined += v.vars[i];
-  }
-  // 4.17 sizes the list as the sum of strlen+1 over the names, which equals the
-  // joined string plus its NUL; an empty list is length 0 with no bytes.
+  for (const std::string& name : v.vars) joined += ":" + name;
   if (v.vars.empty()) {
     w.u32(0);
     return;

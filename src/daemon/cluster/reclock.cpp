@@ -59,7 +59,7 @@ void write_byte(int fd, char c) {
                              int64_t start_delay_ms) {
   // Signals go back to their defaults so that the reactor's handlers (which
   // write into the daemon's own wakeup socket) never run here.
-  struct sigaction dfl{};
+  struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);
   sigset_t none;
@@ -81,7 +81,7 @@ void write_byte(int fd, char c) {
     write_byte(pipe_fd, kErrorByte);
     _exit(1);
   }
-  struct flock lk{};
+  struct flock lk {};
   lk.l_type = F_WRLCK;
   lk.l_whence = SEEK_SET;
   lk.l_start = 0;
@@ -90,7 +90,7 @@ void write_byte(int fd, char c) {
     write_byte(pipe_fd, (errno == EACCES || errno == EAGAIN) ? kContendedByte : kErrorByte);
     _exit(1);
   }
-  struct stat held{};
+  struct stat held {};
   if (fstat(fd, &held) != 0) {
     write_byte(pipe_fd, kErrorByte);
     _exit(1);
@@ -110,7 +110,7 @@ void write_byte(int fd, char c) {
     if (poll(&pfd, 1, wait_ms) > 0 && (pfd.revents & (POLLERR | POLLHUP)) != 0) _exit(0);
     if (getppid() != parent) _exit(0);
     if (next_check >= 0 && now_ms() >= next_check) {
-      struct stat now{};
+      struct stat now {};
       if (stat(path, &now) != 0 || now.st_ino != held.st_ino || now.st_dev != held.st_dev) {
         _exit(2);
       }

@@ -39,8 +39,8 @@ class RecoveryLock {
   using Callback = std::function<void(Status)>;
 
   struct Options {
-    double timeout = 0;           // seconds to wait for the child's answer; 0 = no limit
-    double recheck_interval = 5;  // seconds between the child's lock file checks; 0 = never
+    double timeout = 0;            // seconds to wait for the child's answer; 0 = no limit
+    double recheck_interval = 5;   // seconds between the child's lock file checks; 0 = never
     double child_start_delay = 0;  // tests: the child waits this long before locking,
                                    // standing in for a slow cluster filesystem
   };

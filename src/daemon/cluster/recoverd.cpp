@@ -219,7 +219,9 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
     next_db();
   }
 
-  bool persistent() const { return dbs[db_index].flags & (DB_FLAGS_PERSISTENT); }
+  bool persistent() const {
+    return dbs[db_index].flags & (DB_FLAGS_PERSISTENT | DB_FLAGS_REPLICATED);
+  }
 
   proto::Bytes transdb() const {
     proto::TransDb t;
@@ -248,7 +250,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
   std::vector<uint32_t> sources;
   void choose_sources() {
     sources = nodes;
-    if (!persistent() || d.tunables().value("RecoverPDBBySeqNum") == 0) {
+    if (!persistent()) {
       pull();
       return;
     }
@@ -314,7 +316,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
   void push_start() {
     const DbInfo& db = dbs[db_index];
     size_t limit = std::max<uint32_t>(d.tunables().value("RecBufferSizeLimit"), 4096);
-    push_bufs = merged->push_buffers(persistent() || (db.flags & DB_FLAGS_REPLICATED), limit);
+    push_bufs = merged->push_buffers(persistent(), limit);
     pushed = 0;
     for (const auto& b : push_bufs) pushed += b.count;
     push_srvid = SRVID_RECOVERY | (uint64_t(generation & 0xffff) << 32) | db.db_id;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/logging.h"
+#include "daemon/cluster/vnnmap.h"
 #include "daemon/controls/dispatch.h"
 #include "daemon/daemon.h"
 #include "protocol/types.h"
@@ -126,7 +127,9 @@ ControlReply get_db_seqnum(Daemon& d, const ControlRequest& req) {
   if (!payload_u64(req.c.data, &id)) return control_error();
   uint64_t seqnum;
   std::string error;
-  if (!d.databases().seqnum(static_cast<uint32_t>(id), &seqnum, &error)) {
+  proto::Bytes key(DB_SEQNUM_KEY, DB_SEQNUM_KEY + strlen(DB_SEQNUM_KEY) + 1);
+  uint32_t lmaster = cluster::lmaster_of(d.vnnmap(), key).value_or(d.pnn());
+  if (!d.databases().seqnum(static_cast<uint32_t>(id), lmaster, &seqnum, &error)) {
     CTDB_LOGF(kLogError, "GET_DB_SEQNUM: %s", error.c_str());
     return control_error();
   }
@@ -154,6 +157,16 @@ ControlReply trans3_commit(Daemon& d, const ControlRequest& req) {
     CTDB_LOGF(kLogError, "TRANS3_COMMIT to db 0x%08x failed: %s", recs.db_id, error.c_str());
     return control_error();
   }
+  return {};
+}
+
+// Records whose deletion a client asks for are purged by vacuuming, which is
+// not built yet; the request is accepted (and the record stays, as it would
+// until the next vacuum run).
+ControlReply schedule_for_deletion(Daemon& d, const ControlRequest& req) {
+  proto::KeyData kd;
+  if (!proto::from_bytes(req.c.data, &kd)) return control_error();
+  if (d.databases().find(kd.db_id) == nullptr) return control_error("unknown database");
   return {};
 }
 
@@ -196,11 +209,6 @@ ControlReply traverse(Daemon& d, const ControlRequest& req, uint32_t db_id, uint
   uint32_t client_id = req.client->id();
   db->ltdb->traverse([&](const Bytes& key, const LtdbHeader& h, const Bytes& value) {
     if (value.empty() && !with_empty) return true;
-    if (key.size() == strlen(DB_SEQNUM_KEY) + 1 &&
-        memcmp(key.data(), DB_SEQNUM_KEY, key.size()) == 0 && db->persistent()) {
-      // 4.17 does not list the sequence number record.
-      return true;
-    }
     proto::RecData rec = proto::RecData::with_header(reqid, h, key, value);
     d.deliver_message_to(client_id, srvid, proto::to_bytes(rec));
     return true;
@@ -238,6 +246,7 @@ void register_db_controls(ControlTable& t) {
   t.add(CONTROL_ENABLE_SEQNUM, enable_seqnum);
   t.add(CONTROL_TRANS3_COMMIT, trans3_commit);
   t.add(CONTROL_DB_GET_HEALTH, db_get_health);
+  t.add(CONTROL_SCHEDULE_FOR_DELETION, schedule_for_deletion);
   t.add(CONTROL_GET_DB_STATISTICS, get_db_statistics);
   t.add(CONTROL_SET_DB_READONLY, set_db_readonly);
   t.add(CONTROL_SET_DB_STICKY, set_db_sticky);

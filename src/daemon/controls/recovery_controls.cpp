@@ -75,7 +75,7 @@ void freeze_step(Daemon& d, uint32_t db_id, Responder to) {
     return;
   }
   if (!db->freeze_pending) return;  // thawed meanwhile
-  if (db->ltdb->lockall_nonblock() == LtdbStatus::kOk) {
+  if (db->ltdb->freeze_nonblock() == LtdbStatus::kOk) {
     db->freeze_pending = false;
     db->frozen = true;
     d.respond(to, {});
@@ -91,7 +91,7 @@ ControlReply db_freeze(Daemon& d, const ControlRequest& req) {
   if (db->frozen) return {};
   if (db->freeze_pending) return control_error("freeze already in progress");
   db->freeze_pending = true;
-  if (db->ltdb->lockall_nonblock() == LtdbStatus::kOk) {
+  if (db->ltdb->freeze_nonblock() == LtdbStatus::kOk) {
     db->freeze_pending = false;
     db->frozen = true;
     return {};
@@ -109,7 +109,7 @@ ControlReply db_thaw(Daemon& d, const ControlRequest& req) {
     db->ltdb->transaction_cancel();
     db->in_transaction = false;
   }
-  if (db->frozen) db->ltdb->unlockall();
+  if (db->frozen) db->ltdb->thaw();
   db->frozen = false;
   db->freeze_pending = false;
   db->push_srvid = 0;

@@ -78,24 +78,37 @@ DbRegistry::CallResult DbRegistry::local_call(const proto::ReqCall& call, uint32
     *error = "unknown database in call";
     return CallResult::kError;
   }
+  if (call.callid != FETCH_FUNC && call.callid != FETCH_WITH_HEADER_FUNC &&
+      call.callid != NULL_FUNC) {
+    *error = "unknown call id " + std::to_string(call.callid);
+    return CallResult::kError;
+  }
   LtdbChainLock lock(db->ltdb.get(), call.key, LtdbChainLock::Mode::kNonBlocking);
   if (!lock.locked()) return CallResult::kBusy;
   LtdbHeader header;
   Bytes data;
   LtdbStatus st = db->ltdb->fetch(call.key, &header, &data);
   if (st == LtdbStatus::kNotFound) {
-    // A record nobody holds yet starts at its lmaster; when that is us it is
-    // created here so that a client sees this node as its dmaster.
+    // A record nobody holds yet starts at its lmaster, marked as created by
+    // the daemon rather than a client.
     header = LtdbHeader{};
     header.dmaster = lmaster;
+    header.flags = REC_FLAG_AUTOMATIC;
     data.clear();
-    if (lmaster == pnn_ && !db->ltdb->store(call.key, header, data)) {
-      *error = "cannot store record: " + db->ltdb->error_string();
-      return CallResult::kError;
-    }
+    if (lmaster == pnn_ && db->volatile_db()) header.rsn++;  // stored once here
   } else if (st != LtdbStatus::kOk) {
     *error = "cannot fetch record: " + db->ltdb->error_string();
     return CallResult::kError;
+  }
+  // As in 4.17, the dmaster writes the record back after every call, and each
+  // such write of a volatile record by its dmaster counts one more RSN.
+  if (header.dmaster == pnn_) {
+    if (db->volatile_db()) header.rsn++;
+    header.flags &= ~REC_FLAG_AUTOMATIC;
+    if (!db->ltdb->store(call.key, header, data)) {
+      *error = "cannot store record: " + db->ltdb->error_string();
+      return CallResult::kError;
+    }
   }
   reply->status = 0;
   switch (call.callid) {
@@ -109,12 +122,9 @@ DbRegistry::CallResult DbRegistry::local_call(const proto::ReqCall& call, uint32
       w.bytes(data);
       break;
     }
-    case NULL_FUNC:
+    default:  // NULL_FUNC
       reply->data.clear();
       break;
-    default:
-      *error = "unknown call id " + std::to_string(call.callid);
-      return CallResult::kError;
   }
   return CallResult::kOk;
 }
@@ -162,7 +172,8 @@ bool DbRegistry::apply_persistent(const proto::RecBuffer& recs, std::string* err
   return true;
 }
 
-bool DbRegistry::seqnum(uint32_t db_id, uint64_t* seqnum, std::string* error) {
+bool DbRegistry::seqnum(uint32_t db_id, uint32_t lmaster, uint64_t* seqnum,
+                        std::string* error) {
   Database* db = find(db_id);
   if (db == nullptr) {
     *error = "unknown database";
@@ -176,6 +187,15 @@ bool DbRegistry::seqnum(uint32_t db_id, uint64_t* seqnum, std::string* error) {
   if (st == LtdbStatus::kOk && data.size() == 8) {
     proto::Reader r(data);
     r.u64(seqnum);
+  }
+  if (st == LtdbStatus::kNotFound && db->persistent()) {
+    header = LtdbHeader{};
+    header.dmaster = lmaster;
+    header.flags = REC_FLAG_AUTOMATIC;
+    if (!db->ltdb->store(key, header, {})) {
+      *error = "cannot store record: " + db->ltdb->error_string();
+      return false;
+    }
   }
   return st == LtdbStatus::kOk || st == LtdbStatus::kNotFound;
 }

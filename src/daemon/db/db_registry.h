@@ -63,7 +63,9 @@ class DbRegistry {
   bool apply_persistent(const proto::RecBuffer& recs, std::string* error);
 
   // The persistent sequence number (__db_sequence_number__), 0 if unset.
-  bool seqnum(uint32_t db_id, uint64_t* seqnum, std::string* error);
+  // Like 4.17, reading a missing record of a persistent database leaves an
+  // empty record (flags AUTOMATIC, dmaster = its lmaster) behind.
+  bool seqnum(uint32_t db_id, uint32_t lmaster, uint64_t* seqnum, std::string* error);
 
  private:
   std::string volatile_dir_;

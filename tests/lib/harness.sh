@@ -1,0 +1,398 @@
+# Shared bash harness for suites that drive real daemons (ours and Debian's stock ctdbd).
+# Owns: a temp dir per test, starting/stopping nodes by the PIDs it started, deadlines, asserts.
+#
+# Usage (bash only):
+#   source "$CTDB_SRC_DIR/tests/lib/harness.sh"
+#   h_init my_test                       # temp dir in $H_TMP, EXIT trap that stops everything
+#   h_start_cluster ours n 127.0.0.21 127.0.0.22   # nodes n0, n1; waits for `ctdb ping`
+#   h_ctdb n0 status                     # stock tool (or $H_TOOL) against node n0
+#   wait_for "h_ctdb n1 status | grep -q OK" 30 || fail "n1 reaches OK"
+#   assert_eq "pnn of n1" 1 "$(h_ctdb n1 pnn)"
+#   h_finish                             # prints "N passed, N failed", exits 0 or 1
+#
+# Every process is started in its own session (setsid), so its PID is also its process group;
+# stopping a node signals that PID and, at the end, that process group. Nothing is ever looked
+# up or killed by name.
+
+if [ -z "${BASH_VERSION:-}" ]; then
+  echo "harness.sh needs bash" >&2
+  exit 2
+fi
+[ -n "${H_HARNESS_LOADED:-}" ] && return 0
+H_HARNESS_LOADED=1
+
+H_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CTDB_SRC_DIR=${CTDB_SRC_DIR:-$(cd "$H_LIB_DIR/../.." && pwd)}
+CTDB_BUILD_DIR=${CTDB_BUILD_DIR:-$CTDB_SRC_DIR/build}
+
+H_CTDBD=${H_CTDBD:-$CTDB_BUILD_DIR/ctdbd}        # our daemon
+H_STOCK_CTDBD=${H_STOCK_CTDBD:-/usr/sbin/ctdbd}  # Debian's daemon
+H_TOOL=${H_TOOL:-/usr/bin/ctdb}                  # the CLI h_ctdb runs (stock by default)
+H_PING_DEADLINE=${H_PING_DEADLINE:-30}           # seconds for a node to answer `ctdb ping`
+H_STOP_DEADLINE=${H_STOP_DEADLINE:-10}           # seconds between the polite stop and SIGKILL
+H_TOOL_TIMEOUT=${H_TOOL_TIMEOUT:-30}             # no single tool run may hang a test
+H_LOG_LINES=${H_LOG_LINES:-40}                   # log lines shown per node on failure
+
+H_PASS=0
+H_FAIL=0
+H_FAILED_NAMES=()
+H_NODES=()           # node names, in start order
+declare -A H_KIND    # name -> ours | stock
+declare -A H_PID     # name -> PID of the daemon we started (also its process group)
+declare -A H_ADDR    # name -> node address
+declare -A H_DIR     # name -> node directory (also CTDB_BASE for the tool)
+declare -A H_SOCK    # name -> Unix socket
+declare -A H_LOG     # name -> daemon log file
+declare -A H_OUT     # name -> captured stdout/stderr of the daemon process
+declare -A H_EXIT    # name -> exit status once reaped
+H_EXTRA_PIDS=()      # other background processes a test registered with h_track_pid
+
+# ---------------------------------------------------------------------------------------------
+# Messages and assertions
+
+h_note() { echo "# $*"; }
+
+pass() {
+  H_PASS=$((H_PASS + 1))
+  echo "PASS $1"
+}
+
+# fail NAME [DETAIL...]: each DETAIL is printed below, indented.
+fail() {
+  local name=$1
+  shift
+  H_FAIL=$((H_FAIL + 1))
+  H_FAILED_NAMES+=("$name")
+  echo "FAIL $name"
+  local d
+  for d in "$@"; do
+    printf '%s\n' "$d" | sed 's/^/    /'
+  done
+}
+
+# check NAME CMD...: PASS if CMD succeeds.
+check() {
+  local name=$1
+  shift
+  if "$@"; then pass "$name"; else fail "$name" "command failed: $*"; fi
+}
+
+assert_eq() {
+  local name=$1 expected=$2 actual=$3
+  if [ "$expected" == "$actual" ]; then
+    pass "$name"
+  else
+    fail "$name" "expected: $expected" "actual:   $actual"
+  fi
+}
+
+# assert_rc NAME EXPECTED_RC CMD...
+assert_rc() {
+  local name=$1 expected=$2
+  shift 2
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  if [ "$rc" == "$expected" ]; then
+    pass "$name"
+  else
+    fail "$name" "command: $*" "expected exit $expected, got $rc" "output: $out"
+  fi
+}
+
+assert_contains() {
+  local name=$1 text=$2 needle=$3
+  if [[ "$text" == *"$needle"* ]]; then
+    pass "$name"
+  else
+    fail "$name" "expected to contain: $needle" "actual: $text"
+  fi
+}
+
+assert_not_contains() {
+  local name=$1 text=$2 needle=$3
+  if [[ "$text" != *"$needle"* ]]; then
+    pass "$name"
+  else
+    fail "$name" "expected not to contain: $needle" "actual: $text"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Time
+
+# Microseconds since the epoch (bash 5's EPOCHREALTIME, no fork).
+h_now_us() {
+  local t=${EPOCHREALTIME:-}
+  if [ -n "$t" ]; then
+    echo "${t/[.,]/}"
+  else
+    date +%s%6N
+  fi
+}
+
+# wait_for CONDITION [DEADLINE_SECONDS=30] [INTERVAL_SECONDS=0.1]
+# Evaluates the shell text CONDITION until it succeeds (return 0) or the deadline passes
+# (return 1). The condition is polled; the interval only bounds how often.
+wait_for() {
+  local cond=$1 deadline=${2:-30} interval=${3:-0.1}
+  local end=$(($(h_now_us) + deadline * 1000000))
+  while true; do
+    if eval "$cond"; then return 0; fi
+    if [ "$(h_now_us)" -ge "$end" ]; then return 1; fi
+    sleep "$interval"
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Processes
+
+# True while PID runs (a zombie that has not been reaped counts as gone).
+h_pid_running() {
+  local pid=$1 stat
+  [ -n "$pid" ] || return 1
+  stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ]
+}
+
+# h_track_pid PID: a background process the test started (setsid) that cleanup must stop.
+h_track_pid() { H_EXTRA_PIDS+=("$1"); }
+
+# h_kill_pid PID [DEADLINE]: SIGTERM, wait, then SIGKILL the PID and its process group.
+h_kill_pid() {
+  local pid=$1 deadline=${2:-$H_STOP_DEADLINE}
+  if h_pid_running "$pid"; then
+    kill -TERM "$pid" 2>/dev/null
+    if ! wait_for "! h_pid_running $pid" "$deadline"; then
+      h_note "PID $pid ignored SIGTERM for ${deadline}s; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null
+      wait_for "! h_pid_running $pid" 5
+    fi
+  fi
+  wait "$pid" 2>/dev/null
+  # Helpers the daemon forked (stock: ctdb-eventd, ctdb-recoverd) share its process group.
+  kill -KILL -- "-$pid" 2>/dev/null
+  return 0
+}
+
+# ---------------------------------------------------------------------------------------------
+# Setup and teardown
+
+# h_init NAME: makes $H_TMP and installs the EXIT trap.
+h_init() {
+  local name=${1:-test}
+  H_TMP=$(mktemp -d "/tmp/ctdb-$name.XXXXXX") || {
+    echo "cannot create a temp dir" >&2
+    exit 2
+  }
+  trap h_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  h_note "test $name, temp dir $H_TMP"
+}
+
+h_cleanup() {
+  local rc=$?
+  trap - EXIT
+  # A script that failed an assertion but ended without h_finish must not exit 0.
+  [ "$rc" != 0 ] || [ "$H_FAIL" == 0 ] || rc=1
+  h_stop_all
+  if [ "$rc" != 0 ] || [ "$H_FAIL" != 0 ]; then
+    h_dump_logs
+    h_note "keeping $H_TMP for inspection"
+  elif [ -n "${H_KEEP:-}" ]; then
+    h_note "keeping $H_TMP (H_KEEP set)"
+  else
+    rm -rf "$H_TMP"
+  fi
+  exit "$rc"
+}
+
+# h_finish: prints the count; exits 1 if anything failed or nothing was asserted.
+h_finish() {
+  echo "$H_PASS passed, $H_FAIL failed"
+  if [ "$H_FAIL" != 0 ]; then
+    printf 'failed: %s\n' "${H_FAILED_NAMES[@]}"
+    exit 1
+  fi
+  if [ "$H_PASS" == 0 ]; then
+    echo "no assertion ran"
+    exit 1
+  fi
+  exit 0
+}
+
+# h_dump_logs [NAME...]: the tail of each node's log and captured output.
+h_dump_logs() {
+  local names=("$@") n f
+  [ ${#names[@]} -gt 0 ] || names=("${H_NODES[@]}")
+  for n in "${names[@]}"; do
+    for f in "${H_LOG[$n]}" "${H_OUT[$n]}"; do
+      [ -s "$f" ] || continue
+      echo "----- $n (${H_KIND[$n]} ${H_ADDR[$n]}, pid ${H_PID[$n]}, exit ${H_EXIT[$n]:-running}):" \
+        "last $H_LOG_LINES lines of $f"
+      tail -n "$H_LOG_LINES" "$f"
+    done
+  done
+  echo "-----"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Nodes
+
+# h_write_nodes FILE ADDR...: one address a line.
+h_write_nodes() {
+  local file=$1
+  shift
+  printf '%s\n' "$@" >"$file"
+}
+
+_h_register() {
+  local name=$1 kind=$2 addr=$3 dir=$4 sock=$5 log=$6 out=$7 pid=$8
+  H_NODES+=("$name")
+  H_KIND[$name]=$kind
+  H_ADDR[$name]=$addr
+  H_DIR[$name]=$dir
+  H_SOCK[$name]=$sock
+  H_LOG[$name]=$log
+  H_OUT[$name]=$out
+  H_PID[$name]=$pid
+}
+
+# h_start_ours NAME ADDR NODES_FILE [EXTRA_CTDBD_ARGS...]
+# Starts our ctdbd in the foreground mode (-i) in the background; returns at once.
+# Directory $H_TMP/NAME holds nodes, db/{volatile,persistent,state}, ctdbd.socket, log.ctdb.
+h_start_ours() {
+  local name=$1 addr=$2 nodes=$3
+  shift 3
+  local d=$H_TMP/$name
+  mkdir -p "$d/db/volatile" "$d/db/persistent" "$d/db/state"
+  [ "$nodes" -ef "$d/nodes" ] || cp "$nodes" "$d/nodes"
+  setsid "$H_CTDBD" -i --nlist="$d/nodes" --listen="$addr" --socket="$d/ctdbd.socket" \
+    --dbdir="$d/db/volatile" --dbdir-persistent="$d/db/persistent" \
+    --dbdir-state="$d/db/state" --logfile="$d/log.ctdb" -d NOTICE --pidfile="$d/ctdbd.pid" \
+    --nosetsched "$@" </dev/null >"$d/output" 2>&1 &
+  _h_register "$name" ours "$addr" "$d" "$d/ctdbd.socket" "$d/log.ctdb" "$d/output" $!
+}
+
+# h_start_stock NAME ADDR NODES_FILE [RECLOCK_FILE]
+# Starts Debian's ctdbd in CTDB_TEST_MODE, in the foreground (-i, which logs to stderr, so
+# stderr is the log). CTDB_BASE=$H_TMP/NAME, socket $H_TMP/NAME/run/ctdbd.socket.
+h_start_stock() {
+  local name=$1 addr=$2 nodes=$3 reclock=${4:-}
+  local d=$H_TMP/$name
+  mkdir -p "$d/db/volatile" "$d/db/persistent" "$d/db/state" "$d/events/legacy" "$d/run"
+  [ "$nodes" -ef "$d/nodes" ] || cp "$nodes" "$d/nodes"
+  : >"$d/public_addresses"
+  cp /etc/ctdb/functions "$d/" 2>/dev/null
+  {
+    printf '[logging]\n\tlocation = file:%s\n\tlog level = NOTICE\n' "$d/log.ctdb"
+    printf '[cluster]\n\tnode address = %s\n' "$addr"
+    [ -z "$reclock" ] || printf '\tcluster lock = %s\n' "$reclock"
+    printf '[database]\n\tvolatile database directory = %s\n' "$d/db/volatile"
+    printf '\tpersistent database directory = %s\n' "$d/db/persistent"
+    printf '\tstate database directory = %s\n' "$d/db/state"
+    printf '[failover]\n\tdisabled = true\n'
+  } >"$d/ctdb.conf"
+  # The reference runs with the seed's tunable defaults (ctdbd(1) of 2009), which ours
+  # implements, so that the two compare equal where 4.17's defaults differ.
+  printf 'KeepaliveInterval=1\nEventScriptTimeout=20\nDatabaseHashSize=100000\n' \
+    >"$d/ctdb.tunables"
+  CTDB_TEST_MODE=yes CTDB_BASE=$d setsid "$H_STOCK_CTDBD" -i </dev/null >"$d/log.ctdb" 2>&1 &
+  _h_register "$name" stock "$addr" "$d" "$d/run/ctdbd.socket" "$d/log.ctdb" "" $!
+}
+
+# h_ctdb NAME ARGS...: runs $H_TOOL against node NAME (CTDB_SOCKET, CTDB_BASE for `listnodes`).
+h_ctdb() {
+  local name=$1
+  shift
+  CTDB_SOCKET=${H_SOCK[$name]} CTDB_BASE=${H_DIR[$name]} timeout "$H_TOOL_TIMEOUT" "$H_TOOL" "$@"
+}
+
+h_node_running() { h_pid_running "${H_PID[$1]}"; }
+
+# h_wait_ping NAME [DEADLINE]: until the node answers `ctdb ping`. Gives up at once if the
+# daemon process has exited.
+h_wait_ping() {
+  local name=$1 deadline=${2:-$H_PING_DEADLINE}
+  local end=$(($(h_now_us) + deadline * 1000000))
+  while true; do
+    if ! h_node_running "$name"; then
+      wait "${H_PID[$name]}" 2>/dev/null
+      H_EXIT[$name]=$?
+      h_note "$name (pid ${H_PID[$name]}) exited with status ${H_EXIT[$name]} before answering ping"
+      return 1
+    fi
+    if h_ctdb "$name" ping >/dev/null 2>&1; then return 0; fi
+    if [ "$(h_now_us)" -ge "$end" ]; then
+      h_note "$name did not answer ping within ${deadline}s"
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
+# h_start_cluster ours|stock PREFIX ADDR...: nodes PREFIX0..PREFIXn-1 sharing one nodes file
+# (and, for stock, one cluster lock), then waits until each answers ping. Returns 1 if any
+# does not.
+h_start_cluster() {
+  local kind=$1 prefix=$2
+  shift 2
+  local nodes=$H_TMP/$prefix.nodes i=0 addr ok=0
+  h_write_nodes "$nodes" "$@"
+  for addr in "$@"; do
+    if [ "$kind" == ours ]; then
+      h_start_ours "$prefix$i" "$addr" "$nodes"
+    else
+      mkdir -p "$H_TMP/$prefix.shared"
+      local lock=""
+      [ $# -gt 1 ] && lock=$H_TMP/$prefix.shared/cluster.lock
+      h_start_stock "$prefix$i" "$addr" "$nodes" "$lock"
+    fi
+    i=$((i + 1))
+  done
+  for ((i = 0; i < $#; i++)); do
+    h_wait_ping "$prefix$i" || ok=1
+  done
+  return $ok
+}
+
+# h_stop_node NAME [DEADLINE]: stock via `ctdb shutdown`, ours via SIGTERM; SIGKILL after the
+# deadline. Records the exit status in H_EXIT[NAME].
+h_stop_node() {
+  local name=$1 deadline=${2:-$H_STOP_DEADLINE}
+  local pid=${H_PID[$name]}
+  [ -n "$pid" ] || return 0
+  if h_pid_running "$pid"; then
+    if [ "${H_KIND[$name]}" == stock ]; then
+      H_TOOL_TIMEOUT=$deadline h_ctdb "$name" shutdown >/dev/null 2>&1
+      wait_for "! h_pid_running $pid" "$deadline" || kill -KILL "$pid" 2>/dev/null
+      wait_for "! h_pid_running $pid" 5
+    else
+      kill -TERM "$pid" 2>/dev/null
+      if ! wait_for "! h_pid_running $pid" "$deadline"; then
+        h_note "$name (pid $pid) still running ${deadline}s after SIGTERM; sending SIGKILL"
+        kill -KILL "$pid" 2>/dev/null
+        wait_for "! h_pid_running $pid" 5
+      fi
+    fi
+  fi
+  if [ -z "${H_EXIT[$name]:-}" ]; then
+    wait "$pid" 2>/dev/null
+    H_EXIT[$name]=$?
+  fi
+  kill -KILL -- "-$pid" 2>/dev/null
+  return 0
+}
+
+# h_stop_all: every node (newest first) and every tracked PID.
+h_stop_all() {
+  local i
+  for ((i = ${#H_NODES[@]} - 1; i >= 0; i--)); do
+    h_stop_node "${H_NODES[$i]}"
+  done
+  for i in "${H_EXTRA_PIDS[@]}"; do
+    h_kill_pid "$i"
+  done
+}

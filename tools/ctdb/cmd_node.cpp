@@ -1,0 +1,275 @@
+// ctdb commands about one node: version, status, uptime, ping, runstate,
+// capabilities, pnn, debug level, pid, shutdown, listnodes, leader.
+#include <errno.h>
+#include <stdio.h>
+
+#include <chrono>
+
+#include "client/controls.h"
+#include "client/format.h"
+#include "common/version.h"
+#include "tool.h"
+
+namespace ctdb::tool {
+namespace {
+
+// A node with no flags whose interfaces include a down one is shown as
+// PARTIALLYONLINE; failures to ask count as "no".
+bool partially_online(Context* ctx, const proto::NodeAndFlags& node) {
+  if (node.flags != 0) return false;
+  client::ControlReply reply;
+  int err = client::ctrl_simple(ctx->c(), node.pnn, ctx->timeout(), CONTROL_GET_IFACES, {}, &reply);
+  if (err != 0) return false;
+  proto::IfaceList ifaces;
+  if (!proto::from_bytes(reply.data, &ifaces)) return false;
+  for (const auto& i : ifaces.ifaces) {
+    if (i.link_state == 0) return true;
+  }
+  return false;
+}
+
+void print_nodemap_machine(Context* ctx, const proto::NodeMap& nodemap, uint32_t mypnn) {
+  const char* s = options.sep;
+  printf(
+      "%sNode%sIP%sDisconnected%sUnknown%sBanned%sDisabled%sUnhealthy%sStopped%sInactive%s"
+      "PartiallyOnline%sThisNode%s\n",
+      s, s, s, s, s, s, s, s, s, s, s, s);
+  for (const auto& n : nodemap.nodes) {
+    if (n.flags & NODE_FLAGS_DELETED) continue;
+    printf("%s%u%s%s%s%d%s%d%s%d%s%d%s%d%s%d%s%d%s%d%s%c%s\n", s, n.pnn, s,
+           n.addr.to_string().c_str(), s, !!(n.flags & NODE_FLAGS_DISCONNECTED), s,
+           !!(n.flags & client::kNodeFlagsUnknown), s, !!(n.flags & NODE_FLAGS_BANNED), s,
+           !!(n.flags & NODE_FLAGS_PERMANENTLY_DISABLED), s, !!(n.flags & NODE_FLAGS_UNHEALTHY), s,
+           !!(n.flags & NODE_FLAGS_STOPPED), s, !!(n.flags & NODE_FLAGS_INACTIVE), s,
+           partially_online(ctx, n) ? 1 : 0, s, n.pnn == mypnn ? 'Y' : 'N', s);
+  }
+}
+
+void print_nodemap(Context* ctx, const proto::NodeMap& nodemap, uint32_t mypnn) {
+  int deleted = 0;
+  for (const auto& n : nodemap.nodes) {
+    if (n.flags & NODE_FLAGS_DELETED) deleted++;
+  }
+  if (deleted == 0) {
+    printf("Number of nodes:%zu\n", nodemap.nodes.size());
+  } else {
+    printf("Number of nodes:%zu (including %d deleted nodes)\n", nodemap.nodes.size(), deleted);
+  }
+  for (const auto& n : nodemap.nodes) {
+    if (n.flags & NODE_FLAGS_DELETED) continue;
+    std::string state =
+        partially_online(ctx, n) ? "PARTIALLYONLINE" : client::node_flags_string(n.flags);
+    printf("pnn:%u %-16s %s%s\n", n.pnn, n.addr.to_string().c_str(), state.c_str(),
+           n.pnn == mypnn ? " (THIS NODE)" : "");
+  }
+}
+
+}  // namespace
+
+int control_version(Context*, const std::vector<std::string>&) {
+  printf("%s\n", version_string());
+  return 0;
+}
+
+int control_status(Context* ctx, const std::vector<std::string>& args) {
+  if (!args.empty()) usage("status");
+  const proto::NodeMap* in = get_nodemap(ctx, false);
+  if (in == nullptr) return 1;
+
+  // Until the first recovery is over, other nodes' flags are not known yet:
+  // show them as UNKNOWN rather than a misleading UNHEALTHY.
+  uint32_t runstate = 0;
+  if (client::ctrl_get_runstate(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &runstate) != 0) {
+    printf("Unable to get runstate");
+    return 1;
+  }
+  proto::NodeMap nodemap = *in;
+  for (auto& n : nodemap.nodes) {
+    if (n.flags & NODE_FLAGS_DELETED) continue;
+    if (runstate <= RUNSTATE_FIRST_RECOVERY && !(n.flags & NODE_FLAGS_DISCONNECTED) &&
+        n.pnn != ctx->cmd_pnn) {
+      n.flags = client::kNodeFlagsUnknown;
+    }
+  }
+
+  if (options.machinereadable == 1) {
+    print_nodemap_machine(ctx, nodemap, ctx->cmd_pnn);
+    return 0;
+  }
+  proto::VnnMap vnnmap;
+  int ret = client::ctrl_getvnnmap(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &vnnmap);
+  if (ret != 0) return ret;
+  int recmode = 0;
+  ret = client::ctrl_get_recmode(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &recmode);
+  if (ret != 0) return ret;
+  uint32_t leader = UNKNOWN_PNN;
+  ret = get_leader(ctx, &leader);
+  if (ret != 0) return ret;
+
+  print_nodemap(ctx, nodemap, ctx->cmd_pnn);
+  if (vnnmap.generation == INVALID_GENERATION) {
+    printf("Generation:INVALID\n");
+  } else {
+    printf("Generation:%u\n", vnnmap.generation);
+  }
+  printf("Size:%zu\n", vnnmap.map.size());
+  for (size_t i = 0; i < vnnmap.map.size(); i++) {
+    printf("hash:%zu lmaster:%d\n", i, static_cast<int>(vnnmap.map[i]));
+  }
+  printf("Recovery mode:%s (%d)\n", recmode == RECOVERY_NORMAL ? "NORMAL" : "RECOVERY", recmode);
+  printf("Leader:");
+  print_pnn(leader);
+  return 0;
+}
+
+int control_uptime(Context* ctx, const std::vector<std::string>&) {
+  proto::Uptime u;
+  int ret = client::ctrl_uptime(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &u);
+  if (ret != 0) return ret;
+  printf("Current time of node %-4u     :                %s", ctx->cmd_pnn,
+         client::ctime_string(u.current_time.sec).c_str());
+  printf("Ctdbd start time              : %s %s",
+         client::duration_dhms(u.current_time.sec - u.ctdbd_start_time.sec).c_str(),
+         client::ctime_string(u.ctdbd_start_time.sec).c_str());
+  printf("Time of last recovery/failover: %s %s",
+         client::duration_dhms(u.current_time.sec - u.last_recovery_finished.sec).c_str(),
+         client::ctime_string(u.last_recovery_finished.sec).c_str());
+  double duration =
+      static_cast<double>(u.last_recovery_finished.sec - u.last_recovery_started.sec) +
+      static_cast<double>(u.last_recovery_finished.usec - u.last_recovery_started.usec) * 1.0e-6;
+  printf("Duration of last recovery/failover: %lf seconds\n", duration);
+  return 0;
+}
+
+int control_ping(Context* ctx, const std::vector<std::string>&) {
+  auto start = std::chrono::steady_clock::now();
+  int num_clients = 0;
+  int ret = client::ctrl_ping(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &num_clients);
+  if (ret != 0) return ret;
+  std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  printf("response from %u time=%.6f sec  (%d clients)\n", ctx->cmd_pnn, elapsed.count(),
+         num_clients);
+  return 0;
+}
+
+int control_runstate(Context* ctx, const std::vector<std::string>& args) {
+  uint32_t runstate = 0;
+  int ret = client::ctrl_get_runstate(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &runstate);
+  if (ret != 0) return ret;
+  bool found = true;
+  for (const auto& a : args) {
+    found = false;
+    uint32_t wanted = client::runstate_from_name(a);
+    if (wanted == RUNSTATE_UNKNOWN) {
+      printf("Invalid run state (%s)\n", a.c_str());
+      return 1;
+    }
+    if (wanted == runstate) {
+      found = true;
+      break;
+    }
+  }
+  if (!found) {
+    printf("CTDB not in required run state (got %s)\n", client::runstate_name(runstate));
+    return 1;
+  }
+  printf("%s\n", client::runstate_name(runstate));
+  return 0;
+}
+
+int control_getcapabilities(Context* ctx, const std::vector<std::string>& args) {
+  if (!args.empty()) usage("getcapabilities");
+  uint32_t caps = 0;
+  int ret = client::ctrl_get_capabilities(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &caps);
+  if (ret != 0) return ret;
+  if (options.machinereadable == 1) {
+    const char* s = options.sep;
+    printf("%sLEADER%sLMASTER%s\n", s, s, s);
+    printf("%s%d%s%d%s\n", s, !!(caps & CAP_RECMASTER), s, !!(caps & CAP_LMASTER), s);
+  } else {
+    printf("LEADER: %s\n", (caps & CAP_RECMASTER) ? "YES" : "NO");
+    printf("LMASTER: %s\n", (caps & CAP_LMASTER) ? "YES" : "NO");
+  }
+  return 0;
+}
+
+int control_pnn(Context* ctx, const std::vector<std::string>&) {
+  printf("%u\n", ctx->pnn);
+  return 0;
+}
+
+int control_setdebug(Context* ctx, const std::vector<std::string>& args) {
+  if (args.size() != 1) usage("setdebug");
+  int level = 0;
+  if (!client::debug_level_parse(args[0], &level)) {
+    fprintf(stderr, "Invalid debug level '%s'. Valid levels are:\n", args[0].c_str());
+    fprintf(stderr, "\tERROR | WARNING | NOTICE | INFO | DEBUG\n");
+    return 1;
+  }
+  return client::ctrl_setdebug(ctx->c(), ctx->cmd_pnn, ctx->timeout(), level);
+}
+
+int control_getdebug(Context* ctx, const std::vector<std::string>& args) {
+  if (!args.empty()) usage("getdebug");
+  int level = 0;
+  int ret = client::ctrl_getdebug(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &level);
+  if (ret != 0) return ret;
+  printf("%s\n", client::debug_level_name(level));
+  return 0;
+}
+
+int control_getpid(Context* ctx, const std::vector<std::string>&) {
+  int32_t pid = 0;
+  int ret = client::ctrl_get_pid(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &pid);
+  if (ret != 0) return ret;
+  printf("%u\n", static_cast<uint32_t>(pid));
+  return 0;
+}
+
+int control_shutdown(Context* ctx, const std::vector<std::string>& args) {
+  if (!args.empty()) usage("shutdown");
+  bool local = ctx->pnn == ctx->cmd_pnn;
+  // Our own daemon going away is the expected outcome, not an error.
+  if (local) ctx->c().connection().set_disconnect_handler(nullptr);
+  client::ControlReply reply;
+  int ret = ctx->c().control(ctx->cmd_pnn, CONTROL_SHUTDOWN, {}, ctx->timeout(), &reply);
+  if (local && ret == ECONNRESET) return 0;
+  if (ret != 0) {
+    fprintf(stderr, "Control SHUTDOWN failed to node %u, ret=%d\n", ctx->cmd_pnn, ret);
+  } else if (reply.status != 0) {
+    ret = reply.status;
+    fprintf(stderr, "Control SHUTDOWN failed, ret=%d\n", ret);
+  }
+  if (ret != 0) {
+    fprintf(stderr, "Unable to shutdown node %u\n", ctx->cmd_pnn);
+    return ret;
+  }
+  if (local) ctx->c().connection().wait_closed(client::Deadline::never());
+  return 0;
+}
+
+int control_listnodes(Context*, const std::vector<std::string>& args) {
+  if (!args.empty()) usage("listnodes");
+  auto nodemap = read_nodes_file();
+  if (!nodemap) return 1;
+  for (const auto& n : nodemap->nodes) {
+    if (n.flags & NODE_FLAGS_DELETED) continue;
+    if (options.machinereadable) {
+      printf("%s%u%s%s%s\n", options.sep, n.pnn, options.sep, n.addr.to_string().c_str(),
+             options.sep);
+    } else {
+      printf("%s\n", n.addr.to_string().c_str());
+    }
+  }
+  return 0;
+}
+
+int control_leader(Context* ctx, const std::vector<std::string>&) {
+  uint32_t leader = UNKNOWN_PNN;
+  int ret = get_leader(ctx, &leader);
+  if (ret != 0) return ret;
+  print_pnn(leader);
+  return 0;
+}
+
+}  // namespace ctdb::tool

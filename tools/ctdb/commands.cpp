@@ -1,0 +1,116 @@
+// The ctdb tool's command table: one row per command (name, handler, whether it
+// needs the daemon, whether -n may name another node, help text). Rows keep the
+// 4.17 tool's order so that the help text is the same; rows without a handler
+// are commands not written yet.
+#include "tool.h"
+
+namespace ctdb::tool {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"version", control_version, true, false, "show version of ctdb", nullptr},
+      {"status", control_status, false, true, "show node status", nullptr},
+      {"uptime", control_uptime, false, true, "show node uptime", nullptr},
+      {"ping", control_ping, false, true, "ping a node", nullptr},
+      {"runstate", control_runstate, false, true, "get/check runstate of a node",
+       "[setup|first_recovery|startup|running]"},
+      {"getvar", control_getvar, false, true, "get a tunable variable", "<name>"},
+      {"setvar", control_setvar, false, true, "set a tunable variable", "<name> <value>"},
+      {"listvars", control_listvars, false, true, "list tunable variables", nullptr},
+      {"statistics", control_statistics, false, true, "show ctdb statistics", nullptr},
+      {"statisticsreset", control_statistics_reset, false, true, "reset ctdb statistics", nullptr},
+      {"stats", nullptr, false, true, "show rolling statistics", "[count]"},
+      {"ip", nullptr, false, true, "show public ips", "[all]"},
+      {"ipinfo", nullptr, false, true, "show public ip details", "<ip>"},
+      {"ifaces", nullptr, false, true, "show interfaces", nullptr},
+      {"setifacelink", nullptr, false, true, "set interface link status", "<iface> up|down"},
+      {"process-exists", nullptr, false, true, "check if a process exists on a node",
+       "<pid> [<srvid>]"},
+      {"getdbmap", control_getdbmap, false, true, "show attached databases", nullptr},
+      {"getdbstatus", control_getdbstatus, false, true, "show database status", "<dbname|dbid>"},
+      {"catdb", control_catdb, false, false, "dump cluster-wide ctdb database", "<dbname|dbid>"},
+      {"cattdb", nullptr, false, false, "dump local ctdb database", "<dbname|dbid>"},
+      {"getcapabilities", control_getcapabilities, false, true, "show node capabilities", nullptr},
+      {"pnn", control_pnn, false, false, "show the pnn of the currnet node", nullptr},
+      {"lvs", nullptr, false, false, "show lvs configuration", "leader|list|status"},
+      {"setdebug", control_setdebug, false, true, "set debug level",
+       "ERROR|WARNING|NOTICE|INFO|DEBUG"},
+      {"getdebug", control_getdebug, false, true, "get debug level", nullptr},
+      {"attach", control_attach, false, false, "attach a database",
+       "<dbname> [persistent|replicated]"},
+      {"detach", control_detach, false, false, "detach database(s)", "<dbname|dbid> ..."},
+      {"dumpmemory", nullptr, false, true, "dump ctdbd memory map", nullptr},
+      {"rddumpmemory", nullptr, false, true, "dump recoverd memory map", nullptr},
+      {"getpid", control_getpid, false, true, "get ctdbd process ID", nullptr},
+      {"disable", nullptr, false, true, "disable a node", nullptr},
+      {"enable", nullptr, false, true, "enable a node", nullptr},
+      {"stop", nullptr, false, true, "stop a node", nullptr},
+      {"continue", nullptr, false, true, "continue a stopped node", nullptr},
+      {"ban", nullptr, false, true, "ban a node", "<bantime>"},
+      {"unban", nullptr, false, true, "unban a node", nullptr},
+      {"shutdown", control_shutdown, false, true, "shutdown ctdb daemon", nullptr},
+      {"recover", nullptr, false, true, "force recovery", nullptr},
+      {"sync", nullptr, false, true, "run ip reallocation (deprecated)", nullptr},
+      {"ipreallocate", nullptr, false, true, "run ip reallocation", nullptr},
+      {"gratarp", nullptr, false, true, "send a gratuitous arp", "<ip> <interface>"},
+      {"tickle", nullptr, true, false, "send a tcp tickle ack", "<srcip:port> <dstip:port>"},
+      {"gettickles", nullptr, false, true, "get the list of tickles", "<ip> [<port>]"},
+      {"addtickle", nullptr, false, true, "add a tickle", "<ip>:<port> <ip>:<port>"},
+      {"deltickle", nullptr, false, true, "delete a tickle", "<ip>:<port> <ip>:<port>"},
+      {"listnodes", control_listnodes, true, true, "list nodes in the cluster", nullptr},
+      {"reloadnodes", nullptr, false, false, "reload the nodes file all nodes", nullptr},
+      {"moveip", nullptr, false, false, "move an ip address to another node", "<ip> <node>"},
+      {"addip", nullptr, false, true, "add an ip address to a node", "<ip/mask> <iface>"},
+      {"delip", nullptr, false, true, "delete an ip address from a node", "<ip>"},
+      {"backupdb", nullptr, false, false, "backup a database into a file", "<dbname|dbid> <file>"},
+      {"restoredb", nullptr, false, false, "restore a database from a file", "<file> [dbname]"},
+      {"dumpdbbackup", nullptr, true, false, "dump database from a backup file", "<file>"},
+      {"wipedb", nullptr, false, false, "wipe the contents of a database.", "<dbname|dbid>"},
+      {"leader", control_leader, false, true, "show the pnn of the leader", nullptr},
+      // The seed's name for the same thing; not in the 4.17 help text.
+      {"recmaster", control_leader, false, true, "show the pnn of the leader", nullptr, true},
+      {"event", nullptr, true, false, "event and event script commands", nullptr},
+      {"scriptstatus", nullptr, true, false, "show event script status",
+       "[init|setup|startup|monitor|takeip|releaseip|ipreallocated]"},
+      {"natgw", nullptr, false, false, "show natgw configuration", "leader|list|status"},
+      {"getreclock", nullptr, false, true, "get recovery lock file", nullptr},
+      {"setlmasterrole", nullptr, false, true, "set LMASTER role", "on|off"},
+      {"setleaderrole", nullptr, false, true, "set LEADER role", "on|off"},
+      {"setdbreadonly", nullptr, false, true, "enable readonly records", "<dbname|dbid>"},
+      {"setdbsticky", nullptr, false, true, "enable sticky records", "<dbname|dbid>"},
+      {"pfetch", control_pfetch, false, false, "fetch record from persistent database",
+       "<dbname|dbid> <key>"},
+      {"pstore", control_pstore, false, false, "write record to persistent database",
+       "<dbname|dbid> <key> <value>"},
+      {"pdelete", control_pdelete, false, false, "delete record from persistent database",
+       "<dbname|dbid> <key>"},
+      {"ptrans", control_ptrans, false, false, "update a persistent database (from file or stdin)",
+       "<dbname|dbid> [<file>]"},
+      {"tfetch", nullptr, false, true, "fetch a record", "<tdb-file> <key> [<file>]"},
+      {"tstore", nullptr, false, true, "store a record",
+       "<tdb-file> <key> <data> [<rsn> <dmaster> <flags>]"},
+      {"readkey", control_readkey, false, false, "read value of a database key",
+       "<dbname|dbid> <key> [readonly]"},
+      {"writekey", control_writekey, false, false, "write value for a database key",
+       "<dbname|dbid> <key> <value>"},
+      {"deletekey", control_deletekey, false, false, "delete a database key",
+       "<dbname|dbid> <key>"},
+      {"checktcpport", nullptr, true, false,
+       "check if a service is bound to a specific tcp port or not", "<port>"},
+      {"getdbseqnum", control_getdbseqnum, false, false, "get database sequence number",
+       "<dbname|dbid>"},
+      {"nodestatus", nullptr, false, true, "show and return node status", "[all|<pnn-list>]"},
+      {"dbstatistics", nullptr, false, true, "show database statistics", "<dbname|dbid>"},
+      {"reloadips", nullptr, false, false, "reload the public addresses file", "[all|<pnn-list>]"},
+  };
+  return table;
+}
+
+const Command* find_command(const std::string& name) {
+  for (const auto& cmd : commands()) {
+    if (name == cmd.name) return &cmd;
+  }
+  return nullptr;
+}
+
+}  // namespace ctdb::tool
