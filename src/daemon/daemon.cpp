@@ -59,6 +59,7 @@ Daemon::Daemon(DaemonOptions opts) : opts_(std::move(opts)) {
   register_srvid_controls(controls_);
   register_db_controls(controls_);
   register_recovery_controls(controls_);
+  register_admin_controls(controls_);
   start_time_ = now();
   stats_.statistics_start_time = {start_time_.tv_sec, start_time_.tv_usec};
 }
@@ -714,6 +715,90 @@ void Daemon::set_recmode(uint32_t mode) {
   }
   recmode_ = mode;
   CTDB_LOGF(kLogNotice, "Recovery mode set to %s", mode == RECOVERY_ACTIVE ? "ACTIVE" : "NORMAL");
+}
+
+void Daemon::set_own_flags(uint32_t flags) {
+  NodeInfo& self = nodes_[pnn_];
+  uint32_t old = self.flags;
+  if (flags == old) return;
+  self.flags = flags;
+  CTDB_LOGF(kLogNotice, "This node's flags changed from 0x%x to 0x%x", old, flags);
+  proto::NodeFlagChange fc{pnn_, flags, old};
+  for (uint32_t pnn : broadcast_targets(BROADCAST_CONNECTED)) {
+    if (pnn != pnn_) {
+      send_control(pnn, CONTROL_MODIFY_FLAGS, 0, proto::to_bytes(fc), 0, nullptr,
+                   CTRL_FLAG_NOREPLY);
+    }
+  }
+  if ((flags & NODE_FLAGS_INACTIVE) && !(old & NODE_FLAGS_INACTIVE)) become_inactive();
+  if (recoverd_ && ((flags ^ old) & NODE_FLAGS_INACTIVE)) {
+    recoverd_->node_changed(pnn_);
+  }
+}
+
+// A stopped or banned node takes no part in the cluster: its databases are
+// frozen until a recovery takes it back (as 4.17 does).
+void Daemon::become_inactive() {
+  set_recmode(RECOVERY_ACTIVE);
+  for (const auto& db : dbs_->all()) {
+    if (db->frozen || db->freeze_pending) continue;
+    if (db->ltdb->freeze_nonblock() == LtdbStatus::kOk) db->frozen = true;
+  }
+}
+
+void Daemon::ban(uint32_t seconds) {
+  ban_seconds_ = seconds;
+  if (seconds == 0) {
+    unban_timer_.reset();
+    set_own_flags(nodes_[pnn_].flags & ~NODE_FLAGS_BANNED);
+    return;
+  }
+  CTDB_LOGF(kLogNotice, "Banning this node for %u seconds", seconds);
+  unban_timer_ = std::make_unique<Timer>(loop_, [this] {
+    CTDB_LOGF(kLogNotice, "Ban period over, lifting the ban");
+    ban(0);
+  });
+  unban_timer_->start(seconds);
+  set_own_flags(nodes_[pnn_].flags | NODE_FLAGS_BANNED);
+}
+
+bool Daemon::reload_nodes(std::string* error) {
+  auto entries = read_nodes_file(opts_.nlist, kDefaultCtdbPort, error);
+  if (!entries) return false;
+  if (entries->size() < nodes_.size()) {
+    *error = "nodes cannot be removed from the nodes file, only marked deleted with '#'";
+    return false;
+  }
+  for (const auto& e : *entries) {
+    if (e.pnn < nodes_.size()) {
+      NodeInfo& n = nodes_[e.pnn];
+      auto addr = *proto::SockAddr::from_sockaddr(e.addr.sa(), e.addr.sa_len());
+      if (!e.deleted && !(n.flags & NODE_FLAGS_DELETED) && !addr.same_ip(n.addr)) {
+        *error = "the address of node " + std::to_string(e.pnn) + " changed";
+        return false;
+      }
+      if (e.deleted) {
+        n.flags = NODE_FLAGS_DELETED | NODE_FLAGS_DISCONNECTED;
+      } else if (n.flags & NODE_FLAGS_DELETED) {
+        n.flags = NODE_FLAGS_DISCONNECTED;
+        n.addr = addr;
+      }
+      continue;
+    }
+    NodeInfo n;
+    n.pnn = e.pnn;
+    n.addr = *proto::SockAddr::from_sockaddr(e.addr.sa(), e.addr.sa_len());
+    n.flags = e.deleted ? (NODE_FLAGS_DELETED | NODE_FLAGS_DISCONNECTED) : NODE_FLAGS_DISCONNECTED;
+    nodes_.push_back(n);
+  }
+  liveness_.resize(nodes_.size());
+  std::vector<NodeTransport::Peer> peers;
+  for (const auto& e : *entries) {
+    if (!e.deleted && e.pnn != pnn_) peers.push_back({e.pnn, e.addr});
+  }
+  transport_->set_peers(std::move(peers));
+  CTDB_LOGF(kLogNotice, "Reloaded nodes file: %zu nodes", nodes_.size());
+  return true;
 }
 
 void Daemon::reset_statistics() {

@@ -114,6 +114,15 @@ class Daemon : public ClientHandler, public TransportHandler {
   void set_vnnmap(proto::VnnMap map) { vnnmap_ = std::move(map); }
   void set_leader(uint32_t pnn) { leader_ = pnn; }
   void set_runstate(Runstate r) { runstate_ = r; }
+  // Changes this node's own flags (disable, stop, ban...) and tells every
+  // connected node; a node that becomes inactive freezes its databases.
+  void set_own_flags(uint32_t flags);
+  void set_capabilities(uint32_t caps) { capabilities_ = caps; }
+  // Re-reads the nodes file: new nodes join, removed ones become DELETED.
+  bool reload_nodes(std::string* error);
+  // Ban bookkeeping for GET_BAN_STATE; the unban timer lives here too.
+  void ban(uint32_t seconds);
+  uint32_t ban_seconds() const { return ban_seconds_; }
   cluster::Recoverd& recoverd() { return *recoverd_; }
   // Debug level as 4.17 numbers it (ERROR 0, WARNING 1, NOTICE 3, INFO 5, DEBUG 10).
   int debug_level() const;
@@ -163,6 +172,9 @@ class Daemon : public ClientHandler, public TransportHandler {
   timeval last_recovery_started_{};
   timeval last_recovery_finished_{};
   int exit_code_ = 0;
+  uint32_t ban_seconds_ = 0;
+  std::unique_ptr<Timer> unban_timer_;
+  void become_inactive();
 
   // Calls waiting for a chain lock that a client (smbd) holds; retried from a
   // timer so that the reactor never waits on the lock itself.

@@ -39,20 +39,24 @@ bool read_u32(const proto::Bytes& b, uint32_t* v) {
 
 // Sends one control to many nodes; `each` sees every reply (returning false
 // marks the round failed) and `done` runs once after the last one.
+// `culprit` is the first node whose reply failed (UNKNOWN_PNN when none).
+using DoneFn = std::function<void(bool ok, const std::string& err, uint32_t culprit)>;
+
 struct FanOut {
   size_t remaining = 0;
   bool ok = true;
   std::string error;
-  std::function<void(bool, const std::string&)> done;
+  uint32_t culprit = UNKNOWN_PNN;
+  DoneFn done;
 };
 
 using EachFn = std::function<bool(uint32_t pnn, int32_t status, const proto::Bytes& data)>;
 
 void fan_out(Daemon& d, const std::vector<uint32_t>& nodes, uint32_t opcode,
              const proto::Bytes& data, double timeout, EachFn each,
-             std::function<void(bool, const std::string&)> done) {
+             DoneFn done) {
   if (nodes.empty()) {
-    done(true, "");
+    done(true, "", UNKNOWN_PNN);
     return;
   }
   auto state = std::make_shared<FanOut>();
@@ -65,10 +69,13 @@ void fan_out(Daemon& d, const std::vector<uint32_t>& nodes, uint32_t opcode,
                      bool good = each ? each(from, status, reply) : status == 0;
                      if (!good && state->ok) {
                        state->ok = false;
+                       state->culprit = from;
                        state->error = "control " + std::to_string(opcode) + " failed on node " +
                                       std::to_string(from) + (err.empty() ? "" : ": " + err);
                      }
-                     if (--state->remaining == 0) state->done(state->ok, state->error);
+                     if (--state->remaining == 0) {
+                       state->done(state->ok, state->error, state->culprit);
+                     }
                    });
   }
 }
@@ -101,29 +108,29 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
   double timeout() const { return std::max<uint32_t>(d.tunables().value("RecoverTimeout"), 1); }
 
   // Continues with `next` only while this run is still the current one.
-  std::function<void(bool, const std::string&)> then(void (Run::*next)()) {
+  DoneFn then(void (Run::*next)()) {
     std::weak_ptr<Run> weak = shared_from_this();
-    return [weak, next](bool ok, const std::string& err) {
+    return [weak, next](bool ok, const std::string& err, uint32_t culprit) {
       auto self = weak.lock();
       if (!self || self->finished) return;
       if (!ok) {
-        self->fail(err);
+        self->fail(err, culprit);
         return;
       }
       ((*self).*next)();
     };
   }
 
-  void fail(const std::string& why) {
+  void fail(const std::string& why, uint32_t culprit = UNKNOWN_PNN) {
     if (finished) return;
     finished = true;
     if (pull_srvid) d.clear_message_handler(pull_srvid);
     // Leave no database frozen behind; the next recovery starts afresh.
     for (const DbInfo& db : dbs) {
       fan_out(d, nodes, CONTROL_DB_THAW, u32_payload(db.db_id), timeout(), nullptr,
-              [](bool, const std::string&) {});
+              [](bool, const std::string&, uint32_t) {});
     }
-    rec.recovery_done(false, why);
+    rec.recovery_done(false, why, culprit);
   }
 
   void start() {
@@ -134,7 +141,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
 
   void get_caps() {
     fan_out(d, nodes, CONTROL_START_RECOVERY, {}, timeout(), nullptr,
-            [](bool, const std::string&) {});
+            [](bool, const std::string&, uint32_t) {});
     std::weak_ptr<Run> weak = shared_from_this();
     fan_out(
         d, nodes, CONTROL_GET_CAPABILITIES, {}, timeout(),
@@ -186,7 +193,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
           }
           return true;  // nodes without the database answer -1
         },
-        [weak, state](bool, const std::string&) {
+        [weak, state](bool, const std::string&, uint32_t) {
           auto self = weak.lock();
           if (!self || self->finished) return;
           if (state->empty()) {
@@ -267,11 +274,11 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
           seqnums->push_back({pnn, s});
           return true;
         },
-        [weak, seqnums](bool ok, const std::string& err) {
+        [weak, seqnums](bool ok, const std::string& err, uint32_t culprit) {
           auto self = weak.lock();
           if (!self || self->finished) return;
           if (!ok) {
-            self->fail(err);
+            self->fail(err, culprit);
             return;
           }
           if (auto best = pick_highest_seqnum_node(*seqnums)) self->sources = {*best};
@@ -298,13 +305,13 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
     p.lmaster = LMASTER_ANY;
     p.srvid = pull_srvid;
     fan_out(d, sources, CONTROL_DB_PULL, proto::to_bytes(p), timeout(), nullptr,
-            [weak, bad](bool ok, const std::string& err) {
+            [weak, bad](bool ok, const std::string& err, uint32_t culprit) {
               auto self = weak.lock();
               if (!self || self->finished) return;
               self->d.clear_message_handler(self->pull_srvid);
               self->pull_srvid = 0;
               if (!ok || *bad) {
-                self->fail(ok ? "malformed records pulled" : err);
+                self->fail(ok ? "malformed records pulled" : err, culprit);
                 return;
               }
               self->push_start();
@@ -370,10 +377,10 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
 
   void end() {
     fan_out(d, nodes, CONTROL_END_RECOVERY, {}, timeout(), nullptr,
-            [](bool, const std::string&) {});
+            [](bool, const std::string&, uint32_t) {});
     finished = true;
     CTDB_LOGF(kLogNotice, "Recovery complete, generation %u", generation);
-    rec.recovery_done(true, "");
+    rec.recovery_done(true, "", UNKNOWN_PNN);
   }
 };
 
@@ -397,12 +404,34 @@ Recoverd::Recoverd(Daemon& d)
 Recoverd::~Recoverd() {
   d_.clear_message_handler(SRVID_LEADER);
   d_.clear_message_handler(SRVID_ELECTION);
+  d_.clear_message_handler(SRVID_TAKEOVER_RUN);
+}
+
+// `ctdb ipreallocate` (and disable, enable...) ask the leader for a takeover
+// run and wait for its answer: an int32, the leader's pnn on success. With no
+// public addresses to move yet, the run is done once no recovery is pending.
+void Recoverd::on_takeover_run_request(const proto::Bytes& data) {
+  proto::SrvidMessage reply_to;
+  if (!proto::from_bytes(data, &reply_to) || !is_leader()) return;
+  pending_takeover_replies_.push_back(reply_to);
+  if (!running_) answer_takeover_runs();
+}
+
+void Recoverd::answer_takeover_runs() {
+  proto::Bytes result;
+  proto::Writer(&result).i32(static_cast<int32_t>(d_.pnn()));
+  for (const proto::SrvidMessage& to : pending_takeover_replies_) {
+    if (to.srvid != 0) d_.send_message(to.pnn, to.srvid, result);
+  }
+  pending_takeover_replies_.clear();
 }
 
 void Recoverd::start() {
   d_.set_message_handler(SRVID_LEADER, [this](const proto::Bytes& b) { on_leader_message(b); });
   d_.set_message_handler(SRVID_ELECTION,
                          [this](const proto::Bytes& b) { on_election_message(b); });
+  d_.set_message_handler(SRVID_TAKEOVER_RUN,
+                         [this](const proto::Bytes& b) { on_takeover_run_request(b); });
   broadcast_timer_.start(kLeaderBroadcastInterval, true);
   main_timer_.start(0.1);
 }
@@ -617,6 +646,41 @@ void Recoverd::check_cluster() {
     return;
   }
   checking_ = true;
+  // Who should be lmaster now: active nodes with the capability.
+  auto caps = std::make_shared<std::map<uint32_t, uint32_t>>();
+  fan_out(
+      d_, active, CONTROL_GET_CAPABILITIES, {}, 5.0,
+      [caps](uint32_t pnn, int32_t status, const proto::Bytes& data) {
+        uint32_t c;
+        if (status != 0 || !read_u32(data, &c)) return false;
+        (*caps)[pnn] = c;
+        return true;
+      },
+      [this, caps, active](bool ok, const std::string& err, uint32_t) {
+        checking_ = false;
+        if (!is_leader()) return;
+        if (!ok) {
+          CTDB_LOGF(kLogInfo, "cluster check incomplete: %s", err.c_str());
+          return;
+        }
+        std::vector<VnnMapCandidate> candidates;
+        for (uint32_t pnn : active) candidates.push_back({pnn, d_.nodes()[pnn].flags, (*caps)[pnn]});
+        std::vector<uint32_t> want = build_vnnmap(candidates, d_.pnn(), 0).map;
+        std::vector<uint32_t> have = d_.vnnmap().map;
+        std::sort(want.begin(), want.end());
+        std::sort(have.begin(), have.end());
+        if (want != have) {
+          request_recovery("the lmaster set changed");
+          start_recovery();
+          return;
+        }
+        check_vnnmaps(active);
+      });
+}
+
+// Every active node must have our vnnmap and generation.
+void Recoverd::check_vnnmaps(const std::vector<uint32_t>& active) {
+  checking_ = true;
   auto mismatch = std::make_shared<std::string>();
   proto::VnnMap ours = d_.vnnmap();
   if (ours.generation == INVALID_GENERATION) *mismatch = "no generation yet";
@@ -631,7 +695,7 @@ void Recoverd::check_cluster() {
         }
         return true;
       },
-      [this, mismatch](bool ok, const std::string& err) {
+      [this, mismatch](bool ok, const std::string& err, uint32_t) {
         checking_ = false;
         if (!is_leader()) return;
         if (!ok) {
@@ -662,7 +726,7 @@ void Recoverd::check_recmodes() {
         if (status == RECOVERY_ACTIVE) *in_recovery = true;
         return true;
       },
-      [this, in_recovery](bool ok, const std::string&) {
+      [this, in_recovery](bool ok, const std::string&, uint32_t) {
         checking_ = false;
         if (!is_leader() || !ok) return;
         if (*in_recovery) request_recovery("a node is in recovery mode");
@@ -687,19 +751,41 @@ void Recoverd::start_recovery() {
   running_->start();
 }
 
-void Recoverd::recovery_done(bool ok, const std::string& why) {
+void Recoverd::recovery_done(bool ok, const std::string& why, uint32_t culprit) {
   last_recovery_end_ = monotonic_now();
   // Keep the run alive until its last callback has returned.
   std::shared_ptr<Run> done = std::move(running_);
   d_.run_after(0, [done] {});
   if (ok) {
     consecutive_failures_ = 0;
+    ban_credits_.clear();
     d_.stats().num_recoveries++;
+    answer_takeover_runs();
     return;
   }
   consecutive_failures_++;
   CTDB_LOGF(kLogError, "Recovery failed: %s", why.c_str());
   need_recovery_ = true;
+  if (culprit != UNKNOWN_PNN) add_ban_credit(culprit);
+}
+
+}  // namespace ctdb::daemon::cluster
+
+namespace ctdb::daemon::cluster {
+
+// A node that keeps making recoveries fail is banned for RecoveryBanPeriod,
+// as 4.17 does after twice as many failures as there are nodes.
+void Recoverd::add_ban_credit(uint32_t pnn) {
+  uint32_t credits = ++ban_credits_[pnn];
+  size_t limit = 2 * d_.nodes().size();
+  if (credits < limit || d_.tunables().value("EnableBans") == 0) return;
+  ban_credits_.erase(pnn);
+  proto::BanState ban;
+  ban.pnn = pnn;
+  ban.time = d_.tunables().value("RecoveryBanPeriod");
+  CTDB_LOGF(kLogNotice, "Banning node %u for %u seconds: it made %u recoveries fail", pnn,
+            ban.time, credits);
+  d_.send_control(pnn, CONTROL_SET_BAN_STATE, 0, proto::to_bytes(ban), 5.0, nullptr);
 }
 
 }  // namespace ctdb::daemon::cluster

@@ -58,8 +58,12 @@ class Recoverd {
   proto::ElectionMessage election_data() const;
   void check_cluster();
   void check_recmodes();
+  void check_vnnmaps(const std::vector<uint32_t>& active);
   void start_recovery();
-  void recovery_done(bool ok, const std::string& why);
+  void recovery_done(bool ok, const std::string& why, uint32_t culprit);
+  void add_ban_credit(uint32_t pnn);
+  void on_takeover_run_request(const proto::Bytes& data);
+  void answer_takeover_runs();
 
   Daemon& d_;
   uint32_t leader_;
@@ -76,6 +80,8 @@ class Recoverd {
   std::shared_ptr<Run> running_;
   double last_recovery_end_ = -1e9;  // monotonic seconds
   uint32_t consecutive_failures_ = 0;
+  std::map<uint32_t, uint32_t> ban_credits_;
+  std::vector<proto::SrvidMessage> pending_takeover_replies_;
 };
 
 }  // namespace cluster

@@ -75,6 +75,7 @@ void register_tunable_controls(ControlTable& t);
 void register_srvid_controls(ControlTable& t);
 void register_db_controls(ControlTable& t);
 void register_recovery_controls(ControlTable& t);
+void register_admin_controls(ControlTable& t);
 
 // Helpers for the common payload shapes.
 proto::Bytes u32_bytes(uint32_t v);

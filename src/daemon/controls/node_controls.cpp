@@ -185,14 +185,6 @@ ControlReply get_reclock_file(Daemon& d, const ControlRequest&) {
   return r;
 }
 
-ControlReply get_ban_state(Daemon& d, const ControlRequest&) {
-  proto::BanState b;
-  b.pnn = d.pnn();
-  ControlReply r;
-  r.data = proto::to_bytes(b);
-  return r;
-}
-
 }  // namespace
 
 void register_node_controls(ControlTable& t) {
@@ -216,7 +208,6 @@ void register_node_controls(ControlTable& t) {
   t.add(CONTROL_GET_PUBLIC_IPS, get_public_ips);
   t.add(CONTROL_GET_IFACES, get_ifaces);
   t.add(CONTROL_GET_RECLOCK_FILE, get_reclock_file);
-  t.add(CONTROL_GET_BAN_STATE, get_ban_state);
 }
 
 }  // namespace ctdb::daemon

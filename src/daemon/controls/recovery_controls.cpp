@@ -53,10 +53,11 @@ ControlReply modify_flags(Daemon& d, const ControlRequest& req) {
   NodeInfo& n = d.nodes()[fc.pnn];
   uint32_t keep = n.flags & NODE_FLAGS_DISCONNECTED;
   uint32_t next = (fc.new_flags & ~NODE_FLAGS_DISCONNECTED) | keep;
-  if (next != n.flags) {
-    CTDB_LOGF(kLogNotice, "Node %u flags changed from 0x%x to 0x%x", fc.pnn, n.flags, next);
-  }
+  uint32_t old = n.flags;
+  if (next == old) return {};
+  CTDB_LOGF(kLogNotice, "Node %u flags changed from 0x%x to 0x%x", fc.pnn, old, next);
   n.flags = next;
+  if ((next ^ old) & NODE_FLAGS_INACTIVE) d.recoverd().node_changed(fc.pnn);
   return {};
 }
 

@@ -1,0 +1,104 @@
+// Administrative controls on this node: disable/enable, stop/continue, ban,
+// the lmaster and leader roles, and reloading the nodes file.
+#include "common/logging.h"
+#include "daemon/controls/dispatch.h"
+#include "daemon/daemon.h"
+#include "protocol/types.h"
+
+namespace ctdb::daemon {
+namespace {
+
+ControlReply change_own_flags(Daemon& d, uint32_t set, uint32_t clear) {
+  uint32_t flags = d.nodes()[d.pnn()].flags;
+  d.set_own_flags((flags | set) & ~clear);
+  return {};
+}
+
+ControlReply disable_node(Daemon& d, const ControlRequest&) {
+  return change_own_flags(d, NODE_FLAGS_PERMANENTLY_DISABLED, 0);
+}
+
+ControlReply enable_node(Daemon& d, const ControlRequest&) {
+  return change_own_flags(d, 0, NODE_FLAGS_PERMANENTLY_DISABLED);
+}
+
+ControlReply stop_node(Daemon& d, const ControlRequest&) {
+  CTDB_LOGF(kLogNotice, "Stopping node");
+  return change_own_flags(d, NODE_FLAGS_STOPPED, 0);
+}
+
+ControlReply continue_node(Daemon& d, const ControlRequest&) {
+  CTDB_LOGF(kLogNotice, "Continue node");
+  return change_own_flags(d, 0, NODE_FLAGS_STOPPED);
+}
+
+ControlReply set_ban_state(Daemon& d, const ControlRequest& req) {
+  proto::BanState b;
+  if (!proto::from_bytes(req.c.data, &b)) return control_error();
+  if (b.pnn != d.pnn()) {
+    CTDB_LOGF(kLogError, "SET_BAN_STATE control for PNN %u ignored", b.pnn);
+    return control_error();
+  }
+  if (b.time != 0 && d.tunables().value("EnableBans") == 0) {
+    CTDB_LOGF(kLogInfo, "Bans are disabled - ignoring ban of node %u", b.pnn);
+    return {};
+  }
+  d.ban(b.time);
+  return {};
+}
+
+ControlReply get_ban_state(Daemon& d, const ControlRequest&) {
+  proto::BanState b;
+  b.pnn = d.pnn();
+  b.time = d.ban_seconds();
+  ControlReply r;
+  r.data = proto::to_bytes(b);
+  return r;
+}
+
+ControlReply set_role(Daemon& d, const ControlRequest& req, uint32_t cap) {
+  uint32_t on;
+  if (!payload_u32(req.c.data, &on)) return control_error();
+  uint32_t caps = d.capabilities();
+  caps = on ? (caps | cap) : (caps & ~cap);
+  if (caps != d.capabilities()) {
+    CTDB_LOGF(kLogNotice, "Capabilities changed to 0x%x", caps);
+    d.set_capabilities(caps);
+    d.recoverd().node_changed(d.pnn());
+  }
+  return {};
+}
+
+ControlReply set_lmasterrole(Daemon& d, const ControlRequest& req) {
+  return set_role(d, req, CAP_LMASTER);
+}
+
+ControlReply set_recmasterrole(Daemon& d, const ControlRequest& req) {
+  return set_role(d, req, CAP_RECMASTER);
+}
+
+ControlReply reload_nodes_file(Daemon& d, const ControlRequest&) {
+  std::string error;
+  if (!d.reload_nodes(&error)) {
+    CTDB_LOGF(kLogError, "reloadnodes failed: %s", error.c_str());
+    return control_error(error);
+  }
+  d.recoverd().request_recovery("nodes file reloaded");
+  return {};
+}
+
+}  // namespace
+
+void register_admin_controls(ControlTable& t) {
+  t.add(CONTROL_DISABLE_NODE, disable_node);
+  t.add(CONTROL_ENABLE_NODE, enable_node);
+  t.add(CONTROL_STOP_NODE, stop_node);
+  t.add(CONTROL_CONTINUE_NODE, continue_node);
+  t.add(CONTROL_SET_BAN_STATE, set_ban_state);
+  t.add(CONTROL_GET_BAN_STATE, get_ban_state);
+  t.add(CONTROL_SET_LMASTERROLE, set_lmasterrole);
+  t.add(CONTROL_SET_RECMASTERROLE, set_recmasterrole);
+  t.add(CONTROL_RELOAD_NODES_FILE, reload_nodes_file);
+}
+
+}  // namespace ctdb::daemon
