@@ -10,6 +10,7 @@
 #include "daemon/cluster/election.h"
 #include "daemon/cluster/recovery_merge.h"
 #include "daemon/cluster/vnnmap.h"
+#include "daemon/controls/dispatch.h"
 #include "daemon/daemon.h"
 
 namespace ctdb::daemon::cluster {
@@ -24,17 +25,6 @@ double monotonic_now() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-proto::Bytes u32_payload(uint32_t v) {
-  proto::Bytes b;
-  proto::Writer(&b).u32(v);
-  return b;
-}
-
-bool read_u32(const proto::Bytes& b, uint32_t* v) {
-  proto::Reader r(b);
-  return b.size() == 4 && r.u32(v);
 }
 
 // Sends one control to many nodes; `each` sees every reply (returning false
@@ -127,7 +117,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
     if (pull_srvid) d.clear_message_handler(pull_srvid);
     // Leave no database frozen behind; the next recovery starts afresh.
     for (const DbInfo& db : dbs) {
-      fan_out(d, nodes, CONTROL_DB_THAW, u32_payload(db.db_id), timeout(), nullptr,
+      fan_out(d, nodes, CONTROL_DB_THAW, u32_bytes(db.db_id), timeout(), nullptr,
               [](bool, const std::string&, uint32_t) {});
     }
     rec.recovery_done(false, why, culprit);
@@ -135,7 +125,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
 
   void start() {
     CTDB_LOGF(kLogNotice, "Recovery started on %zu active node(s)", nodes.size());
-    fan_out(d, nodes, CONTROL_SET_RECMODE, u32_payload(RECOVERY_ACTIVE), timeout(), nullptr,
+    fan_out(d, nodes, CONTROL_SET_RECMODE, u32_bytes(RECOVERY_ACTIVE), timeout(), nullptr,
             then(&Run::get_caps));
   }
 
@@ -148,7 +138,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
         [weak](uint32_t pnn, int32_t status, const proto::Bytes& data) {
           auto self = weak.lock();
           uint32_t c;
-          if (!self || status != 0 || !read_u32(data, &c)) return false;
+          if (!self || status != 0 || !payload_u32(data, &c)) return false;
           self->caps[pnn] = c;
           return true;
         },
@@ -185,7 +175,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
     std::weak_ptr<Run> weak = shared_from_this();
     auto state = std::make_shared<std::string>();
     fan_out(
-        d, nodes, CONTROL_GET_DBNAME, u32_payload(db.db_id), timeout(),
+        d, nodes, CONTROL_GET_DBNAME, u32_bytes(db.db_id), timeout(),
         [state](uint32_t, int32_t status, const proto::Bytes& data) {
           if (status == 0 && state->empty()) {
             proto::Reader r(data);
@@ -243,7 +233,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
       return;
     }
     CTDB_LOGF(kLogInfo, "Recovering database %s", dbs[db_index].name.c_str());
-    fan_out(d, nodes, CONTROL_DB_FREEZE, u32_payload(dbs[db_index].db_id), timeout(), nullptr,
+    fan_out(d, nodes, CONTROL_DB_FREEZE, u32_bytes(dbs[db_index].db_id), timeout(), nullptr,
             then(&Run::transaction_start));
   }
 
@@ -345,10 +335,10 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
     }
     uint32_t expect = pushed;
     fan_out(
-        d, nodes, CONTROL_DB_PUSH_CONFIRM, u32_payload(dbs[db_index].db_id), timeout(),
+        d, nodes, CONTROL_DB_PUSH_CONFIRM, u32_bytes(dbs[db_index].db_id), timeout(),
         [expect](uint32_t, int32_t status, const proto::Bytes& data) {
           uint32_t n;
-          return status == 0 && read_u32(data, &n) && n == expect;
+          return status == 0 && payload_u32(data, &n) && n == expect;
         },
         then(&Run::commit));
   }
@@ -361,7 +351,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
   void thaw() {
     uint32_t id = dbs[db_index].db_id;
     db_index++;
-    fan_out(d, nodes, CONTROL_DB_THAW, u32_payload(id), timeout(), nullptr,
+    fan_out(d, nodes, CONTROL_DB_THAW, u32_bytes(id), timeout(), nullptr,
             then(&Run::next_db));
   }
 
@@ -371,7 +361,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
   }
 
   void recmode_normal() {
-    fan_out(d, nodes, CONTROL_SET_RECMODE, u32_payload(RECOVERY_NORMAL), timeout(), nullptr,
+    fan_out(d, nodes, CONTROL_SET_RECMODE, u32_bytes(RECOVERY_NORMAL), timeout(), nullptr,
             then(&Run::end));
   }
 
@@ -473,7 +463,7 @@ void Recoverd::broadcast_leader() {
   if (!is_leader() || election_in_progress_) return;
   d_.set_leader(leader_);
   for (uint32_t pnn : d_.broadcast_targets(BROADCAST_CONNECTED)) {
-    d_.send_message(pnn, SRVID_LEADER, u32_payload(leader_));
+    d_.send_message(pnn, SRVID_LEADER, u32_bytes(leader_));
   }
 }
 
@@ -481,7 +471,7 @@ void Recoverd::restart_leader_timeout() { leader_timeout_.start(kLeaderTimeout);
 
 void Recoverd::on_leader_message(const proto::Bytes& data) {
   uint32_t pnn;
-  if (!read_u32(data, &pnn)) return;
+  if (!payload_u32(data, &pnn)) return;
   if (pnn == d_.pnn()) return;  // our own broadcast, delivered locally
   leader_timeout_.stop();
   if (pnn == UNKNOWN_PNN) {
@@ -507,7 +497,7 @@ void Recoverd::force_election(const char* why) {
   leader_ = UNKNOWN_PNN;
   d_.set_leader(UNKNOWN_PNN);
   for (uint32_t pnn : d_.broadcast_targets(BROADCAST_CONNECTED)) {
-    if (pnn != d_.pnn()) d_.send_message(pnn, SRVID_LEADER, u32_payload(UNKNOWN_PNN));
+    if (pnn != d_.pnn()) d_.send_message(pnn, SRVID_LEADER, u32_bytes(UNKNOWN_PNN));
   }
   if (!d_.options().reclock.empty()) {
     lock_election();
@@ -652,7 +642,7 @@ void Recoverd::check_cluster() {
       d_, active, CONTROL_GET_CAPABILITIES, {}, 5.0,
       [caps](uint32_t pnn, int32_t status, const proto::Bytes& data) {
         uint32_t c;
-        if (status != 0 || !read_u32(data, &c)) return false;
+        if (status != 0 || !payload_u32(data, &c)) return false;
         (*caps)[pnn] = c;
         return true;
       },
