@@ -67,7 +67,7 @@ ParseResult parse_options(int argc, const char** argv, DaemonOptions* opts, std:
 
   const poptOption table[] = {
       {"debug", 'd', POPT_ARG_STRING, &r.debug, 0,
-       "debug level: a number 0-5 or ERROR, WARNING, NOTICE, INFO, DEBUG", "LEVEL"},
+       "debug level: 0-10 (ERROR 0, WARNING 1, NOTICE 3, INFO 5, DEBUG 10) or a level name", "LEVEL"},
       {"dbdir", 0, POPT_ARG_STRING, &r.dbdir, 0, dbdir_help.c_str(), "DIRECTORY"},
       {"dbdir-persistent", 0, POPT_ARG_STRING, &r.dbdir_persistent, 0,
        "directory for the persistent databases (default /var/ctdb/persistent)", "DIRECTORY"},
