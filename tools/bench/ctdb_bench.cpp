@@ -1,0 +1,581 @@
+// ctdb_bench: a benchmark client that drives one process per node through the CTDB client
+// protocol and prints a single throughput figure per run (workloads: see kWorkloads).
+//
+// Usage: ctdb_bench [--time=SECONDS] [--tokens=N] [--list] WORKLOAD SOCKET0 SOCKET1 ...
+//
+// The parent forks one child per daemon socket. The children connect, tell the parent their
+// pnn, get everybody's pnn back, set up the workload (register srvids, attach databases) and
+// report ready. Only when every child is ready does the parent say "go": a message sent to a
+// node whose client has not registered its srvid yet is silently dropped by the daemon (4.17
+// does this), which would stall a ring before it started. Each child then works until its
+// deadline and writes its count back. The figure is the sum of the counts over the duration.
+//
+// Output (stdout, one line):  WORKLOAD rate=R unit=U ops=N seconds=S
+// Exit status: 0 done, 1 the run failed (details on stderr), 2 usage, 3 unknown workload.
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/client.h"
+#include "client/database.h"
+#include "client/transaction.h"
+#include "ctdb/protocol.h"
+#include "protocol/wire.h"
+
+namespace ctdb::bench {
+namespace {
+
+using client::Client;
+using client::Deadline;
+using proto::Bytes;
+using Clock = std::chrono::steady_clock;
+
+// Children that have not reported this long after their run should have ended are killed: a
+// benchmark must stop by itself even if a daemon never answers.
+constexpr int kGraceSeconds = 30;
+
+struct Options {
+  int seconds = 10;
+  int tokens = 1;  // messages / tokens circulating at once in the ring workloads
+  std::string workload;
+  std::vector<std::string> sockets;
+};
+
+// What a child knows while it runs a workload.
+struct NodeCtx {
+  const Options* opt = nullptr;
+  size_t index = 0;               // position in the ring (order of sockets on the command line)
+  std::vector<uint32_t> pnns;     // pnn of every ring member, by index
+  uint64_t srvid = 0;             // the srvid every ring member registers on its own daemon
+  Client* client = nullptr;
+  std::unique_ptr<client::Database> db;
+  // Workloads that increment one shared counter under a cluster-wide lock note the lowest value
+  // they read and the highest they stored: if every increment was serialised, the parent finds
+  // highest - lowest == total operations; a lost update makes it smaller.
+  uint64_t lowest_read = UINT64_MAX;
+  uint64_t highest_stored = 0;
+
+  void saw_increment(uint64_t read, uint64_t stored) {
+    if (read < lowest_read) lowest_read = read;
+    if (stored > highest_stored) highest_stored = stored;
+  }
+
+  size_t n() const { return pnns.size(); }
+  uint32_t next_pnn() const { return pnns[(index + 1) % n()]; }
+};
+
+// The outcome a child sends back to the parent through its pipe.
+struct ChildResult {
+  int32_t status = 0;   // 0 ok, else an errno-style code
+  uint64_t ops = 0;
+  uint64_t elapsed_us = 0;
+  uint64_t lowest_read = UINT64_MAX;
+  uint64_t highest_stored = 0;
+};
+
+Bytes u64_bytes(uint64_t v) {
+  Bytes b;
+  proto::Writer w(&b);
+  w.u64(v);
+  return b;
+}
+
+bool bytes_u64(const Bytes& b, uint64_t* v) {
+  if (b.empty()) {
+    *v = 0;
+    return true;
+  }
+  proto::Reader r(b);
+  return r.u64(v) && r.remaining() == 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workloads. Each has a setup step (before "go", may register srvids and attach databases)
+// and a run step that works until `end` and returns 0 with *ops set, or an error.
+
+using SetupFn = int (*)(NodeCtx& ctx);
+using RunFn = int (*)(NodeCtx& ctx, Clock::time_point end, uint64_t* ops);
+
+int setup_ring(NodeCtx& ctx) {
+  int err = ctx.client->register_srvid(ctx.srvid);
+  if (err != 0) fprintf(stderr, "node %zu: register_srvid failed: %d\n", ctx.index, err);
+  return err;
+}
+
+Deadline until(Clock::time_point end) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
+  if (left.count() < 0) left = std::chrono::milliseconds(0);
+  return Deadline::after(left);
+}
+
+// message_ring: each received message is forwarded to the next node's client through this
+// node's daemon (destnode = next pnn); the payload counts hops so a lost or duplicated
+// message would show as a gap. Counts messages received.
+int run_message_ring(NodeCtx& ctx, Clock::time_point end, uint64_t* ops) {
+  Client& c = *ctx.client;
+  if (ctx.index == 0) {
+    for (int t = 0; t < ctx.opt->tokens; t++) {
+      int err = c.send_message(ctx.next_pnn(), ctx.srvid, u64_bytes(1));
+      if (err != 0) return err;
+    }
+  }
+  uint64_t count = 0;
+  while (Clock::now() < end) {
+    client::Message m;
+    int err = c.wait_message(until(end), &m);
+    if (err == ETIMEDOUT) break;
+    if (err != 0) return err;
+    uint64_t hops = 0;
+    if (m.srvid != ctx.srvid || !bytes_u64(m.data, &hops)) {
+      fprintf(stderr, "node %zu: unexpected message srvid 0x%" PRIx64 " (%zu bytes)\n",
+              ctx.index, m.srvid, m.data.size());
+      return EPROTO;
+    }
+    count++;
+    err = c.send_message(ctx.next_pnn(), ctx.srvid, u64_bytes(hops + 1));
+    if (err != 0) return err;
+  }
+  *ops = count;
+  return 0;
+}
+
+const char kFetchRingDb[] = "bench_fetch_ring.tdb";
+const char kFetchRingKey[] = "fetch_ring_counter";
+
+int setup_fetch_ring(NodeCtx& ctx) {
+  int err = client::Database::attach(*ctx.client, Deadline::after_seconds(30), kFetchRingDb, 0,
+                                     &ctx.db);
+  if (err != 0) {
+    fprintf(stderr, "node %zu: attach %s failed: %d\n", ctx.index, kFetchRingDb, err);
+    return err;
+  }
+  return setup_ring(ctx);
+}
+
+// One step of fetch_ring: lock the shared record here (migrating it), check that it holds the
+// value the previous holder announced, store value+1. Returns 0 and the new value.
+int fetch_ring_step(NodeCtx& ctx, bool check, uint64_t expect, uint64_t* stored) {
+  Bytes key(kFetchRingKey, kFetchRingKey + sizeof(kFetchRingKey) - 1);
+  std::unique_ptr<client::RecordLock> lock;
+  int err = client::RecordLock::fetch(*ctx.client, *ctx.db, key, false, &lock);
+  if (err != 0) {
+    fprintf(stderr, "node %zu: fetch_lock failed: %d\n", ctx.index, err);
+    return err;
+  }
+  uint64_t v = 0;
+  if (!bytes_u64(lock->value(), &v)) {
+    fprintf(stderr, "node %zu: record holds %zu bytes, not a counter\n", ctx.index,
+            lock->value().size());
+    return EPROTO;
+  }
+  if (check && v != expect) {
+    fprintf(stderr, "node %zu: record holds %" PRIu64 ", previous holder stored %" PRIu64 "\n",
+            ctx.index, v, expect);
+    return EPROTO;
+  }
+  err = lock->store(u64_bytes(v + 1));
+  if (err != 0) return err;
+  ctx.saw_increment(v, v + 1);
+  *stored = v + 1;
+  return 0;
+}
+
+// fetch_ring: a token circulates as in message_ring; the holder of the token fetch-locks one
+// shared record of a volatile database (so it migrates to this node on every hop), increments
+// it, unlocks, and passes the token carrying the value it stored. Counts increments.
+int run_fetch_ring(NodeCtx& ctx, Clock::time_point end, uint64_t* ops) {
+  Client& c = *ctx.client;
+  uint64_t count = 0;
+  if (ctx.index == 0) {
+    // With several tokens the record value no longer follows one token, so only one is checked.
+    for (int t = 0; t < ctx.opt->tokens; t++) {
+      uint64_t stored = 0;
+      int err = fetch_ring_step(ctx, false, 0, &stored);
+      if (err != 0) return err;
+      count++;
+      err = c.send_message(ctx.next_pnn(), ctx.srvid, u64_bytes(stored));
+      if (err != 0) return err;
+    }
+  }
+  while (Clock::now() < end) {
+    client::Message m;
+    int err = c.wait_message(until(end), &m);
+    if (err == ETIMEDOUT) break;
+    if (err != 0) return err;
+    uint64_t expect = 0;
+    if (m.srvid != ctx.srvid || !bytes_u64(m.data, &expect)) return EPROTO;
+    uint64_t stored = 0;
+    err = fetch_ring_step(ctx, ctx.opt->tokens == 1, expect, &stored);
+    if (err != 0) return err;
+    count++;
+    err = c.send_message(ctx.next_pnn(), ctx.srvid, u64_bytes(stored));
+    if (err != 0) return err;
+  }
+  *ops = count;
+  return 0;
+}
+
+const char kTransactionDb[] = "bench_transaction_loop.tdb";
+
+int setup_transaction_loop(NodeCtx& ctx) {
+  int err = client::Database::attach(*ctx.client, Deadline::after_seconds(30), kTransactionDb,
+                                     DB_FLAGS_PERSISTENT, &ctx.db);
+  if (err != 0) fprintf(stderr, "node %zu: attach %s failed: %d\n", ctx.index, kTransactionDb, err);
+  return err;
+}
+
+Bytes key_bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
+// transaction_loop: every node loops on persistent transactions, each incrementing a shared
+// counter and its own per-node counter. The cluster-wide lock serialises them, so the shared
+// counter can never go back below what this node stored, and the node counter
+// (written only by this node) must still hold what this node stored last. Counts commits.
+int run_transaction_loop(NodeCtx& ctx, Clock::time_point end, uint64_t* ops) {
+  Client& c = *ctx.client;
+  const Bytes shared_key = key_bytes("transaction_loop_shared");
+  const Bytes own_key = key_bytes("transaction_loop_node_" + std::to_string(c.pnn()));
+  uint64_t count = 0;
+  bool first = true;
+  uint64_t last_shared = 0, last_own = 0;
+  while (Clock::now() < end) {
+    std::unique_ptr<client::Transaction> t;
+    int err = client::Transaction::start(c, Deadline::after_seconds(kGraceSeconds), *ctx.db, false,
+                                         &t);
+    if (err != 0) {
+      fprintf(stderr, "node %zu: transaction start failed: %d\n", ctx.index, err);
+      return err;
+    }
+    Bytes v;
+    uint64_t shared = 0, own = 0;
+    if (t->fetch(shared_key, &v) != 0 || !bytes_u64(v, &shared) || t->fetch(own_key, &v) != 0 ||
+        !bytes_u64(v, &own)) {
+      fprintf(stderr, "node %zu: cannot read the counters\n", ctx.index);
+      return EPROTO;
+    }
+    if (!first && (shared < last_shared || own != last_own)) {
+      fprintf(stderr,
+              "node %zu: lost update: shared %" PRIu64 " after %" PRIu64 ", own %" PRIu64
+              " after %" PRIu64 "\n",
+              ctx.index, shared, last_shared, own, last_own);
+      return EPROTO;
+    }
+    if (t->store(shared_key, u64_bytes(shared + 1)) != 0 ||
+        t->store(own_key, u64_bytes(own + 1)) != 0) {
+      return EIO;
+    }
+    err = t->commit();
+    if (err != 0) {
+      fprintf(stderr, "node %zu: commit failed: %d\n", ctx.index, err);
+      return err;
+    }
+    first = false;
+    ctx.saw_increment(shared, shared + 1);
+    last_shared = shared + 1;
+    last_own = own + 1;
+    count++;
+  }
+  *ops = count;
+  return 0;
+}
+
+struct Workload {
+  const char* name;
+  const char* unit;
+  const char* what;
+  SetupFn setup;
+  RunFn run;
+  bool serialised_counter;  // check lowest_read / highest_stored against the total (see NodeCtx)
+};
+
+const Workload kWorkloads[] = {
+    {"message_ring", "messages/s", "REQ_MESSAGE forwarded round the nodes", setup_ring,
+     run_message_ring, false},
+    {"fetch_ring", "locks/s", "fetch-lock + increment of one record migrating round the nodes",
+     setup_fetch_ring, run_fetch_ring, true},
+    {"transaction_loop", "commits/s", "persistent transactions from every node at once",
+     setup_transaction_loop, run_transaction_loop, true},
+};
+
+const Workload* find_workload(const std::string& name) {
+  for (const Workload& w : kWorkloads) {
+    if (name == w.name) return &w;
+  }
+  return nullptr;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent / child plumbing: one pipe each way per child, fixed-size records.
+
+bool write_all(int fd, const void* p, size_t n) {
+  const char* c = static_cast<const char*>(p);
+  while (n > 0) {
+    ssize_t r = write(fd, c, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    c += r;
+    n -= static_cast<size_t>(r);
+  }
+  return true;
+}
+
+// Reads exactly n bytes before `end`; false on EOF, error or timeout.
+bool read_all(int fd, void* p, size_t n, Clock::time_point end) {
+  char* c = static_cast<char*>(p);
+  while (n > 0) {
+    pollfd pf{fd, POLLIN, 0};
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count();
+    if (left <= 0) return false;
+    int pr = poll(&pf, 1, static_cast<int>(left));
+    if (pr < 0 && errno == EINTR) continue;
+    if (pr <= 0) return false;
+    ssize_t r = read(fd, c, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    c += r;
+    n -= static_cast<size_t>(r);
+  }
+  return true;
+}
+
+struct Child {
+  pid_t pid = -1;
+  int up = -1;    // child -> parent
+  int down = -1;  // parent -> child
+};
+
+// The whole life of a child; returns its exit status.
+int child_main(const Options& opt, const Workload& w, size_t index, uint64_t srvid, int up,
+               int down) {
+  // Hard stop in case a daemon never answers a call the client waits on without a deadline.
+  alarm(static_cast<unsigned>(opt.seconds + 2 * kGraceSeconds));
+  const Clock::time_point setup_end = Clock::now() + std::chrono::seconds(kGraceSeconds);
+  std::unique_ptr<Client> c;
+  int32_t status = Client::connect(opt.sockets[index], &c);
+  uint32_t pnn = status == 0 ? c->pnn() : UNKNOWN_PNN;
+  if (status != 0) fprintf(stderr, "node %zu: connect %s: %d\n", index,
+                           opt.sockets[index].c_str(), status);
+  if (!write_all(up, &pnn, sizeof(pnn)) || status != 0) return 1;
+
+  NodeCtx ctx;
+  ctx.opt = &opt;
+  ctx.index = index;
+  ctx.srvid = srvid;
+  ctx.client = c.get();
+  ctx.pnns.resize(opt.sockets.size());
+  if (!read_all(down, ctx.pnns.data(), ctx.pnns.size() * sizeof(uint32_t), setup_end)) return 1;
+
+  status = w.setup(ctx);
+  if (!write_all(up, &status, sizeof(status)) || status != 0) return 1;
+
+  char go = 0;
+  if (!read_all(down, &go, 1, setup_end) || go != 'g') return 1;
+  const Clock::time_point start = Clock::now();
+  ChildResult res;
+  res.status = w.run(ctx, start + std::chrono::seconds(opt.seconds), &res.ops);
+  res.elapsed_us = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count());
+  res.lowest_read = ctx.lowest_read;
+  res.highest_stored = ctx.highest_stored;
+  return write_all(up, &res, sizeof(res)) ? 0 : 1;
+}
+
+void kill_children(std::vector<Child>& kids) {
+  for (Child& k : kids) {
+    if (k.pid > 0) kill(k.pid, SIGKILL);
+  }
+}
+
+void reap_children(std::vector<Child>& kids) {
+  for (Child& k : kids) {
+    if (k.pid > 0) waitpid(k.pid, nullptr, 0);
+    k.pid = -1;
+    if (k.up >= 0) close(k.up);
+    if (k.down >= 0) close(k.down);
+    k.up = k.down = -1;
+  }
+}
+
+int run(const Options& opt, const Workload& w) {
+  // One srvid per run inside the test range, so leftovers of an earlier run cannot interfere.
+  const uint64_t srvid = SRVID_TEST_RANGE | (static_cast<uint64_t>(getpid()) << 8);
+  std::vector<Child> kids(opt.sockets.size());
+  fflush(stdout);
+  fflush(stderr);
+  for (size_t i = 0; i < kids.size(); i++) {
+    int up[2], down[2];
+    if (pipe2(up, O_CLOEXEC) != 0 || pipe2(down, O_CLOEXEC) != 0) {
+      perror("pipe");
+      kill_children(kids);
+      reap_children(kids);
+      return 1;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(up[0]);
+      close(down[1]);
+      _exit(child_main(opt, w, i, srvid, up[1], down[0]));
+    }
+    close(up[1]);
+    close(down[0]);
+    kids[i].pid = pid;
+    kids[i].up = up[0];
+    kids[i].down = down[1];
+    if (pid < 0) {
+      perror("fork");
+      kill_children(kids);
+      reap_children(kids);
+      return 1;
+    }
+  }
+
+  auto fail = [&](const char* what) {
+    fprintf(stderr, "%s: %s\n", w.name, what);
+    kill_children(kids);
+    reap_children(kids);
+    return 1;
+  };
+
+  const Clock::time_point setup_end = Clock::now() + std::chrono::seconds(kGraceSeconds);
+  std::vector<uint32_t> pnns(kids.size());
+  for (size_t i = 0; i < kids.size(); i++) {
+    if (!read_all(kids[i].up, &pnns[i], sizeof(uint32_t), setup_end) || pnns[i] == UNKNOWN_PNN) {
+      return fail("a client could not connect");
+    }
+  }
+  for (size_t i = 0; i < pnns.size(); i++) {
+    for (size_t j = 0; j < i; j++) {
+      if (pnns[i] == pnns[j]) return fail("two sockets belong to the same node");
+    }
+  }
+  for (Child& k : kids) {
+    if (!write_all(k.down, pnns.data(), pnns.size() * sizeof(uint32_t))) {
+      return fail("a client died");
+    }
+  }
+  for (Child& k : kids) {
+    int32_t st = -1;
+    if (!read_all(k.up, &st, sizeof(st), setup_end) || st != 0) {
+      return fail("setup failed on a node");
+    }
+  }
+  for (Child& k : kids) {
+    if (!write_all(k.down, "g", 1)) return fail("a client died");
+  }
+  const Clock::time_point results_end =
+      Clock::now() + std::chrono::seconds(opt.seconds + kGraceSeconds);
+  uint64_t total = 0, max_us = 0, lowest = UINT64_MAX, highest = 0;
+  std::string per_node;
+  for (size_t i = 0; i < kids.size(); i++) {
+    ChildResult res;
+    if (!read_all(kids[i].up, &res, sizeof(res), results_end)) {
+      return fail("a client did not report (timed out or died)");
+    }
+    if (res.status != 0) return fail("a client failed during the run");
+    total += res.ops;
+    if (res.elapsed_us > max_us) max_us = res.elapsed_us;
+    if (res.lowest_read < lowest) lowest = res.lowest_read;
+    if (res.highest_stored > highest) highest = res.highest_stored;
+    per_node += " pnn" + std::to_string(pnns[i]) + "=" + std::to_string(res.ops);
+  }
+  reap_children(kids);
+  if (total == 0) {
+    fprintf(stderr, "%s: no operation completed in %d s\n", w.name, opt.seconds);
+    return 1;
+  }
+  if (w.serialised_counter && highest - lowest != total) {
+    fprintf(stderr,
+            "%s: lost updates: the shared counter went from %" PRIu64 " to %" PRIu64
+            " but %" PRIu64 " increments completed (the cluster-wide lock did not serialise)\n",
+            w.name, lowest, highest, total);
+    return 1;
+  }
+  // The nominal duration: every child stops at its own deadline, measured from the same "go".
+  const double secs = opt.seconds;
+  fprintf(stderr, "# %s:%s (longest child %.3f s)\n", w.name, per_node.c_str(), max_us / 1e6);
+  printf("%s rate=%.1f unit=%s ops=%" PRIu64 " seconds=%d\n", w.name, total / secs, w.unit, total,
+         opt.seconds);
+  return 0;
+}
+
+void usage(FILE* f) {
+  fprintf(f,
+          "Usage: ctdb_bench [--time=SECONDS] [--tokens=N] WORKLOAD SOCKET...\n"
+          "       ctdb_bench --list\n"
+          "One client process per daemon socket (one per node, in ring order).\n"
+          "  --time=SECONDS  length of the measured run (default 10)\n"
+          "  --tokens=N      messages circulating at once in ring workloads (default 1)\n"
+          "Workloads:\n");
+  for (const Workload& w : kWorkloads) fprintf(f, "  %-17s %s (%s)\n", w.name, w.what, w.unit);
+}
+
+bool parse_int(const char* s, int lo, int hi, int* out) {
+  char* e = nullptr;
+  errno = 0;
+  long v = strtol(s, &e, 10);
+  if (errno != 0 || e == s || *e != '\0' || v < lo || v > hi) return false;
+  *out = static_cast<int>(v);
+  return true;
+}
+
+}  // namespace
+
+int bench_main(int argc, char** argv) {
+  Options opt;
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; i++) {
+    std::string a = argv[i];
+    if (a == "--list") {
+      for (const Workload& w : kWorkloads) printf("%s\n", w.name);
+      return 0;
+    } else if (a == "-h" || a == "--help") {
+      usage(stdout);
+      return 0;
+    } else if (a.rfind("--time=", 0) == 0) {
+      if (!parse_int(a.c_str() + 7, 1, 3600, &opt.seconds)) {
+        fprintf(stderr, "bad --time: %s\n", a.c_str() + 7);
+        return 2;
+      }
+    } else if (a.rfind("--tokens=", 0) == 0) {
+      if (!parse_int(a.c_str() + 9, 1, 1000, &opt.tokens)) {
+        fprintf(stderr, "bad --tokens: %s\n", a.c_str() + 9);
+        return 2;
+      }
+    } else if (a.rfind("--", 0) == 0) {
+      fprintf(stderr, "unknown option %s\n", a.c_str());
+      usage(stderr);
+      return 2;
+    } else {
+      args.push_back(a);
+    }
+  }
+  if (args.size() < 2) {
+    usage(stderr);
+    return 2;
+  }
+  opt.workload = args[0];
+  opt.sockets.assign(args.begin() + 1, args.end());
+  const Workload* w = find_workload(opt.workload);
+  if (w == nullptr) {
+    fprintf(stderr, "unknown workload %s\n", opt.workload.c_str());
+    return 3;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  return run(opt, *w);
+}
+
+}  // namespace ctdb::bench
+
+int main(int argc, char** argv) { return ctdb::bench::bench_main(argc, argv); }
