@@ -15,11 +15,25 @@
 
 namespace ctdb::daemon {
 
+void write_or_queue(bufferevent* bev, const proto::Bytes& pkt) {
+  evbuffer* out = bufferevent_get_output(bev);
+  size_t done = 0;
+  // With nothing queued, write now: this saves arming and disarming the
+  // write event (two epoll_ctl calls) for every packet.
+  if (evbuffer_get_length(out) == 0) {
+    ssize_t n = ::write(bufferevent_getfd(bev), pkt.data(), pkt.size());
+    if (n > 0) done = static_cast<size_t>(n);
+  }
+  // The rest (or everything, after an error the bufferevent will then see
+  // and report) goes through the queue.
+  if (done < pkt.size()) bufferevent_write(bev, pkt.data() + done, pkt.size() - done);
+}
+
 ClientConnection::~ClientConnection() { bufferevent_free(bev_); }
 
 void ClientConnection::send(const proto::Bytes& pkt) {
   if (closing_) return;
-  bufferevent_write(bev_, pkt.data(), pkt.size());
+  write_or_queue(bev_, pkt);
 }
 
 ClientServer::ClientServer(EventLoop& loop, ClientHandler& handler, size_t max_packet)

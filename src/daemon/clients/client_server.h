@@ -20,6 +20,10 @@ namespace ctdb::daemon {
 class ClientConnection;
 class ClientServer;
 
+// Sends a packet on a connected bufferevent: written at once when nothing is
+// queued, queued otherwise. Never blocks.
+void write_or_queue(bufferevent* bev, const proto::Bytes& pkt);
+
 // Receives what clients send. Callbacks run on the reactor.
 class ClientHandler {
  public:

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "common/logging.h"
+#include "daemon/clients/client_server.h"
 #include "ctdb/protocol.h"
 #include "protocol/packet.h"
 
@@ -254,7 +255,7 @@ void NodeTransport::drain_incoming(Link& l) {
 bool NodeTransport::send(uint32_t pnn, const proto::Bytes& pkt) {
   Link* l = find(pnn);
   if (l == nullptr || !l->out_up) return false;
-  bufferevent_write(l->out, pkt.data(), pkt.size());
+  write_or_queue(l->out, pkt);
   return true;
 }
 
