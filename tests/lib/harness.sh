@@ -396,3 +396,151 @@ h_stop_all() {
     h_kill_pid "$i"
   done
 }
+
+# ---------------------------------------------------------------------------------------------
+# Cluster helpers (tests/cluster): our daemons with extra arguments, restarts with the same
+# directories, and conditions on what the stock tool shows.
+
+declare -A H_ARGS    # name -> extra ctdbd arguments (printf %q quoted) given to h_start_ours_args
+
+# h_start_ours_args NAME ADDR NODES_FILE [EXTRA_CTDBD_ARGS...]: h_start_ours, remembering the
+# extra arguments so that h_restart_ours can start the node again the same way.
+h_start_ours_args() {
+  local name=$1 addr=$2 nodes=$3
+  shift 3
+  H_ARGS[$name]=$(printf '%q ' "$@")
+  h_start_ours "$name" "$addr" "$nodes" "$@"
+}
+
+# h_start_ours_cluster PREFIX RECLOCK_FILE|"" ADDR...: our nodes PREFIX0..PREFIXn-1 sharing one
+# nodes file and (unless empty) one --reclock file; waits until each answers ping.
+h_start_ours_cluster() {
+  local prefix=$1 reclock=$2
+  shift 2
+  local nodes=$H_TMP/$prefix.nodes i=0 addr ok=0 extra=()
+  [ -z "$reclock" ] || extra=(--reclock="$reclock")
+  h_write_nodes "$nodes" "$@"
+  for addr in "$@"; do
+    h_start_ours_args "$prefix$i" "$addr" "$nodes" "${extra[@]}"
+    i=$((i + 1))
+  done
+  for ((i = 0; i < $#; i++)); do
+    h_wait_ping "$prefix$i" || ok=1
+  done
+  return $ok
+}
+
+# h_kill9_node NAME: SIGKILL the daemon only (not its process group: helpers it forked, such as
+# the recovery lock holder, must notice on their own), reap it and record its exit status.
+h_kill9_node() {
+  local name=$1 pid=${H_PID[$1]}
+  kill -KILL "$pid" 2>/dev/null
+  wait_for "! h_pid_running $pid" 10
+  wait "$pid" 2>/dev/null
+  H_EXIT[$name]=$?
+}
+
+# h_restart_ours NAME: starts a stopped (or killed) node of ours again with the same address,
+# directories and extra arguments, and waits until it answers ping.
+h_restart_ours() {
+  local name=$1 i
+  local -a args=()
+  h_node_running "$name" && h_stop_node "$name"
+  # The old process group (helpers of the killed daemon) must not outlive it.
+  kill -KILL -- "-${H_PID[$name]}" 2>/dev/null
+  eval "args=(${H_ARGS[$name]:-})"
+  unset "H_EXIT[$name]"
+  echo "# ---- restarted at $(date '+%T.%N') ----" >>"${H_LOG[$name]}"
+  h_start_ours "$name" "${H_ADDR[$name]}" "${H_DIR[$name]}/nodes" "${args[@]}"
+  # h_start_ours registered the name a second time; keep one entry.
+  local seen=() n
+  for n in "${H_NODES[@]}"; do
+    [[ " ${seen[*]} " == *" $n "* ]] || seen+=("$n")
+  done
+  H_NODES=("${seen[@]}")
+  h_wait_ping "$name"
+}
+
+# h_node_flags NAME PNN: the status word `ctdb status` on NAME shows for node PNN (OK,
+# DISCONNECTED|UNHEALTHY|INACTIVE, ...).
+h_node_flags() {
+  h_ctdb "$1" -t 2 status 2>/dev/null | awk -v p="pnn:$2" '$1 == p { print $3 }'
+}
+
+# h_converged NAME... -- WANT_FLAGS...: every named node runs, answers `ctdb status` with
+# Recovery mode NORMAL, the same generation, the same leader (`ctdb leader`), a vnnmap whose
+# size is the number of OK nodes in WANT_FLAGS, and node flags equal to WANT_FLAGS (by pnn).
+# Sets H_CONVERGED_DETAIL to the first difference found.
+h_converged() {
+  local names=() want=() n st gen="" leader="" l g i size=0
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do names+=("$1"); shift; done
+  shift
+  want=("$@")
+  for i in "${want[@]}"; do [ "$i" != OK ] || size=$((size + 1)); done
+  for n in "${names[@]}"; do
+    if ! h_node_running "$n"; then H_CONVERGED_DETAIL="$n is not running"; return 1; fi
+    st=$(h_ctdb "$n" status 2>&1) || { H_CONVERGED_DETAIL="$n: status failed: $st"; return 1; }
+    if [[ "$st" != *"Recovery mode:NORMAL (0)"* ]]; then
+      H_CONVERGED_DETAIL="$n not in recovery mode NORMAL: $st"
+      return 1
+    fi
+    if [[ "$st" != *"Size:$size"* ]]; then
+      H_CONVERGED_DETAIL="$n: vnnmap size is not $size: $st"
+      return 1
+    fi
+    g=$(sed -n 's/^Generation:\(.*\)$/\1/p' <<<"$st")
+    if [ "$g" == INVALID ] || [ -z "$g" ] || { [ -n "$gen" ] && [ "$g" != "$gen" ]; }; then
+      H_CONVERGED_DETAIL="$n: generation $g (first node: $gen)"
+      return 1
+    fi
+    gen=$g
+    for ((i = 0; i < ${#want[@]}; i++)); do
+      if ! grep -Eq "^pnn:$i +[^ ]+ +${want[$i]}( \(THIS NODE\))?\$" <<<"$st"; then
+        H_CONVERGED_DETAIL="$n: pnn $i is not ${want[$i]}: $st"
+        return 1
+      fi
+    done
+    l=$(h_ctdb "$n" leader 2>&1) || { H_CONVERGED_DETAIL="$n: leader failed: $l"; return 1; }
+    if [ -n "$leader" ] && [ "$l" != "$leader" ]; then
+      H_CONVERGED_DETAIL="$n: leader $l, first node says $leader"
+      return 1
+    fi
+    leader=$l
+  done
+  H_CONVERGED_DETAIL=""
+  H_CONVERGED_GENERATION=$gen
+  H_CONVERGED_LEADER=$leader
+  return 0
+}
+
+# h_wait_converged LABEL DEADLINE NAME... -- WANT_FLAGS...: PASS/FAIL LABEL on h_converged
+# becoming true within DEADLINE seconds; on failure shows the last difference.
+h_wait_converged() {
+  local label=$1 deadline=$2
+  shift 2
+  H_WC_ARGS=("$@")  # wait_for evaluates its condition in its own scope, without our "$@"
+  if wait_for 'h_converged "${H_WC_ARGS[@]}"' "$deadline" 0.5; then
+    pass "$label"
+    return 0
+  fi
+  fail "$label" "not converged after ${deadline}s: $H_CONVERGED_DETAIL"
+  return 1
+}
+
+# h_reclock_holder FILE: the name of our node whose daemon (or a child it forked, the lock
+# holder) holds a POSIX lock on FILE, from /proc/locks; empty if none does. More than one name
+# means the lock is held twice (impossible with fcntl locks unless the file was replaced).
+h_reclock_holder() {
+  local file=$1 ino pid ppid n out=()
+  ino=$(stat -c %i "$file" 2>/dev/null) || return 0
+  while read -r pid; do
+    ppid=$(awk '$1 == "PPid:" { print $2 }' "/proc/$pid/status" 2>/dev/null)
+    for n in "${H_NODES[@]}"; do
+      if [ "${H_PID[$n]}" == "$pid" ] || [ "${H_PID[$n]}" == "$ppid" ]; then
+        [[ " ${out[*]} " == *" $n "* ]] || out+=("$n")
+      fi
+    done
+  done < <(awk -v ino="$ino" '$2 == "POSIX" { split($6, f, ":"); if (f[3] == ino) print $5 }' \
+    /proc/locks)
+  echo "${out[*]}"
+}

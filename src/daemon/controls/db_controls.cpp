@@ -2,6 +2,7 @@
 // sequence numbers, persistent commits (TRANS3_COMMIT), health, statistics
 // and traverse.
 #include <cstring>
+#include <memory>
 
 #include "common/logging.h"
 #include "daemon/cluster/vnnmap.h"
@@ -148,14 +149,56 @@ ControlReply enable_seqnum(Daemon& d, const ControlRequest& req) {
   return {};
 }
 
+// A client's persistent commit goes to every active node of the vnnmap as
+// UPDATE_RECORD (this node included); the client hears success only when
+// every node has applied it, as in 4.17.
 ControlReply trans3_commit(Daemon& d, const ControlRequest& req) {
   if (d.recmode() != RECOVERY_NORMAL) return control_error();
   proto::RecBuffer recs;
   if (!proto::from_bytes(req.c.data, &recs)) return control_error();
+  Database* db = d.databases().find(recs.db_id);
+  if (db == nullptr || db->volatile_db()) return control_error("not a persistent database");
+  std::vector<uint32_t> targets;
+  for (uint32_t pnn : d.vnnmap().map) {
+    if (!(d.nodes()[pnn].flags & NODE_FLAGS_INACTIVE)) targets.push_back(pnn);
+  }
+  if (targets.empty()) targets.push_back(d.pnn());
+  struct State {
+    size_t remaining;
+    bool ok = true;
+  };
+  auto state = std::make_shared<State>(State{targets.size()});
+  Responder to = req.responder;
+  uint32_t db_id = recs.db_id;
+  for (uint32_t pnn : targets) {
+    d.send_control(pnn, CONTROL_UPDATE_RECORD, 0, req.c.data,
+                   d.tunables().value("ControlTimeout"),
+                   [&d, state, to, db_id](uint32_t from, int32_t status, const proto::Bytes&,
+                                          const std::string& err) {
+                     if (status != 0) {
+                       CTDB_LOGF(kLogError, "TRANS3_COMMIT to db 0x%08x failed on node %u: %s",
+                                 db_id, from, err.c_str());
+                       state->ok = false;
+                     }
+                     if (--state->remaining == 0) {
+                       d.respond(to, state->ok ? ControlReply{} : control_error());
+                     }
+                   });
+  }
+  ControlReply r;
+  r.async = true;
+  return r;
+}
+
+// One node's part of a persistent commit: all records in one tdb transaction.
+ControlReply update_record(Daemon& d, const ControlRequest& req) {
+  if (d.recmode() != RECOVERY_NORMAL) return control_error("recovery in progress");
+  proto::RecBuffer recs;
+  if (!proto::from_bytes(req.c.data, &recs)) return control_error();
   std::string error;
   if (!d.databases().apply_persistent(recs, &error)) {
-    CTDB_LOGF(kLogError, "TRANS3_COMMIT to db 0x%08x failed: %s", recs.db_id, error.c_str());
-    return control_error();
+    CTDB_LOGF(kLogError, "UPDATE_RECORD to db 0x%08x failed: %s", recs.db_id, error.c_str());
+    return control_error(error);
   }
   return {};
 }
@@ -245,6 +288,7 @@ void register_db_controls(ControlTable& t) {
   t.add(CONTROL_GET_DB_SEQNUM, get_db_seqnum);
   t.add(CONTROL_ENABLE_SEQNUM, enable_seqnum);
   t.add(CONTROL_TRANS3_COMMIT, trans3_commit);
+  t.add(CONTROL_UPDATE_RECORD, update_record);
   t.add(CONTROL_DB_GET_HEALTH, db_get_health);
   t.add(CONTROL_SCHEDULE_FOR_DELETION, schedule_for_deletion);
   t.add(CONTROL_GET_DB_STATISTICS, get_db_statistics);
