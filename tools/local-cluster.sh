@@ -2,7 +2,7 @@
 # Starts (or stops) a local ctdbd cluster of N nodes on 127.0.0.1..N, each with
 # its own directories and socket under $CTDB_CLUSTER_DIR (default
 # /tmp/ctdb-local), then shows `ctdb status` and `ctdb ip` from node 0.
-#   tools/local-cluster.sh start [N]     (default N=1 until the node transport lands)
+#   tools/local-cluster.sh start [N]     (default N=3)
 #   tools/local-cluster.sh status
 #   tools/local-cluster.sh stop
 set -eu
@@ -12,7 +12,7 @@ DIR=${CTDB_CLUSTER_DIR:-/tmp/ctdb-local}
 CTDBD=$BUILD/ctdbd
 CTDB=$BUILD/ctdb
 cmd=${1:-start}
-N=${2:-1}
+N=${2:-3}
 
 node_socket() { echo "$DIR/node.$1/ctdbd.socket"; }
 
@@ -58,6 +58,17 @@ start)
       sleep 0.1
     done
     [ -n "$ok" ] || { echo "node $n did not start; see $DIR/node.$n/log.ctdb" >&2; exit 1; }
+  done
+  # The nodes elect a leader, which recovers them into one cluster (recoveries are
+  # RerecoveryTimeout = 10 s apart, so joining nodes can take that long).
+  echo "waiting for the cluster to settle..."
+  for _ in $(seq 1 120); do
+    st=$(CTDB_SOCKET=$(node_socket 0) "$CTDB" status 2>/dev/null) || st=""
+    if [[ "$st" == *"Size:$N"* && "$st" == *"Recovery mode:NORMAL"* ]] &&
+      [ "$(grep -c ' OK' <<<"$st")" -eq "$N" ]; then
+      break
+    fi
+    sleep 0.5
   done
   show
   echo
