@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 
@@ -70,6 +71,7 @@ Daemon::~Daemon() {
   recoverd_.reset();
   remote_controls_.clear();
   oneshots_.clear();
+  torture_timer_.reset();
   transport_.reset();
   busy_timer_.reset();
   keepalive_timer_.reset();
@@ -424,7 +426,27 @@ bool Daemon::start_transport(std::string* error) {
   if (!transport_->start(error)) return false;
   keepalive_timer_ = std::make_unique<Timer>(loop_, [this] { keepalive_tick(); });
   keepalive_timer_->start(tunables_.value("KeepaliveInterval"));
+  if (opts_.torture) {
+    CTDB_LOGF(kLogWarning, "Torture mode: links to other nodes will be cut at random");
+    torture_timer_ = std::make_unique<Timer>(loop_, [this] { torture_tick(); });
+    torture_timer_->start(10 + rand() % 20);
+  }
   return true;
+}
+
+// --torture: every 10-30 s cut the links to one connected node at random, so
+// that reconnects, dead-node handling and recoveries run all the time.
+void Daemon::torture_tick() {
+  std::vector<uint32_t> peers;
+  for (uint32_t pnn : broadcast_targets(BROADCAST_CONNECTED)) {
+    if (pnn != pnn_) peers.push_back(pnn);
+  }
+  if (!peers.empty()) {
+    uint32_t victim = peers[static_cast<size_t>(rand()) % peers.size()];
+    CTDB_LOGF(kLogNotice, "torture: cutting the links to node %u", victim);
+    transport_->reset(victim);
+  }
+  torture_timer_->start(10 + rand() % 20);
 }
 
 // Every KeepaliveInterval: a peer that sent nothing for KeepaliveLimit

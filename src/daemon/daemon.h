@@ -132,6 +132,7 @@ class Daemon : public ClientHandler, public TransportHandler {
   bool load_nodes(std::string* error);
   bool start_transport(std::string* error);
   void keepalive_tick();
+  void torture_tick();
   // Runs a control here and returns its reply.
   ControlReply run_control(const proto::Header& h, const proto::ReqControl& c,
                            ClientConnection* client, uint32_t srcnode, const Responder& to);
@@ -189,6 +190,7 @@ class Daemon : public ClientHandler, public TransportHandler {
   std::unique_ptr<NodeTransport> transport_;
   std::unique_ptr<cluster::Recoverd> recoverd_;
   std::unique_ptr<Timer> keepalive_timer_;
+  std::unique_ptr<Timer> torture_timer_;
   struct PeerLiveness {
     uint32_t rx_cnt = 0;
     uint32_t dead_count = 0;
