@@ -218,4 +218,74 @@ int ctrl_db_detach(Client& c, uint32_t dest, const Deadline& d, uint32_t db_id) 
   return ctrl_simple(c, dest, d, CONTROL_DB_DETACH, u32_bytes(db_id));
 }
 
+int ctrl_get_public_ips(Client& c, uint32_t dest, const Deadline& d, uint32_t flags,
+                        proto::PublicIpList* out) {
+  ControlReply reply;
+  // The "available only" choice travels in the control header's flags.
+  int err = c.control(dest, CONTROL_GET_PUBLIC_IPS, {}, d, &reply, flags);
+  if (err != 0) {
+    log(LogLevel::kError, "Control %s failed to node %u, ret=%d\n",
+        proto::control_name(CONTROL_GET_PUBLIC_IPS), dest, err);
+    return err;
+  }
+  if (reply.status != 0) return reply_failed(CONTROL_GET_PUBLIC_IPS, reply.status);
+  if (!proto::from_bytes(reply.data, out)) return reply_failed(CONTROL_GET_PUBLIC_IPS, EMSGSIZE);
+  return 0;
+}
+
+int ctrl_get_public_ip_info(Client& c, uint32_t dest, const Deadline& d,
+                            const proto::SockAddr& addr, proto::PublicIpInfo* out) {
+  return typed(c, dest, d, CONTROL_GET_PUBLIC_IP_INFO, proto::to_bytes(addr), out);
+}
+
+int ctrl_get_ifaces(Client& c, uint32_t dest, const Deadline& d, proto::IfaceList* out) {
+  return typed(c, dest, d, CONTROL_GET_IFACES, {}, out);
+}
+
+int ctrl_get_reclock_file(Client& c, uint32_t dest, const Deadline& d, std::string* reclock,
+                          bool* has_reclock) {
+  ControlReply reply;
+  int err = send_control(c, dest, d, CONTROL_GET_RECLOCK_FILE, {}, &reply);
+  if (err != 0) return err;
+  if (reply.status != 0) return reply_failed(CONTROL_GET_RECLOCK_FILE, reply.status);
+  *has_reclock = !reply.data.empty();
+  proto::Reader r(reply.data);
+  if (!proto::decode_cstring(r, reclock)) return reply_failed(CONTROL_GET_RECLOCK_FILE, EMSGSIZE);
+  return 0;
+}
+
+int ctrl_set_recmode(Client& c, uint32_t dest, const Deadline& d, uint32_t recmode) {
+  return ctrl_u32(c, dest, d, CONTROL_SET_RECMODE, recmode);
+}
+
+int ctrl_set_ban_state(Client& c, uint32_t dest, const Deadline& d, const proto::BanState& b) {
+  return ctrl_simple(c, dest, d, CONTROL_SET_BAN_STATE, proto::to_bytes(b));
+}
+
+int ctrl_get_nodes_file(Client& c, uint32_t dest, const Deadline& d, proto::NodeMap* out) {
+  return typed(c, dest, d, CONTROL_GET_NODES_FILE, {}, out);
+}
+
+int ctrl_get_db_statistics(Client& c, uint32_t dest, const Deadline& d, uint32_t db_id,
+                           proto::DbStatistics* out) {
+  return typed(c, dest, d, CONTROL_GET_DB_STATISTICS, u32_bytes(db_id), out);
+}
+
+int ctrl_get_event_script_status(Client& c, uint32_t dest, const Deadline& d, uint32_t event,
+                                 proto::ScriptList* out, bool* never_run) {
+  ControlReply reply;
+  int err = send_control(c, dest, d, CONTROL_GET_EVENT_SCRIPT_STATUS, u32_bytes(event), &reply);
+  if (err != 0) return err;
+  if (reply.status != 0) return reply_failed(CONTROL_GET_EVENT_SCRIPT_STATUS, reply.status);
+  *never_run = reply.data.empty();
+  if (!proto::from_bytes(reply.data, out)) {
+    return reply_failed(CONTROL_GET_EVENT_SCRIPT_STATUS, EMSGSIZE);
+  }
+  return 0;
+}
+
+int ctrl_u32(Client& c, uint32_t dest, const Deadline& d, uint32_t opcode, uint32_t value) {
+  return ctrl_simple(c, dest, d, opcode, u32_bytes(value));
+}
+
 }  // namespace ctdb::client

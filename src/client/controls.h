@@ -43,6 +43,27 @@ int ctrl_db_open_flags(Client& c, uint32_t dest, const Deadline& d, uint32_t db_
                        int32_t* tdb_flags);
 int ctrl_db_detach(Client& c, uint32_t dest, const Deadline& d, uint32_t db_id);
 
+// Public addresses of `dest`; flags may be PUBLIC_IP_FLAGS_ONLY_AVAILABLE.
+int ctrl_get_public_ips(Client& c, uint32_t dest, const Deadline& d, uint32_t flags,
+                        proto::PublicIpList* out);
+// Returns the daemon's status as is (-1: the node does not know the address).
+int ctrl_get_public_ip_info(Client& c, uint32_t dest, const Deadline& d,
+                            const proto::SockAddr& addr, proto::PublicIpInfo* out);
+int ctrl_get_ifaces(Client& c, uint32_t dest, const Deadline& d, proto::IfaceList* out);
+// *has_reclock is false when the daemon has no cluster lock (empty reply).
+int ctrl_get_reclock_file(Client& c, uint32_t dest, const Deadline& d, std::string* reclock,
+                          bool* has_reclock);
+int ctrl_set_recmode(Client& c, uint32_t dest, const Deadline& d, uint32_t recmode);
+int ctrl_set_ban_state(Client& c, uint32_t dest, const Deadline& d, const proto::BanState& b);
+int ctrl_get_nodes_file(Client& c, uint32_t dest, const Deadline& d, proto::NodeMap* out);
+int ctrl_get_db_statistics(Client& c, uint32_t dest, const Deadline& d, uint32_t db_id,
+                           proto::DbStatistics* out);
+// The seed's event script status for one event; *never_run when the reply is empty.
+int ctrl_get_event_script_status(Client& c, uint32_t dest, const Deadline& d, uint32_t event,
+                                 proto::ScriptList* out, bool* never_run);
+// A control whose request is one u32 (db id, role, ...) and whose reply has no data.
+int ctrl_u32(Client& c, uint32_t dest, const Deadline& d, uint32_t opcode, uint32_t value);
+
 // Sends a control whose reply carries no data; logs failures as above.
 int ctrl_simple(Client& c, uint32_t dest, const Deadline& d, uint32_t opcode, const Bytes& in,
                 ControlReply* reply = nullptr);

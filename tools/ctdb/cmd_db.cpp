@@ -19,17 +19,6 @@ bool is_volatile(uint8_t flags) {
   return (flags & (DB_FLAGS_PERSISTENT | DB_FLAGS_REPLICATED)) == 0;
 }
 
-// Parses a key/value argument, printing the tool's messages on failure.
-int parse_arg(const std::string& arg, const char* what, Bytes* out) {
-  std::string error;
-  int ret = client::string_to_data(arg, out, &error);
-  if (ret != 0) {
-    fputs(error.c_str(), stderr);
-    fprintf(stderr, "Failed to parse %s %s\n", what, arg.c_str());
-  }
-  return ret;
-}
-
 int attach(Context* ctx, const std::string& name, uint8_t flags,
            std::unique_ptr<client::Database>* db) {
   int ret = client::Database::attach(ctx->c(), ctx->timeout(), name, flags, db);
@@ -141,16 +130,12 @@ int control_catdb(Context* ctx, const std::vector<std::string>& args) {
   int ret = attach(ctx, name, flags, &db);
   if (ret != 0) return ret;
   uint32_t count = 0;
-  ret =
-      client::traverse(ctx->c(), *db, ctx->cmd_pnn, ctx->timeout(),
-                       [&](const Bytes& key, const proto::LtdbHeader& h, const Bytes& value) {
-                         count++;
-                         fputs(client::dump_data("key", key).c_str(), stdout);
-                         fputs(client::dump_ltdb_header(h.dmaster, h.rsn, h.flags).c_str(), stdout);
-                         fputs(client::dump_data("data", value).c_str(), stdout);
-                         fputs("\n", stdout);
-                         return 0;
-                       });
+  ret = client::traverse(ctx->c(), *db, ctx->cmd_pnn, ctx->timeout(),
+                         [&](const Bytes& key, const proto::LtdbHeader& h, const Bytes& value) {
+                           count++;
+                           print_record(key, h, value);
+                           return 0;
+                         });
   printf("Dumped %u records\n", count);
   return ret;
 }
@@ -240,7 +225,7 @@ int control_readkey(Context* ctx, const std::vector<std::string>& args) {
   int ret = open_volatile(ctx, args[0], &db);
   if (ret != 0) return ret;
   Bytes key;
-  ret = parse_arg(args[1], "key", &key);
+  ret = parse_data_arg(args[1], "key", &key);
   if (ret != 0) return ret;
   std::unique_ptr<client::RecordLock> rec;
   ret = client::RecordLock::fetch(ctx->c(), *db, key, readonly, &rec);
@@ -260,9 +245,9 @@ int control_writekey(Context* ctx, const std::vector<std::string>& args) {
   int ret = open_volatile(ctx, args[0], &db);
   if (ret != 0) return ret;
   Bytes key, value;
-  ret = parse_arg(args[1], "key", &key);
+  ret = parse_data_arg(args[1], "key", &key);
   if (ret != 0) return ret;
-  ret = parse_arg(args[2], "value", &value);
+  ret = parse_data_arg(args[2], "value", &value);
   if (ret != 0) return ret;
   std::unique_ptr<client::RecordLock> rec;
   ret = client::RecordLock::fetch(ctx->c(), *db, key, false, &rec);
@@ -282,7 +267,7 @@ int control_deletekey(Context* ctx, const std::vector<std::string>& args) {
   int ret = open_volatile(ctx, args[0], &db);
   if (ret != 0) return ret;
   Bytes key;
-  ret = parse_arg(args[1], "key", &key);
+  ret = parse_data_arg(args[1], "key", &key);
   if (ret != 0) return ret;
   std::unique_ptr<client::RecordLock> rec;
   ret = client::RecordLock::fetch(ctx->c(), *db, key, false, &rec);
@@ -320,7 +305,7 @@ int control_pfetch(Context* ctx, const std::vector<std::string>& args) {
   ret = attach(ctx, name, flags, &db);
   if (ret != 0) return ret;
   Bytes key;
-  ret = parse_arg(args[1], "key", &key);
+  ret = parse_data_arg(args[1], "key", &key);
   if (ret != 0) return ret;
   std::unique_ptr<client::Transaction> t;
   ret = start_transaction(ctx, *db, true, &t);
@@ -347,9 +332,9 @@ int control_pstore(Context* ctx, const std::vector<std::string>& args) {
   ret = attach(ctx, name, flags, &db);
   if (ret != 0) return ret;
   Bytes key, value;
-  ret = parse_arg(args[1], "key", &key);
+  ret = parse_data_arg(args[1], "key", &key);
   if (ret != 0) return ret;
-  ret = parse_arg(args[2], "value", &value);
+  ret = parse_data_arg(args[2], "value", &value);
   if (ret != 0) return ret;
   std::unique_ptr<client::Transaction> t;
   ret = start_transaction(ctx, *db, false, &t);
@@ -373,7 +358,7 @@ int control_pdelete(Context* ctx, const std::vector<std::string>& args) {
   ret = attach(ctx, name, flags, &db);
   if (ret != 0) return ret;
   Bytes key;
-  ret = parse_arg(args[1], "key", &key);
+  ret = parse_data_arg(args[1], "key", &key);
   if (ret != 0) return ret;
   std::unique_ptr<client::Transaction> t;
   ret = start_transaction(ctx, *db, false, &t);

@@ -1,4 +1,4 @@
-// ctdb commands about one node: version, status, uptime, ping, runstate,
+// ctdb commands about one node: version, status, nodestatus, uptime, ping, runstate,
 // capabilities, pnn, debug level, pid, shutdown, listnodes, leader.
 #include <errno.h>
 #include <stdio.h>
@@ -45,14 +45,14 @@ void print_nodemap_machine(Context* ctx, const proto::NodeMap& nodemap, uint32_t
   }
 }
 
-void print_nodemap(Context* ctx, const proto::NodeMap& nodemap, uint32_t mypnn) {
+void print_nodemap(Context* ctx, const proto::NodeMap& nodemap, uint32_t mypnn, bool print_header) {
   int deleted = 0;
   for (const auto& n : nodemap.nodes) {
     if (n.flags & NODE_FLAGS_DELETED) deleted++;
   }
-  if (deleted == 0) {
+  if (print_header && deleted == 0) {
     printf("Number of nodes:%zu\n", nodemap.nodes.size());
-  } else {
+  } else if (print_header) {
     printf("Number of nodes:%zu (including %d deleted nodes)\n", nodemap.nodes.size(), deleted);
   }
   for (const auto& n : nodemap.nodes) {
@@ -62,6 +62,70 @@ void print_nodemap(Context* ctx, const proto::NodeMap& nodemap, uint32_t mypnn) 
     printf("pnn:%u %-16s %s%s\n", n.pnn, n.addr.to_string().c_str(), state.c_str(),
            n.pnn == mypnn ? " (THIS NODE)" : "");
   }
+}
+
+// Until the first recovery is over, other nodes' flags are not known yet:
+// shows them as UNKNOWN rather than a misleading UNHEALTHY. False (after
+// printing, as 4.17 does, without a newline) when the runstate is unknown.
+bool nodemap_unknown(Context* ctx, const proto::NodeMap& in, proto::NodeMap* out) {
+  uint32_t runstate = 0;
+  if (client::ctrl_get_runstate(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &runstate) != 0) {
+    printf("Unable to get runstate");
+    return false;
+  }
+  *out = in;
+  for (auto& n : out->nodes) {
+    if (n.flags & NODE_FLAGS_DELETED) continue;
+    if (runstate <= RUNSTATE_FIRST_RECOVERY && !(n.flags & NODE_FLAGS_DISCONNECTED) &&
+        n.pnn != ctx->cmd_pnn) {
+      n.flags = client::kNodeFlagsUnknown;
+    }
+  }
+  return true;
+}
+
+// The nodes a nodestatus argument names: the command's node (none given),
+// "all", or a comma-separated pnn list.
+bool parse_nodestring(Context* ctx, const std::string* nodestring, proto::NodeMap* out) {
+  const proto::NodeMap* nodemap = get_nodemap(ctx, false);
+  if (nodemap == nullptr) return false;
+  out->nodes.clear();
+  if (nodestring == nullptr) {
+    for (const auto& n : nodemap->nodes) {
+      if (n.pnn == ctx->cmd_pnn) {
+        out->nodes.push_back(n);
+        break;
+      }
+    }
+    return true;
+  }
+  if (*nodestring == "all") {
+    *out = *nodemap;
+    return true;
+  }
+  size_t pos = 0;
+  while (pos <= nodestring->size()) {
+    size_t comma = nodestring->find(',', pos);
+    std::string tok = nodestring->substr(pos, comma == std::string::npos ? comma : comma - pos);
+    pos = comma == std::string::npos ? nodestring->size() + 1 : comma + 1;
+    if (tok.empty()) continue;  // strtok skips empty fields
+    unsigned long v = 0;
+    if (client::parse_ulong(tok, &v) != 0) {
+      fprintf(stderr, "Invalid node %s\n", tok.c_str());
+      return false;
+    }
+    uint32_t pnn = static_cast<uint32_t>(v);
+    const proto::NodeAndFlags* node = nullptr;
+    for (const auto& n : nodemap->nodes) {
+      if (n.pnn == pnn) node = &n;
+    }
+    if (node == nullptr) {
+      fprintf(stderr, "Node %u does not exist\n", pnn);
+      return false;
+    }
+    out->nodes.push_back(*node);
+  }
+  return true;
 }
 
 }  // namespace
@@ -76,21 +140,8 @@ int control_status(Context* ctx, const std::vector<std::string>& args) {
   const proto::NodeMap* in = get_nodemap(ctx, false);
   if (in == nullptr) return 1;
 
-  // Until the first recovery is over, other nodes' flags are not known yet:
-  // show them as UNKNOWN rather than a misleading UNHEALTHY.
-  uint32_t runstate = 0;
-  if (client::ctrl_get_runstate(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &runstate) != 0) {
-    printf("Unable to get runstate");
-    return 1;
-  }
-  proto::NodeMap nodemap = *in;
-  for (auto& n : nodemap.nodes) {
-    if (n.flags & NODE_FLAGS_DELETED) continue;
-    if (runstate <= RUNSTATE_FIRST_RECOVERY && !(n.flags & NODE_FLAGS_DISCONNECTED) &&
-        n.pnn != ctx->cmd_pnn) {
-      n.flags = client::kNodeFlagsUnknown;
-    }
-  }
+  proto::NodeMap nodemap;
+  if (!nodemap_unknown(ctx, *in, &nodemap)) return 1;
 
   if (options.machinereadable == 1) {
     print_nodemap_machine(ctx, nodemap, ctx->cmd_pnn);
@@ -106,7 +157,7 @@ int control_status(Context* ctx, const std::vector<std::string>& args) {
   ret = get_leader(ctx, &leader);
   if (ret != 0) return ret;
 
-  print_nodemap(ctx, nodemap, ctx->cmd_pnn);
+  print_nodemap(ctx, nodemap, ctx->cmd_pnn, true);
   if (vnnmap.generation == INVALID_GENERATION) {
     printf("Generation:INVALID\n");
   } else {
@@ -270,6 +321,28 @@ int control_leader(Context* ctx, const std::vector<std::string>&) {
   if (ret != 0) return ret;
   print_pnn(leader);
   return 0;
+}
+
+int control_nodestatus(Context* ctx, const std::vector<std::string>& args) {
+  if (args.size() > 1) usage("nodestatus");
+  const std::string* nodestring = args.empty() ? nullptr : &args[0];
+  bool print_header = nodestring != nullptr && *nodestring == "all";
+  proto::NodeMap selected;
+  if (!parse_nodestring(ctx, nodestring, &selected)) return 1;
+  proto::NodeMap nodemap;
+  if (!nodemap_unknown(ctx, selected, &nodemap)) return 1;
+  if (options.machinereadable) {
+    print_nodemap_machine(ctx, nodemap, ctx->cmd_pnn);
+  } else {
+    print_nodemap(ctx, nodemap, ctx->cmd_pnn, print_header);
+  }
+  // The exit code is the flags of the nodes shown, or-ed together.
+  int ret = 0;
+  for (const auto& n : nodemap.nodes) {
+    if (n.flags & NODE_FLAGS_DELETED) continue;
+    ret |= static_cast<int>(n.flags);
+  }
+  return ret;
 }
 
 }  // namespace ctdb::tool

@@ -169,7 +169,7 @@ int process_command(const Command& cmd, const std::vector<std::string>& args) {
     fprintf(stderr, "Failed to setup leader handler\n");
     return 1;
   }
-  if (options.all_nodes) return run_on_all_nodes(&ctx, cmd, args);
+  if (options.all_nodes && !cmd.handles_all_nodes) return run_on_all_nodes(&ctx, cmd, args);
   return cmd.fn(&ctx, args);
 }
 

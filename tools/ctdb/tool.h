@@ -40,6 +40,8 @@ struct Context {
   uint32_t leader_pnn = UNKNOWN_PNN;
 
   client::Client& c() { return *client; }
+  // A srvid of this run's own for one request/reply exchange (4.17's next_srvid).
+  uint64_t next_srvid() { return ++srvid; }
   // A fresh deadline of -t seconds, as each 4.17 control gets.
   client::Deadline timeout() const { return client::Deadline::after_seconds(options.timelimit); }
 };
@@ -54,6 +56,8 @@ struct Command {
   const char* msg;
   const char* args;
   bool hidden = false;  // an alias of ours, absent from the 4.17 help text
+  // Handles the seed's "-n all" itself instead of being run once per node.
+  bool handles_all_nodes = false;
 };
 
 const std::vector<Command>& commands();
@@ -75,6 +79,23 @@ int get_leader(Context* ctx, uint32_t* leader);
 void print_pnn(uint32_t pnn);
 // Reads $CTDB_BASE/nodes (or /etc/ctdb/nodes); null after printing an error.
 std::optional<proto::NodeMap> read_nodes_file();
+
+// The pnns of nodes without any of `exclude_flags` (4.17's list_of_active_nodes
+// passes NODE_FLAGS_INACTIVE, list_of_connected_nodes NODE_FLAGS_DISCONNECTED).
+std::vector<uint32_t> list_of_nodes(const proto::NodeMap& nodemap, uint32_t exclude_flags);
+// Waits until the leader reports a valid generation outside recovery.
+int get_generation(Context* ctx, uint32_t* generation);
+// Sends one control to every node in `pnns`, one after the other; 0 when all
+// succeeded, else the first failure (4.17's control_multi logs nothing itself).
+int control_multi(Context* ctx, const std::vector<uint32_t>& pnns, uint32_t opcode,
+                  const Bytes& data, std::vector<client::ControlReply>* replies = nullptr);
+// Asks the leader for a takeover run and waits for its answer, resending each -t.
+int ipreallocate(Context* ctx);
+// Parses a key/value argument ("0x.." hex or text), printing the tool's
+// messages ("Failed to parse key K") on failure.
+int parse_data_arg(const std::string& arg, const char* what, Bytes* out);
+// Prints the ltdb header lines and one record the way catdb does.
+void print_record(const Bytes& key, const proto::LtdbHeader& header, const Bytes& data);
 
 // ---- command handlers ----
 int control_version(Context*, const std::vector<std::string>&);
@@ -108,5 +129,39 @@ int control_readkey(Context*, const std::vector<std::string>&);
 int control_writekey(Context*, const std::vector<std::string>&);
 int control_deletekey(Context*, const std::vector<std::string>&);
 int control_getdbseqnum(Context*, const std::vector<std::string>&);
+// cmd_node.cpp
+int control_nodestatus(Context*, const std::vector<std::string>&);
+// cmd_ip.cpp
+int control_ip(Context*, const std::vector<std::string>&);
+int control_ipinfo(Context*, const std::vector<std::string>&);
+int control_ifaces(Context*, const std::vector<std::string>&);
+// cmd_admin.cpp
+int control_disable(Context*, const std::vector<std::string>&);
+int control_enable(Context*, const std::vector<std::string>&);
+int control_stop(Context*, const std::vector<std::string>&);
+int control_continue(Context*, const std::vector<std::string>&);
+int control_ban(Context*, const std::vector<std::string>&);
+int control_unban(Context*, const std::vector<std::string>&);
+int control_recover(Context*, const std::vector<std::string>&);
+int control_ipreallocate(Context*, const std::vector<std::string>&);
+int control_getreclock(Context*, const std::vector<std::string>&);
+int control_setlmasterrole(Context*, const std::vector<std::string>&);
+int control_setleaderrole(Context*, const std::vector<std::string>&);
+int control_reloadnodes(Context*, const std::vector<std::string>&);
+int control_scriptstatus(Context*, const std::vector<std::string>&);
+int control_enablescript(Context*, const std::vector<std::string>&);
+int control_disablescript(Context*, const std::vector<std::string>&);
+int control_lvsmaster(Context*, const std::vector<std::string>&);
+// cmd_dbadmin.cpp
+int control_cattdb(Context*, const std::vector<std::string>&);
+int control_wipedb(Context*, const std::vector<std::string>&);
+int control_backupdb(Context*, const std::vector<std::string>&);
+int control_restoredb(Context*, const std::vector<std::string>&);
+int control_dumpdbbackup(Context*, const std::vector<std::string>&);
+int control_dbstatistics(Context*, const std::vector<std::string>&);
+int control_setdbreadonly(Context*, const std::vector<std::string>&);
+int control_setdbsticky(Context*, const std::vector<std::string>&);
+int control_tfetch(Context*, const std::vector<std::string>&);
+int control_tstore(Context*, const std::vector<std::string>&);
 
 }  // namespace ctdb::tool

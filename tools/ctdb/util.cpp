@@ -1,8 +1,9 @@
-// Helpers the ctdb tool's commands share: nodemap cache, database lookup,
-// leader discovery and the nodes file.
+// Helpers the ctdb tool's commands share: nodemap cache, database lookup, leader
+// discovery, generations, takeover runs, multi-node controls, the nodes file.
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -157,6 +158,137 @@ std::optional<proto::NodeMap> read_nodes_file() {
     nodemap.nodes.push_back(node);
   }
   return nodemap;
+}
+
+std::vector<uint32_t> list_of_nodes(const proto::NodeMap& nodemap, uint32_t exclude_flags) {
+  std::vector<uint32_t> pnns;
+  for (const auto& n : nodemap.nodes) {
+    if (n.flags & exclude_flags) continue;
+    pnns.push_back(n.pnn);
+  }
+  return pnns;
+}
+
+int get_generation(Context* ctx, uint32_t* generation) {
+  // Recovery ends with a new generation on the leader; until then, ask again
+  // once a second as 4.17 does (the tool's -T limit bounds the wait).
+  for (;;) {
+    uint32_t leader = UNKNOWN_PNN;
+    int ret = get_leader(ctx, &leader);
+    if (ret != 0) {
+      fprintf(stderr, "Failed to find leader\n");
+      return ret;
+    }
+    int recmode = 0;
+    ret = client::ctrl_get_recmode(ctx->c(), leader, ctx->timeout(), &recmode);
+    if (ret != 0) {
+      fprintf(stderr, "Failed to get recovery mode from node %u\n", leader);
+      return ret;
+    }
+    if (recmode == static_cast<int>(RECOVERY_ACTIVE)) {
+      sleep(1);
+      continue;
+    }
+    proto::VnnMap vnnmap;
+    ret = client::ctrl_getvnnmap(ctx->c(), leader, ctx->timeout(), &vnnmap);
+    if (ret != 0) {
+      fprintf(stderr, "Failed to get generation from node %u\n", leader);
+      return ret;
+    }
+    if (vnnmap.generation == INVALID_GENERATION) {
+      sleep(1);
+      continue;
+    }
+    *generation = vnnmap.generation;
+    return 0;
+  }
+}
+
+int control_multi(Context* ctx, const std::vector<uint32_t>& pnns, uint32_t opcode,
+                  const Bytes& data, std::vector<client::ControlReply>* replies) {
+  int first_error = 0;
+  if (replies != nullptr) replies->assign(pnns.size(), client::ControlReply());
+  for (size_t i = 0; i < pnns.size(); i++) {
+    client::ControlReply reply;
+    int err = ctx->c().control(pnns[i], opcode, data, ctx->timeout(), &reply);
+    if (err == 0 && reply.status != 0) err = reply.status;
+    if (err != 0 && first_error == 0) first_error = err;
+    if (replies != nullptr) (*replies)[i] = std::move(reply);
+  }
+  return first_error;
+}
+
+namespace {
+
+// Waits for a message to `srvid` until the deadline; leader announcements seen
+// meanwhile are remembered, anything else is dropped.
+int wait_srvid_message(Context* ctx, uint64_t srvid, const client::Deadline& deadline,
+                       Bytes* data) {
+  for (;;) {
+    client::Message msg;
+    int err = ctx->c().wait_message(deadline, &msg);
+    if (err != 0) return err;
+    if (msg.srvid == SRVID_LEADER) {
+      proto::Reader r(msg.data);
+      uint32_t pnn;
+      if (r.u32(&pnn)) ctx->leader_pnn = pnn;
+      continue;
+    }
+    if (msg.srvid == srvid) {
+      *data = std::move(msg.data);
+      return 0;
+    }
+  }
+}
+
+}  // namespace
+
+int ipreallocate(Context* ctx) {
+  proto::SrvidMessage request;
+  request.pnn = ctx->pnn;
+  request.srvid = ctx->next_srvid();
+  int ret = ctx->c().register_srvid(request.srvid);
+  if (ret != 0) return ret;
+  Bytes payload = proto::to_bytes(request);
+  for (;;) {
+    ret = ctx->c().send_message(BROADCAST_CONNECTED, SRVID_TAKEOVER_RUN, payload);
+    if (ret != 0) break;
+    // No answer within -t: the leader may have changed, so ask again.
+    Bytes data;
+    client::Deadline deadline = ctx->timeout();
+    bool answered = false;
+    int32_t status = 0;
+    while (wait_srvid_message(ctx, request.srvid, deadline, &data) == 0) {
+      proto::Reader r(data);
+      uint32_t v;
+      if (data.size() != 4 || !r.u32(&v)) continue;  // not an answer: ignore
+      status = static_cast<int32_t>(v);
+      answered = true;
+      break;
+    }
+    if (!answered) continue;
+    ret = status >= 0 ? 0 : status;
+    break;
+  }
+  ctx->c().deregister_srvid(request.srvid);
+  return ret;
+}
+
+int parse_data_arg(const std::string& arg, const char* what, Bytes* out) {
+  std::string error;
+  int ret = client::string_to_data(arg, out, &error);
+  if (ret != 0) {
+    fputs(error.c_str(), stderr);
+    fprintf(stderr, "Failed to parse %s %s\n", what, arg.c_str());
+  }
+  return ret;
+}
+
+void print_record(const Bytes& key, const proto::LtdbHeader& header, const Bytes& data) {
+  fputs(client::dump_data("key", key).c_str(), stdout);
+  fputs(client::dump_ltdb_header(header.dmaster, header.rsn, header.flags).c_str(), stdout);
+  fputs(client::dump_data("data", data).c_str(), stdout);
+  fputs("\n", stdout);
 }
 
 }  // namespace ctdb::tool

@@ -1,0 +1,515 @@
+// ctdb commands that change a node's state or roles (disable, enable, stop, continue, ban, unban,
+// recover, ipreallocate, roles, reloadnodes, getreclock) and the seed's monitoring commands
+// (scriptstatus, enablescript, disablescript, lvsmaster).
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client/controls.h"
+#include "client/format.h"
+#include "tool.h"
+
+namespace ctdb::tool {
+namespace {
+
+const proto::NodeAndFlags* node_by_pnn(const proto::NodeMap& nodemap, uint32_t pnn) {
+  for (const auto& n : nodemap.nodes) {
+    if (n.pnn == pnn) return &n;
+  }
+  return nullptr;
+}
+
+// 0 (after saying so) when the node's flag already is as wanted; 1 to go on.
+int check_flags(Context* ctx, const char* desc, uint32_t flag, bool set_flag) {
+  const proto::NodeMap* nodemap = get_nodemap(ctx, false);
+  if (nodemap == nullptr) return 1;
+  const proto::NodeAndFlags* node = node_by_pnn(*nodemap, ctx->cmd_pnn);
+  bool is_set = node != nullptr && (node->flags & flag) != 0;
+  if (is_set != set_flag) return 1;
+  if (set_flag) {
+    fprintf(stderr, "Node %u is already %s\n", ctx->cmd_pnn, desc);
+  } else {
+    fprintf(stderr, "Node %u is not %s\n", ctx->cmd_pnn, desc);
+  }
+  return 0;
+}
+
+// Polls the nodemap once a second until the flag shows as wanted. As in 4.17 there is no limit of
+// its own: -T (maxruntime) ends a wait that never ends.
+void wait_for_flags(Context* ctx, uint32_t flag, bool set_flag) {
+  for (;;) {
+    const proto::NodeMap* nodemap = get_nodemap(ctx, true);
+    if (nodemap == nullptr) {
+      fprintf(stderr, "Failed to get nodemap, trying again\n");
+      sleep(1);
+      continue;
+    }
+    const proto::NodeAndFlags* node = node_by_pnn(*nodemap, ctx->cmd_pnn);
+    bool is_set = node != nullptr && (node->flags & flag) != 0;
+    if (is_set == set_flag) return;
+    sleep(1);
+  }
+}
+
+// The common shape of disable/enable/stop/continue: check, control, wait, takeover run.
+int change_flag(Context* ctx, const std::vector<std::string>& args, const char* command,
+                const char* desc, uint32_t flag, bool set_flag, uint32_t opcode,
+                const char* failure) {
+  if (!args.empty()) usage(command);
+  if (check_flags(ctx, desc, flag, set_flag) == 0) return 0;
+  int ret = client::ctrl_simple(ctx->c(), ctx->cmd_pnn, ctx->timeout(), opcode, {});
+  if (ret != 0) {
+    fprintf(stderr, failure, ctx->cmd_pnn);
+    return ret;
+  }
+  wait_for_flags(ctx, flag, set_flag);
+  return ipreallocate(ctx);
+}
+
+int set_role(Context* ctx, const std::vector<std::string>& args, const char* command,
+             uint32_t opcode) {
+  if (args.size() != 1) usage(command);
+  uint32_t role = 0;
+  if (args[0] == "on") {
+    role = 1;
+  } else if (args[0] != "off") {
+    usage(command);
+  }
+  return client::ctrl_u32(ctx->c(), ctx->cmd_pnn, ctx->timeout(), opcode, role);
+}
+
+bool nodemap_identical(const proto::NodeMap& a, const proto::NodeMap& b) {
+  if (a.nodes.size() != b.nodes.size()) return false;
+  for (size_t i = 0; i < a.nodes.size(); i++) {
+    const auto& n1 = a.nodes[i];
+    const auto& n2 = b.nodes[i];
+    if (n1.pnn != n2.pnn || n1.flags != n2.flags || !n1.addr.same_ip(n2.addr)) return false;
+  }
+  return true;
+}
+
+// What reloading the nodes file would change; 1 (after saying why) when it must not.
+int check_node_file_changes(const proto::NodeMap& nm, const proto::NodeMap& fnm, bool* reload) {
+  bool failed = false;
+  *reload = false;
+  size_t i = 0;
+  for (; i < nm.nodes.size(); i++) {
+    const auto& cur = nm.nodes[i];
+    if (i >= fnm.nodes.size()) {
+      fprintf(stderr, "Node %u (%s) missing from nodes file\n", cur.pnn,
+              cur.addr.to_string().c_str());
+      failed = true;
+      continue;
+    }
+    const auto& file = fnm.nodes[i];
+    bool was_deleted = cur.flags & NODE_FLAGS_DELETED;
+    bool now_deleted = file.flags & NODE_FLAGS_DELETED;
+    if (was_deleted && now_deleted) continue;
+    if (!was_deleted && !now_deleted) {
+      if (!cur.addr.same_ip(file.addr)) {
+        fprintf(stderr, "Node %u has changed IP address (was %s, now %s)\n", cur.pnn,
+                cur.addr.to_string().c_str(), file.addr.to_string().c_str());
+        failed = true;
+      } else if (cur.flags & NODE_FLAGS_DISCONNECTED) {
+        fprintf(stderr, "WARNING: Node %u is disconnected. You MUST fix this node manually!\n",
+                cur.pnn);
+      }
+      continue;
+    }
+    if (now_deleted) {
+      printf("Node %u is DELETED\n", cur.pnn);
+      *reload = true;
+      if (!(cur.flags & NODE_FLAGS_DISCONNECTED)) {
+        fprintf(stderr, "ERROR: Node %u is still connected\n", cur.pnn);
+        failed = true;
+      }
+      continue;
+    }
+    printf("Node %u is UNDELETED\n", cur.pnn);
+    *reload = true;
+  }
+  if (failed) {
+    fprintf(stderr, "ERROR: Nodes will not be reloaded due to previous error\n");
+    return 1;
+  }
+  for (; i < fnm.nodes.size(); i++) {
+    printf("Node %u is NEW\n", fnm.nodes[i].pnn);
+    *reload = true;
+  }
+  return 0;
+}
+
+// Asks every node in `pnns` to hold off recoveries for `timeout` seconds (0 lifts it) and waits
+// until each has confirmed.
+int disable_recoveries(Context* ctx, uint32_t timeout, const std::vector<uint32_t>& pnns) {
+  proto::DisableMessage msg;
+  msg.pnn = ctx->pnn;
+  msg.srvid = ctx->next_srvid();
+  msg.timeout = timeout;
+  int ret = ctx->c().register_srvid(msg.srvid);
+  if (ret != 0) return ret;
+  Bytes payload = proto::to_bytes(msg);
+  for (uint32_t pnn : pnns) {
+    ret = ctx->c().send_message(pnn, SRVID_DISABLE_RECOVERIES, payload);
+    if (ret != 0) {
+      ctx->c().deregister_srvid(msg.srvid);
+      return ret;
+    }
+  }
+  std::vector<bool> replied(pnns.size(), false);
+  int status = 0;
+  bool done = false;
+  client::Deadline deadline = ctx->timeout();
+  while (!done) {
+    client::Message m;
+    int err = ctx->c().wait_message(deadline, &m);
+    if (err == ETIMEDOUT) {
+      fprintf(stderr, "Timed out waiting to disable recoveries\n");
+      ctx->c().deregister_srvid(msg.srvid);
+      return ETIME;
+    }
+    if (err != 0) {
+      ctx->c().deregister_srvid(msg.srvid);
+      return err;
+    }
+    if (m.srvid == SRVID_LEADER) {
+      proto::Reader r(m.data);
+      uint32_t pnn;
+      if (r.u32(&pnn)) ctx->leader_pnn = pnn;
+      continue;
+    }
+    if (m.srvid != msg.srvid || m.data.size() != 4) continue;
+    proto::Reader r(m.data);
+    uint32_t v = 0;
+    r.u32(&v);
+    // A node answers with its pnn, or with a negative error.
+    int32_t answer = static_cast<int32_t>(v);
+    if (answer < 0) {
+      status = answer;
+      break;
+    }
+    done = true;
+    for (size_t i = 0; i < pnns.size(); i++) {
+      if (pnns[i] == v) replied[i] = true;
+      if (!replied[i]) done = false;
+    }
+  }
+  ctx->c().deregister_srvid(msg.srvid);
+  return status >= 0 ? 0 : 1;
+}
+
+// ---- the seed's event script status ----
+
+const char* const kEventNames[] = {
+    "init",    "setup",   "startup", "startrecovery", "recovered", "takeip",   "releaseip",
+    "stopped", "monitor", "status",  "shutdown",      "reload",    "updateip", "ipreallocated"};
+constexpr uint32_t kNumEvents = sizeof(kEventNames) / sizeof(kEventNames[0]);
+
+const char* script_status_name(int32_t status) {
+  if (status == -ETIME) return "TIMEDOUT";
+  if (status == -ENOEXEC) return "DISABLED";
+  if (status == 0) return "OK";
+  if (status > 0) return "ERROR";
+  return nullptr;  // could not run at all: errno in -status
+}
+
+int print_one_scriptstatus(Context* ctx, uint32_t event) {
+  proto::ScriptList list;
+  bool never_run = false;
+  int ret = client::ctrl_get_event_script_status(ctx->c(), ctx->cmd_pnn, ctx->timeout(), event,
+                                                 &list, &never_run);
+  if (ret != 0) {
+    fprintf(stderr, "Unable to get script status from node %u\n", ctx->cmd_pnn);
+    return ret;
+  }
+  const char* event_name = kEventNames[event];
+  if (never_run) {
+    if (!options.machinereadable) printf("%s cycle never run\n", event_name);
+    return 0;
+  }
+  if (!options.machinereadable) {
+    int executed = 0;
+    for (const auto& s : list.scripts) {
+      if (s.status != -ENOEXEC) executed++;
+    }
+    printf("%d scripts were executed last %s cycle\n", executed, event_name);
+  }
+  const char* sep = options.sep;
+  for (const auto& s : list.scripts) {
+    const char* status = script_status_name(s.status);
+    if (options.machinereadable) {
+      printf("%s%s%s%s%s%d%s%s%s%lld.%06lld%s%lld.%06lld%s%s%s\n", sep, event_name, sep,
+             s.name.c_str(), sep, s.status, sep, status ? status : "", sep,
+             static_cast<long long>(s.start.sec), static_cast<long long>(s.start.usec), sep,
+             static_cast<long long>(s.finished.sec), static_cast<long long>(s.finished.usec), sep,
+             s.output.c_str(), sep);
+      continue;
+    }
+    if (status != nullptr) {
+      printf("%-20s Status:%s    ", s.name.c_str(), status);
+    } else {
+      printf("%-20s Status:CANNOT RUN (%s)", s.name.c_str(), strerror(-s.status));
+    }
+    if (s.status >= 0) {
+      double duration = static_cast<double>(s.finished.sec - s.start.sec) +
+                        static_cast<double>(s.finished.usec - s.start.usec) * 1.0e-6;
+      printf("Duration:%.3lf ", duration);
+    }
+    if (s.status == -ENOEXEC) {
+      printf("\n");
+      continue;
+    }
+    fputs(client::ctime_string(s.start.sec).c_str(), stdout);
+    if (s.status != 0) printf("   OUTPUT:%s\n", s.output.c_str());
+  }
+  return 0;
+}
+
+int script_control(Context* ctx, const std::vector<std::string>& args, const char* command,
+                   uint32_t opcode, const char* verb) {
+  if (args.size() != 1) usage(command);
+  Bytes name(args[0].begin(), args[0].end());
+  name.push_back(0);
+  int ret = client::ctrl_simple(ctx->c(), ctx->cmd_pnn, ctx->timeout(), opcode, name);
+  if (ret != 0) {
+    fprintf(stderr, "Unable to %s script %s on node %u\n", verb, args[0].c_str(), ctx->cmd_pnn);
+  }
+  return ret;
+}
+
+}  // namespace
+
+int control_disable(Context* ctx, const std::vector<std::string>& args) {
+  return change_flag(ctx, args, "disable", "disabled", NODE_FLAGS_PERMANENTLY_DISABLED, true,
+                     CONTROL_DISABLE_NODE, "Failed to disable node %u\n");
+}
+
+int control_enable(Context* ctx, const std::vector<std::string>& args) {
+  return change_flag(ctx, args, "enable", "disabled", NODE_FLAGS_PERMANENTLY_DISABLED, false,
+                     CONTROL_ENABLE_NODE, "Failed to enable node %u\n");
+}
+
+int control_stop(Context* ctx, const std::vector<std::string>& args) {
+  return change_flag(ctx, args, "stop", "stopped", NODE_FLAGS_STOPPED, true, CONTROL_STOP_NODE,
+                     "Failed to stop node %u\n");
+}
+
+int control_continue(Context* ctx, const std::vector<std::string>& args) {
+  return change_flag(ctx, args, "continue", "stopped", NODE_FLAGS_STOPPED, false,
+                     CONTROL_CONTINUE_NODE, "Failed to continue stopped node %u\n");
+}
+
+int control_ban(Context* ctx, const std::vector<std::string>& args) {
+  if (args.size() != 1) usage("ban");
+  if (check_flags(ctx, "banned", NODE_FLAGS_BANNED, true) == 0) return 0;
+  unsigned long seconds = 0;
+  int ret = client::parse_ulong(args[0], &seconds);
+  if (ret != 0) return ret;
+  proto::BanState ban;
+  ban.pnn = ctx->cmd_pnn;
+  ban.time = static_cast<uint32_t>(seconds);
+  if (ban.time == 0) {
+    fprintf(stderr, "Ban time cannot be zero\n");
+    return EINVAL;
+  }
+  ret = client::ctrl_set_ban_state(ctx->c(), ctx->cmd_pnn, ctx->timeout(), ban);
+  if (ret != 0) {
+    fprintf(stderr, "Failed to ban node %u\n", ctx->cmd_pnn);
+    return ret;
+  }
+  wait_for_flags(ctx, NODE_FLAGS_BANNED, true);
+  return ipreallocate(ctx);
+}
+
+int control_unban(Context* ctx, const std::vector<std::string>& args) {
+  if (!args.empty()) usage("unban");
+  if (check_flags(ctx, "banned", NODE_FLAGS_BANNED, false) == 0) return 0;
+  proto::BanState ban;
+  ban.pnn = ctx->cmd_pnn;
+  ban.time = 0;
+  int ret = client::ctrl_set_ban_state(ctx->c(), ctx->cmd_pnn, ctx->timeout(), ban);
+  if (ret != 0) {
+    fprintf(stderr, "Failed to unban node %u\n", ctx->cmd_pnn);
+    return ret;
+  }
+  wait_for_flags(ctx, NODE_FLAGS_BANNED, false);
+  return ipreallocate(ctx);
+}
+
+int control_recover(Context* ctx, const std::vector<std::string>& args) {
+  if (!args.empty()) usage("recover");
+  uint32_t generation = 0;
+  int ret = get_generation(ctx, &generation);
+  if (ret != 0) return ret;
+  ret = client::ctrl_set_recmode(ctx->c(), ctx->cmd_pnn, ctx->timeout(), RECOVERY_ACTIVE);
+  if (ret != 0) {
+    fprintf(stderr, "Failed to set recovery mode active\n");
+    return ret;
+  }
+  // Done when the leader shows a new generation outside recovery.
+  for (;;) {
+    uint32_t next = 0;
+    ret = get_generation(ctx, &next);
+    if (ret != 0) {
+      fprintf(stderr, "Failed to confirm end of recovery\n");
+      return ret;
+    }
+    if (next != generation) return 0;
+    sleep(1);
+  }
+}
+
+int control_ipreallocate(Context* ctx, const std::vector<std::string>& args) {
+  if (!args.empty()) usage("ipreallocate");
+  return ipreallocate(ctx);
+}
+
+int control_getreclock(Context* ctx, const std::vector<std::string>& args) {
+  if (!args.empty()) usage("getreclock");
+  std::string reclock;
+  bool has = false;
+  int ret = client::ctrl_get_reclock_file(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &reclock, &has);
+  if (ret != 0) return ret;
+  if (has) printf("%s\n", reclock.c_str());
+  return 0;
+}
+
+int control_setlmasterrole(Context* ctx, const std::vector<std::string>& args) {
+  return set_role(ctx, args, "setlmasterrole", CONTROL_SET_LMASTERROLE);
+}
+
+int control_setleaderrole(Context* ctx, const std::vector<std::string>& args) {
+  return set_role(ctx, args, "setleaderrole", CONTROL_SET_RECMASTERROLE);
+}
+
+int control_reloadnodes(Context* ctx, const std::vector<std::string>&) {
+  const proto::NodeMap* nodemap = get_nodemap(ctx, false);
+  if (nodemap == nullptr) return 1;
+  auto file_nodemap = read_nodes_file();
+  if (!file_nodemap) return 1;
+  for (const auto& n : nodemap->nodes) {
+    if (n.flags & NODE_FLAGS_DISCONNECTED) continue;
+    proto::NodeMap remote;
+    int ret = client::ctrl_get_nodes_file(ctx->c(), n.pnn, ctx->timeout(), &remote);
+    if (ret != 0) {
+      fprintf(stderr, "ERROR: Failed to get nodes file from node %u\n", n.pnn);
+      return ret;
+    }
+    if (!nodemap_identical(*file_nodemap, remote)) {
+      fprintf(stderr, "ERROR: Nodes file on node %u differs from current node (%u)\n", n.pnn,
+              ctx->pnn);
+      return 1;
+    }
+  }
+  bool reload = false;
+  int ret = check_node_file_changes(*nodemap, *file_nodemap, &reload);
+  if (ret != 0) return ret;
+  if (!reload) {
+    fprintf(stderr, "No change in nodes file, skipping unnecessary reload\n");
+    return 0;
+  }
+  std::vector<uint32_t> pnns = list_of_nodes(*nodemap, NODE_FLAGS_DISCONNECTED);
+  if (pnns.empty()) {
+    fprintf(stderr, "Memory allocation error\n");
+    return 1;
+  }
+  // Recoveries stay off while nodes switch to the new list.
+  ret = disable_recoveries(ctx, 2 * static_cast<uint32_t>(options.timelimit), pnns);
+  if (ret != 0) {
+    fprintf(stderr, "Failed to disable recoveries\n");
+    return ret;
+  }
+  std::vector<client::ControlReply> replies;
+  if (control_multi(ctx, pnns, CONTROL_RELOAD_NODES_FILE, {}, &replies) != 0) {
+    bool failed = false;
+    for (size_t i = 0; i < pnns.size(); i++) {
+      if (replies[i].status != 0) {
+        fprintf(stderr, "Node %u failed to reload nodes\n", pnns[i]);
+        failed = true;
+      }
+    }
+    if (failed) fprintf(stderr, "You MUST fix failed nodes manually!\n");
+  }
+  ret = disable_recoveries(ctx, 0, pnns);
+  if (ret != 0) {
+    fprintf(stderr, "Failed to enable recoveries\n");
+    return ret;
+  }
+  return 0;
+}
+
+int control_scriptstatus(Context* ctx, const std::vector<std::string>& args) {
+  if (args.size() > 1) {
+    fprintf(stderr, "Unknown arguments to scriptstatus\n");
+    return 1;
+  }
+  std::string arg = args.empty() ? "monitor" : args[0];
+  uint32_t first = 0, last = 0;
+  if (arg == "all") {
+    last = kNumEvents;
+  } else {
+    for (uint32_t e = 0; e < kNumEvents; e++) {
+      if (arg == kEventNames[e]) {
+        first = e;
+        last = e + 1;
+      }
+    }
+    if (last == 0) {
+      fprintf(stderr, "Unknown event type %s\n", arg.c_str());
+      return 1;
+    }
+  }
+  if (options.machinereadable) {
+    const char* s = options.sep;
+    printf("%sType%sName%sCode%sStatus%sStart%sEnd%sError Output...%s\n", s, s, s, s, s, s, s, s);
+  }
+  for (uint32_t e = first; e < last; e++) {
+    int ret = print_one_scriptstatus(ctx, e);
+    if (ret != 0) return ret;
+  }
+  return 0;
+}
+
+int control_enablescript(Context* ctx, const std::vector<std::string>& args) {
+  return script_control(ctx, args, "enablescript", CONTROL_ENABLE_SCRIPT, "enable");
+}
+
+int control_disablescript(Context* ctx, const std::vector<std::string>& args) {
+  return script_control(ctx, args, "disablescript", CONTROL_DISABLE_SCRIPT, "disable");
+}
+
+int control_lvsmaster(Context* ctx, const std::vector<std::string>& args) {
+  if (!args.empty()) usage("lvsmaster");
+  const proto::NodeMap* nodemap = get_nodemap(ctx, false);
+  if (nodemap == nullptr) return 1;
+  // The seed's rule: the first LVS-capable node that is active and not disabled, preferring healthy
+  // ones when there are any.
+  std::vector<const proto::NodeAndFlags*> candidates;
+  int healthy = 0;
+  for (const auto& n : nodemap->nodes) {
+    if (n.flags & (NODE_FLAGS_INACTIVE | NODE_FLAGS_PERMANENTLY_DISABLED)) continue;
+    uint32_t caps = 0;
+    int ret = client::ctrl_get_capabilities(ctx->c(), n.pnn, ctx->timeout(), &caps);
+    if (ret != 0) {
+      fprintf(stderr, "Unable to get capabilities from node %u\n", n.pnn);
+      return ret;
+    }
+    if (!(caps & CAP_LVS)) continue;
+    candidates.push_back(&n);
+    if (!(n.flags & NODE_FLAGS_UNHEALTHY)) healthy++;
+  }
+  for (const auto* n : candidates) {
+    if (healthy != 0 && (n->flags & NODE_FLAGS_UNHEALTHY)) continue;
+    if (options.machinereadable) {
+      printf("%u\n", n->pnn);
+    } else {
+      printf("Node %u is LVS master\n", n->pnn);
+    }
+    return 0;
+  }
+  printf("There is no LVS master\n");
+  return 0;
+}
+
+}  // namespace ctdb::tool
