@@ -1,6 +1,8 @@
 // Persistent database transactions over g_lock and TRANS3_COMMIT (see transaction.h).
 #include "client/transaction.h"
 
+#include <algorithm>
+
 #include <errno.h>
 #include <unistd.h>
 
@@ -37,6 +39,7 @@ int g_lock_lock(Client& c, Database& g_lock_db, const std::string& name, const p
                 bool readonly) {
   const Bytes key = lock_key(name);
   const uint32_t type = readonly ? G_LOCK_READ : G_LOCK_WRITE;
+  int backoff_ms = 1;
   for (;;) {
     std::unique_ptr<RecordLock> rec;
     int err = RecordLock::fetch(c, g_lock_db, key, false, &rec);
@@ -82,8 +85,11 @@ int g_lock_lock(Client& c, Database& g_lock_db, const std::string& name, const p
     }
     if (holder_alive) {
       rec.reset();
-      // The holder is busy; poll again shortly, as 4.17's client does.
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      // The holder is busy: poll again, backing off from 1 ms to 100 ms so
+      // that many waiters do not flood the daemons with fetch-locks (a stock
+      // daemon forks a lock helper for each contended one).
+      std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+      backoff_ms = std::min(backoff_ms * 2, 100);
       continue;
     }
     proto::GLock mine;
