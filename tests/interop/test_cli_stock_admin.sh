@@ -34,6 +34,15 @@ cleanup() {
   for n in 0 1; do
     [ -f "$T/node.$n/run/eventd.pid" ] && kill "$(cat "$T/node.$n/run/eventd.pid")" 2>/dev/null
   done
+  # Helpers the daemons forked (vacuum, lock, event children) must not outlive them:
+  # stop every process that still holds a file under $T, by its pid.
+  local round left
+  for round in 1 2 3; do
+    left=$(find /proc/[0-9]*/fd -maxdepth 1 -lname "$T/*" 2>/dev/null | cut -d/ -f3 | sort -u)
+    [ -z "$left" ] && break
+    kill -9 $left 2>/dev/null
+    sleep 0.5
+  done
   if [ "${KEEP:-0}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
