@@ -70,7 +70,8 @@ start_cluster() {
 [failover]
 	disabled = false
 EOC
-    CTDB_TEST_MODE=yes CTDB_BASE=$B /usr/sbin/ctdbd || return 1
+    # The daemon would take CTDB_SOCKET (node 0's, exported below) as its own path.
+    env -u CTDB_SOCKET CTDB_TEST_MODE=yes CTDB_BASE=$B /usr/sbin/ctdbd || return 1
     PIDS+=("$(cat "$B/run/ctdbd.pid")")
   done
   # Ready: both nodes OK, out of recovery, and every public address hosted by some node.
