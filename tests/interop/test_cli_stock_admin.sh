@@ -154,13 +154,15 @@ check_named() {
 
 # A state change and its undo, run by each tool in turn: the same answer and the same
 # resulting `nodestatus all` from both, and the cluster back as it was in between.
-check_state() {  # "DO ARGS" "UNDO ARGS"
+check_state() {  # "DO ARGS" "UNDO ARGS" [undo-too]
   local do_args undo_args
   read -r -a do_args <<<"$1"
   read -r -a undo_args <<<"$2"
   AFTER='"$STOCK" nodestatus all' BETWEEN="\"\$STOCK\" -T 50 ${undo_args[*]}" \
     run_pair "ctdb $1 (then: $2)" "${do_args[@]}" -- "${do_args[@]}"
-  # Undo by each tool too, each starting from the changed state.
+  # Undo by each tool too, each starting from the changed state. Each state change costs a
+  # recovery, so only where asked (the script must stay within about two minutes).
+  [ "${3:-}" = undo-too ] || return 0
   "$STOCK" -T 50 "${do_args[@]}" >/dev/null 2>&1
   AFTER='"$STOCK" nodestatus all' BETWEEN="\"\$STOCK\" -T 50 ${do_args[*]}" \
     run_pair "ctdb $2" "${undo_args[@]}" -- "${undo_args[@]}"
@@ -210,12 +212,10 @@ AFTER='"$STOCK" -n 1 getcapabilities' check -n 1 setleaderrole off
 AFTER='"$STOCK" -n 1 getcapabilities' check -n 1 setleaderrole on
 
 # -- node state changes (on node 1, so that node 0 keeps the cluster running) ---
-check_state "-n 1 disable" "-n 1 enable"
+check_state "-n 1 disable" "-n 1 enable" undo-too
 check_state "-n 1 stop" "-n 1 continue"
 check_state "-n 1 ban 300" "-n 1 unban"
-check -n 1 enable
 check -n 1 continue
-check -n 1 unban
 check -n 1 ban 0
 check -n 1 ban abc
 check -n 1 ban
