@@ -73,7 +73,7 @@ Daemon::~Daemon() {
   oneshots_.clear();
   torture_timer_.reset();
   transport_.reset();
-  busy_timer_.reset();
+  calls_.reset();
   keepalive_timer_.reset();
 }
 
@@ -147,6 +147,7 @@ bool Daemon::init(std::string* error) {
 
   dbs_ = std::make_unique<DbRegistry>(opts_.dbdir, opts_.dbdir_persistent, opts_.dbdir_state,
                                       pnn_);
+  calls_ = std::make_unique<CallEngine>(*this, *dbs_, loop_);
   clients_ = std::make_unique<ClientServer>(loop_, *this, kMaxClientPacket);
   if (!clients_->listen(opts_.socket, error)) return false;
   if (!start_transport(error)) return false;
@@ -516,6 +517,21 @@ void Daemon::on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) {
       stats_.node.reply_control++;
       node_control_reply(pkt, len);
       break;
+    case REQ_CALL:
+    case REPLY_CALL:
+    case REPLY_ERROR:
+    case REQ_DMASTER:
+    case REPLY_DMASTER:
+      switch (h.operation) {
+        case REQ_CALL: stats_.node.req_call++; break;
+        case REPLY_CALL: stats_.node.reply_call++; break;
+        case REPLY_ERROR: stats_.node.reply_error++; break;
+        case REQ_DMASTER: stats_.node.req_dmaster++; break;
+        default: stats_.node.reply_dmaster++; break;
+      }
+      // A banned node takes no part in record traffic.
+      if (!(nodes_[pnn_].flags & NODE_FLAGS_BANNED)) calls_->node_packet(pnn, pkt, len);
+      break;
     case REQ_MESSAGE: {
       stats_.node.req_message++;
       proto::ReqMessage m;
@@ -659,71 +675,30 @@ void Daemon::deliver_message_to(uint32_t client_id, uint64_t srvid, const proto:
 }
 
 void Daemon::handle_call(ClientConnection& client, const uint8_t* pkt, size_t len) {
-  proto::Header h;
-  proto::ReqCall call;
-  if (!proto::decode(pkt, len, &h, &call)) {
+  if (!calls_->client_call(client.id(), pkt, len)) {
     CTDB_LOGF(kLogError, "client pid %d sent a malformed call; closing it",
               static_cast<int>(client.pid()));
     clients_->close(client);
-    return;
-  }
-  stats_.total_calls++;
-  if (!try_call(client.id(), h, call)) {
-    stats_.pending_calls++;
-    busy_calls_.push_back({client.id(), h, std::move(call)});
-    if (!busy_timer_) busy_timer_ = std::make_unique<Timer>(loop_, [this] { retry_busy_calls(); });
-    if (!busy_timer_->pending() && recmode_ == RECOVERY_NORMAL) busy_timer_->start(0.002);
   }
 }
 
-bool Daemon::try_call(uint32_t client_id, const proto::Header& h, const proto::ReqCall& call) {
-  ClientConnection* client = clients_->find(client_id);
-  if (client == nullptr) return true;  // gone: nothing to answer
-  // Records do not move while a recovery rebuilds the databases.
-  if (recmode_ == RECOVERY_ACTIVE) return false;
-  if (Database* db = dbs_->find(call.db_id); db != nullptr && (db->frozen || db->freeze_pending)) {
-    return false;
+void Daemon::send_call_packet(uint32_t pnn, const proto::Bytes& pkt) {
+  if (pnn < nodes_.size() && !(nodes_[pnn].flags & NODE_FLAGS_DISCONNECTED) &&
+      transport_->send(pnn, pkt)) {
+    stats_.node_packets_sent++;
   }
-  proto::Header rh;
-  rh.generation = vnnmap_.generation;
-  rh.srcnode = pnn_;
-  rh.destnode = h.srcnode;
-  rh.reqid = h.reqid;
-  proto::ReplyCall reply;
-  std::string err;
-  switch (dbs_->local_call(call, pnn_, &reply, &err)) {
-    case DbRegistry::CallResult::kBusy:
-      return false;
-    case DbRegistry::CallResult::kError: {
-      CTDB_LOGF(kLogError, "call on db 0x%08x failed: %s", call.db_id, err.c_str());
-      proto::ReplyError e;
-      e.status = -1;
-      e.msg.assign(err.begin(), err.end());
-      client->send(proto::encode(rh, e));
-      break;
-    }
-    case DbRegistry::CallResult::kOk:
-      client->send(proto::encode(rh, reply));
-      break;
-  }
-  stats_.client_packets_sent++;
-  return true;
 }
 
-void Daemon::retry_busy_calls() {
-  std::deque<PendingCall> still_busy;
-  while (!busy_calls_.empty()) {
-    PendingCall p = std::move(busy_calls_.front());
-    busy_calls_.pop_front();
-    if (try_call(p.client_id, p.hdr, p.call)) {
-      if (stats_.pending_calls > 0) stats_.pending_calls--;
-    } else {
-      still_busy.push_back(std::move(p));
-    }
+void Daemon::send_client_packet(uint32_t client_id, const proto::Bytes& pkt) {
+  if (ClientConnection* c = clients_->find(client_id)) {
+    c->send(pkt);
+    stats_.client_packets_sent++;
   }
-  busy_calls_ = std::move(still_busy);
-  // During a recovery the end of it (set_recmode) restarts the retries.
-  if (!busy_calls_.empty() && recmode_ == RECOVERY_NORMAL) busy_timer_->start(0.002);
+}
+
+void Daemon::calls_need_recovery(const char* why) {
+  CTDB_LOGF(kLogError, "%s: forcing a recovery", why);
+  set_recmode(RECOVERY_ACTIVE);
 }
 
 void Daemon::set_recmode(uint32_t mode) {
@@ -732,10 +707,11 @@ void Daemon::set_recmode(uint32_t mode) {
     last_recovery_started_ = now();
   } else {
     last_recovery_finished_ = now();
-    // Calls parked while the databases were frozen can go now.
-    if (!busy_calls_.empty() && busy_timer_) busy_timer_->start(0);
   }
   recmode_ = mode;
+  // Calls parked while the databases were frozen, and those in flight under
+  // the old generation, go (again) now.
+  if (mode == RECOVERY_NORMAL && calls_) calls_->recovered();
   CTDB_LOGF(kLogNotice, "Recovery mode set to %s", mode == RECOVERY_ACTIVE ? "ACTIVE" : "NORMAL");
 }
 

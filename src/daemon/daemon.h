@@ -18,6 +18,7 @@
 #include "daemon/cluster/recoverd.h"
 #include "daemon/clients/srvid_registry.h"
 #include "daemon/controls/dispatch.h"
+#include "daemon/db/call_engine.h"
 #include "daemon/db/db_registry.h"
 #include "daemon/event_loop.h"
 #include "daemon/options.h"
@@ -32,7 +33,7 @@ struct NodeInfo {
   uint32_t flags = 0;  // NODE_FLAGS_*
 };
 
-class Daemon : public ClientHandler, public TransportHandler {
+class Daemon : public ClientHandler, public TransportHandler, public CallHost {
  public:
   explicit Daemon(DaemonOptions opts);
   ~Daemon() override;
@@ -93,10 +94,10 @@ class Daemon : public ClientHandler, public TransportHandler {
 
   // State read and changed by the control handlers.
   const DaemonOptions& options() const { return opts_; }
-  uint32_t pnn() const { return pnn_; }
+  uint32_t pnn() const override { return pnn_; }
   std::vector<NodeInfo>& nodes() { return nodes_; }
   Tunables& tunables() { return tunables_; }
-  proto::Statistics& stats() { return stats_; }
+  proto::Statistics& stats() override { return stats_; }
   SrvidRegistry& srvids() { return srvids_; }
   ClientServer& clients() { return *clients_; }
   DbRegistry& databases() { return *dbs_; }
@@ -104,7 +105,7 @@ class Daemon : public ClientHandler, public TransportHandler {
   uint32_t leader() const { return leader_; }
   Runstate runstate() const { return runstate_; }
   uint32_t capabilities() const { return capabilities_; }
-  const proto::VnnMap& vnnmap() const { return vnnmap_; }
+  const proto::VnnMap& vnnmap() const override { return vnnmap_; }
   const timeval& start_time() const { return start_time_; }
   const timeval& last_recovery_started() const { return last_recovery_started_; }
   const timeval& last_recovery_finished() const { return last_recovery_finished_; }
@@ -147,9 +148,11 @@ class Daemon : public ClientHandler, public TransportHandler {
   void handle_control(ClientConnection& client, const uint8_t* pkt, size_t len);
   void handle_message(ClientConnection& client, const uint8_t* pkt, size_t len);
   void handle_call(ClientConnection& client, const uint8_t* pkt, size_t len);
-  // Runs a call; false if its record's chain is locked by another process.
-  bool try_call(uint32_t client_id, const proto::Header& h, const proto::ReqCall& call);
-  void retry_busy_calls();
+  // CallHost.
+  bool calls_blocked() const override { return recmode_ == RECOVERY_ACTIVE; }
+  void send_call_packet(uint32_t pnn, const proto::Bytes& pkt) override;
+  void send_client_packet(uint32_t client_id, const proto::Bytes& pkt) override;
+  void calls_need_recovery(const char* why) override;
   proto::Bytes message_packet(uint64_t srvid, const proto::Bytes& data) const;
 
   DaemonOptions opts_;
@@ -177,15 +180,7 @@ class Daemon : public ClientHandler, public TransportHandler {
   std::unique_ptr<Timer> unban_timer_;
   void become_inactive();
 
-  // Calls waiting for a chain lock that a client (smbd) holds; retried from a
-  // timer so that the reactor never waits on the lock itself.
-  struct PendingCall {
-    uint32_t client_id;
-    proto::Header hdr;
-    proto::ReqCall call;
-  };
-  std::deque<PendingCall> busy_calls_;
-  std::unique_ptr<Timer> busy_timer_;
+  std::unique_ptr<CallEngine> calls_;
 
   std::unique_ptr<NodeTransport> transport_;
   std::unique_ptr<cluster::Recoverd> recoverd_;

@@ -117,6 +117,7 @@ Bytes encode(Header h, const ReqDmaster& c) {
   w.u32(static_cast<uint32_t>(c.data.size()));
   w.bytes(c.key);
   w.bytes(c.data);
+  w.u32(c.record_flags);
   return finish(std::move(out), kHeaderSize + 28);
 }
 
@@ -125,7 +126,8 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqDmaster* c) {
   uint32_t keylen, datalen;
   return open(buf, buflen, REQ_DMASTER, h, &r) && r.u32(&c->db_id) && r.skip(4) &&
          r.u64(&c->rsn) && r.u32(&c->dmaster) && r.u32(&keylen) && r.u32(&datalen) &&
-         r.bytes(keylen, &c->key) && r.bytes(datalen, &c->data);
+         r.bytes(keylen, &c->key) && r.bytes(datalen, &c->data) &&
+         (r.remaining() < 4 || r.u32(&c->record_flags));
 }
 
 Bytes encode(Header h, const ReplyDmaster& c) {
@@ -139,6 +141,7 @@ Bytes encode(Header h, const ReplyDmaster& c) {
   w.u32(static_cast<uint32_t>(c.data.size()));
   w.bytes(c.key);
   w.bytes(c.data);
+  w.u32(c.record_flags);
   return finish(std::move(out), kHeaderSize + 24);
 }
 
@@ -147,7 +150,7 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReplyDmaster* c) {
   uint32_t keylen, datalen;
   return open(buf, buflen, REPLY_DMASTER, h, &r) && r.u32(&c->db_id) && r.skip(4) &&
          r.u64(&c->rsn) && r.u32(&keylen) && r.u32(&datalen) && r.bytes(keylen, &c->key) &&
-         r.bytes(datalen, &c->data);
+         r.bytes(datalen, &c->data) && (r.remaining() < 4 || r.u32(&c->record_flags));
 }
 
 Bytes encode(Header h, const ReqMessage& c) {

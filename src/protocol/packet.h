@@ -41,12 +41,15 @@ struct ReplyError {
   Bytes msg;
 };
 
+// The 4.17 daemon appends the record's header flags after key and data; a
+// sender that leaves them out (older ones) reads as flags 0.
 struct ReqDmaster {
   uint32_t db_id = 0;
   uint64_t rsn = 0;
   uint32_t dmaster = 0;
   Bytes key;
   Bytes data;
+  uint32_t record_flags = 0;
 };
 
 struct ReplyDmaster {
@@ -54,6 +57,7 @@ struct ReplyDmaster {
   uint64_t rsn = 0;
   Bytes key;
   Bytes data;
+  uint32_t record_flags = 0;
 };
 
 struct ReqMessage {

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/logging.h"
+#include "daemon/db/record_store.h"
 
 namespace ctdb::daemon {
 
@@ -78,53 +79,14 @@ DbRegistry::CallResult DbRegistry::local_call(const proto::ReqCall& call, uint32
     *error = "unknown database in call";
     return CallResult::kError;
   }
-  if (call.callid != FETCH_FUNC && call.callid != FETCH_WITH_HEADER_FUNC &&
-      call.callid != NULL_FUNC) {
-    *error = "unknown call id " + std::to_string(call.callid);
-    return CallResult::kError;
-  }
   LtdbChainLock lock(db->ltdb.get(), call.key, LtdbChainLock::Mode::kNonBlocking);
   if (!lock.locked()) return CallResult::kBusy;
+  RecordPlace at{pnn_, lmaster};
   LtdbHeader header;
   Bytes data;
-  LtdbStatus st = db->ltdb->fetch(call.key, &header, &data);
-  if (st == LtdbStatus::kNotFound) {
-    // A record nobody holds yet starts at its lmaster, marked as created by
-    // the daemon rather than a client.
-    header = LtdbHeader{};
-    header.dmaster = lmaster;
-    header.flags = REC_FLAG_AUTOMATIC;
-    data.clear();
-    if (lmaster == pnn_ && db->volatile_db()) header.rsn++;  // stored once here
-  } else if (st != LtdbStatus::kOk) {
-    *error = "cannot fetch record: " + db->ltdb->error_string();
+  if (!fetch_record(*db, call.key, at, &header, &data, error) ||
+      !call_local(*db, call.callid, call.key, &header, data, at, reply, error)) {
     return CallResult::kError;
-  }
-  // As in 4.17, the dmaster writes the record back after every call, and each
-  // such write of a volatile record by its dmaster counts one more RSN.
-  if (header.dmaster == pnn_) {
-    if (db->volatile_db()) header.rsn++;
-    header.flags &= ~REC_FLAG_AUTOMATIC;
-    if (!db->ltdb->store(call.key, header, data)) {
-      *error = "cannot store record: " + db->ltdb->error_string();
-      return CallResult::kError;
-    }
-  }
-  reply->status = 0;
-  switch (call.callid) {
-    case FETCH_FUNC:
-      reply->data = data;
-      break;
-    case FETCH_WITH_HEADER_FUNC: {
-      reply->data.clear();
-      proto::Writer w(&reply->data);
-      proto::encode(w, header);
-      w.bytes(data);
-      break;
-    }
-    default:  // NULL_FUNC
-      reply->data.clear();
-      break;
   }
   return CallResult::kOk;
 }

@@ -51,10 +51,10 @@ class DbRegistry {
   const std::vector<std::unique_ptr<Database>>& all() const { return dbs_; }
 
   enum class CallResult { kOk, kBusy, kError };
-  // Runs a REQ_CALL on a record this node is dmaster of (a single node is
-  // lmaster and dmaster of everything). Fills the reply or *error. Never
-  // waits for a chain lock: kBusy means another process (smbd) holds the
-  // record's chain and the call must be retried later.
+  // Runs a REQ_CALL here with `lmaster` as the record's lmaster: calls on
+  // persistent and replicated databases, whose records never migrate. Fills
+  // the reply or *error. Never waits for a chain lock: kBusy means another
+  // process (smbd) holds the record's chain and the call must be retried.
   CallResult local_call(const proto::ReqCall& call, uint32_t lmaster, proto::ReplyCall* reply,
                         std::string* error);
 

@@ -1,0 +1,620 @@
+// Record migration between nodes (REQ_CALL, REQ_DMASTER, REPLY_DMASTER,
+// REPLY_CALL, REPLY_ERROR); see call_engine.h for the route a call takes.
+#include "daemon/db/call_engine.h"
+
+#include <sys/time.h>
+
+#include <algorithm>
+
+#include "common/logging.h"
+#include "common/ltdb.h"
+#include "ctdb/protocol.h"
+#include "daemon/db/record_store.h"
+
+namespace ctdb::daemon {
+namespace {
+
+// Retries of work that found a chain lock taken start fast and back off, so a
+// client holding a lock for long does not keep the reactor busy.
+constexpr double kFirstRetry = 0.0005;
+constexpr double kMaxRetry = 0.02;
+
+double seconds_since(const timeval& t) {
+  timeval n;
+  gettimeofday(&n, nullptr);
+  return (n.tv_sec - t.tv_sec) + (n.tv_usec - t.tv_usec) / 1e6;
+}
+
+void add_latency(proto::LatencyCounter* c, double t) {
+  if (c->num == 0 || t < c->min) c->min = t;
+  if (t > c->max) c->max = t;
+  c->total += t;
+  c->num++;
+}
+
+}  // namespace
+
+CallEngine::CallEngine(CallHost& host, DbRegistry& dbs, EventLoop& loop)
+    : host_(host), dbs_(dbs), loop_(loop) {
+  retry_timer_ = std::make_unique<Timer>(loop_, [this] { retry_parked(); });
+  loopback_timer_ = std::make_unique<Timer>(loop_, [this] { run_loopback(); });
+}
+
+CallEngine::~CallEngine() = default;
+
+uint32_t CallEngine::lmaster(const proto::Bytes& key) const {
+  const proto::VnnMap& map = host_.vnnmap();
+  if (map.map.empty()) return host_.pnn();
+  return map.map[ctdb_hash(key) % map.map.size()];
+}
+
+void CallEngine::send(uint32_t dest, const proto::Bytes& pkt) {
+  if (dest == host_.pnn()) {
+    loopback_.push_back(pkt);
+    if (!loopback_timer_->pending()) loopback_timer_->start(0);
+    return;
+  }
+  host_.send_call_packet(dest, pkt);
+}
+
+void CallEngine::run_loopback() {
+  std::deque<proto::Bytes> pkts = std::move(loopback_);
+  loopback_.clear();
+  for (const proto::Bytes& p : pkts) node_packet(host_.pnn(), p.data(), p.size());
+  std::deque<RecKey> arrived = std::move(arrived_);
+  arrived_.clear();
+  for (const RecKey& rec : arrived) release_waiters(rec);
+}
+
+// ---- client side ----
+
+bool CallEngine::client_call(uint32_t client_id, const uint8_t* pkt, size_t len) {
+  proto::Header h;
+  proto::ReqCall c;
+  if (!proto::decode(pkt, len, &h, &c)) return false;
+  proto::Statistics& st = host_.stats();
+  st.total_calls++;
+  st.pending_calls++;
+  RecKey rec;
+  if (run_client_call(client_id, pkt, len, &rec) == Outcome::kBusy) {
+    park(true, client_id, pkt, len, std::move(rec));
+  }
+  return true;
+}
+
+CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_t* pkt,
+                                                size_t len, RecKey* rec) {
+  proto::Header h;
+  proto::ReqCall c;
+  proto::decode(pkt, len, &h, &c);  // checked by client_call
+  *rec = RecKey(c.db_id, c.key);
+  if (parked_count_.count(*rec)) return Outcome::kBusy;  // keep arrival order
+
+  proto::Header rh;
+  rh.generation = host_.vnnmap().generation;
+  rh.srcnode = host_.pnn();
+  rh.destnode = h.srcnode;
+  rh.reqid = h.reqid;
+  proto::Statistics& st = host_.stats();
+  auto answer = [&](const proto::Bytes& out) {
+    host_.send_client_packet(client_id, out);
+    if (st.pending_calls > 0) st.pending_calls--;
+  };
+  auto fail = [&](const std::string& msg) {
+    CTDB_LOGF(kLogError, "call on db 0x%08x failed: %s", c.db_id, msg.c_str());
+    proto::ReplyError e;
+    e.status = -1;
+    e.msg.assign(msg.begin(), msg.end());
+    e.msg.push_back(0);
+    answer(proto::encode(rh, e));
+  };
+
+  Database* db = dbs_.find(c.db_id);
+  if (db == nullptr) {
+    char msg[80];
+    snprintf(msg, sizeof(msg), "Unknown database in request. db_id==0x%08x", c.db_id);
+    fail(msg);
+    return Outcome::kDone;
+  }
+  if (host_.calls_blocked() || db->frozen || db->freeze_pending) return Outcome::kBusy;
+
+  if (!db->volatile_db()) {
+    // Persistent and replicated records never migrate: every node has them.
+    proto::ReplyCall reply;
+    std::string err;
+    switch (dbs_.local_call(c, host_.pnn(), &reply, &err)) {
+      case DbRegistry::CallResult::kBusy:
+        return Outcome::kBusy;
+      case DbRegistry::CallResult::kError:
+        fail(err);
+        return Outcome::kDone;
+      case DbRegistry::CallResult::kOk:
+        answer(proto::encode(rh, reply));
+        return Outcome::kDone;
+    }
+  }
+
+  if (auto it = inflight_.find(*rec); it != inflight_.end()) {
+    // This node already asked for the record: wait for it.
+    it->second.emplace_back(client_id, proto::Bytes(pkt, pkt + len));
+    return Outcome::kDone;
+  }
+
+  RecordPlace at{host_.pnn(), lmaster(c.key)};
+  LtdbHeader header;
+  proto::Bytes data;
+  std::string err;
+  {
+    LtdbChainLock lock(db->ltdb.get(), c.key, LtdbChainLock::Mode::kNonBlocking);
+    if (!lock.locked()) return Outcome::kBusy;
+    if (!fetch_record(*db, c.key, at, &header, &data, &err)) {
+      fail(err);
+      return Outcome::kDone;
+    }
+    if (header.dmaster == at.pnn) {
+      proto::ReplyCall reply;
+      if (!call_local(*db, c.callid, c.key, &header, data, at, &reply, &err)) {
+        fail(err);
+      } else {
+        answer(proto::encode(rh, reply));
+        add_latency(&st.call_latency, 0);
+      }
+      return Outcome::kDone;
+    }
+  }
+
+  // The record is elsewhere: ask the node our copy names (or the lmaster if
+  // that name is no node at all), and wait for the record or an answer.
+  uint32_t dest = header.dmaster;
+  if (dest >= CURRENT_NODE || dest == at.pnn) dest = at.lmaster;
+  uint32_t reqid = next_reqid_++;
+  if (next_reqid_ == 0) next_reqid_ = 1;
+  Pending p;
+  p.client_id = client_id;
+  p.client_hdr = h;
+  p.client_pkt.assign(pkt, pkt + len);
+  p.rec = *rec;
+  gettimeofday(&p.started, nullptr);
+  pending_.emplace(reqid, std::move(p));
+  inflight_[*rec];
+
+  proto::Header fh;
+  fh.generation = host_.vnnmap().generation;
+  fh.srcnode = at.pnn;
+  fh.destnode = dest;
+  fh.reqid = reqid;
+  proto::ReqCall fc = c;
+  fc.hopcount = 0;
+  if (!(db->flags & DB_FLAGS_READONLY)) fc.flags &= ~CALL_WANT_READONLY;
+  send(dest, proto::encode(fh, fc));
+  return Outcome::kDone;
+}
+
+void CallEngine::release_waiters(const RecKey& rec) {
+  auto it = inflight_.find(rec);
+  if (it == inflight_.end()) return;
+  auto waiters = std::move(it->second);
+  inflight_.erase(it);
+  for (auto& [client_id, pkt] : waiters) {
+    RecKey r;
+    if (run_client_call(client_id, pkt.data(), pkt.size(), &r) == Outcome::kBusy) {
+      park(true, client_id, pkt.data(), pkt.size(), std::move(r));
+    }
+  }
+}
+
+// ---- node side ----
+
+void CallEngine::node_packet(uint32_t srcnode, const uint8_t* pkt, size_t len) {
+  RecKey rec;
+  if (run_node_packet(srcnode, pkt, len, &rec) == Outcome::kBusy) {
+    park(false, srcnode, pkt, len, std::move(rec));
+  }
+}
+
+CallEngine::Outcome CallEngine::run_node_packet(uint32_t srcnode, const uint8_t* pkt, size_t len,
+                                                RecKey* rec) {
+  proto::Header h;
+  if (!proto::decode_header(pkt, len, &h)) return Outcome::kDone;
+  // A packet of another generation belongs to a cluster layout that a
+  // recovery has since replaced; its call is resent by its origin.
+  if (h.generation != host_.vnnmap().generation) {
+    CTDB_LOGF(kLogDebug, "dropping %s from node %u of generation %u (ours %u)",
+              proto::operation_name(h.operation), srcnode, h.generation,
+              host_.vnnmap().generation);
+    return Outcome::kDone;
+  }
+  switch (h.operation) {
+    case REQ_CALL: {
+      proto::ReqCall c;
+      if (!proto::decode(pkt, len, &h, &c)) break;
+      *rec = RecKey(c.db_id, c.key);
+      if (parked_count_.count(*rec)) return Outcome::kBusy;
+      return req_call(h, c);
+    }
+    case REQ_DMASTER: {
+      proto::ReqDmaster d;
+      if (!proto::decode(pkt, len, &h, &d)) break;
+      *rec = RecKey(d.db_id, d.key);
+      if (parked_count_.count(*rec)) return Outcome::kBusy;
+      return req_dmaster(h, d);
+    }
+    case REPLY_DMASTER: {
+      proto::ReplyDmaster d;
+      if (!proto::decode(pkt, len, &h, &d)) break;
+      *rec = RecKey(d.db_id, d.key);
+      if (parked_count_.count(*rec)) return Outcome::kBusy;
+      return reply_dmaster(h, d);
+    }
+    case REPLY_CALL: {
+      proto::ReplyCall r;
+      if (!proto::decode(pkt, len, &h, &r)) break;
+      reply_call(h, r);
+      return Outcome::kDone;
+    }
+    case REPLY_ERROR: {
+      proto::ReplyError e;
+      if (!proto::decode(pkt, len, &h, &e)) break;
+      reply_error(h, e);
+      return Outcome::kDone;
+    }
+    default:
+      return Outcome::kDone;
+  }
+  CTDB_LOGF(kLogError, "malformed %s from node %u dropped", proto::operation_name(h.operation),
+            srcnode);
+  return Outcome::kDone;
+}
+
+void CallEngine::send_error(const proto::Header& to, int32_t status, const std::string& msg) {
+  proto::Header rh;
+  rh.generation = host_.vnnmap().generation;
+  rh.srcnode = host_.pnn();
+  rh.destnode = to.srcnode;
+  rh.reqid = to.reqid;
+  proto::ReplyError e;
+  e.status = status;
+  e.msg.assign(msg.begin(), msg.end());
+  e.msg.push_back(0);
+  send(to.srcnode, proto::encode(rh, e));
+}
+
+CallEngine::Outcome CallEngine::req_call(const proto::Header& h, proto::ReqCall& c) {
+  Database* db = dbs_.find(c.db_id);
+  if (db == nullptr) {
+    char msg[80];
+    snprintf(msg, sizeof(msg), "Unknown database in request. db_id==0x%08x", c.db_id);
+    send_error(h, -1, msg);
+    return Outcome::kDone;
+  }
+  if (host_.calls_blocked() || db->frozen || db->freeze_pending) return Outcome::kBusy;
+  if (!db->volatile_db()) {
+    send_error(h, -1, "calls between nodes are for volatile databases only");
+    return Outcome::kDone;
+  }
+  LtdbChainLock lock(db->ltdb.get(), c.key, LtdbChainLock::Mode::kNonBlocking);
+  if (!lock.locked()) return Outcome::kBusy;
+  RecordPlace at{host_.pnn(), lmaster(c.key)};
+  LtdbHeader header;
+  proto::Bytes data;
+  std::string err;
+  if (!fetch_record(*db, c.key, at, &header, &data, &err)) {
+    CTDB_LOGF(kLogError, "REQ_CALL on db %s: %s", db->name.c_str(), err.c_str());
+    send_error(h, -1, "ltdb fetch failed in ctdb_request_call");
+    return Outcome::kDone;
+  }
+
+  if (header.dmaster != at.pnn) {
+    // Not ours: the lmaster knows who has it; everyone else asks the lmaster.
+    uint32_t dest = at.pnn == at.lmaster ? header.dmaster : at.lmaster;
+    c.hopcount++;
+    if (c.hopcount % 100 > 95) {
+      CTDB_LOGF(kLogWarning,
+                "High hopcount %u dbid:%s key:0x%08x reqid=%08x pnn:%u src:%u lmaster:%u "
+                "header->dmaster:%u dst:%u",
+                c.hopcount, db->name.c_str(), ctdb_hash(c.key), h.reqid, at.pnn, h.srcnode,
+                at.lmaster, header.dmaster, dest);
+    }
+    proto::Header fh = h;
+    fh.destnode = dest;
+    send(dest, proto::encode(fh, c));
+    return Outcome::kDone;
+  }
+
+  proto::Statistics& st = host_.stats();
+  st.max_hop_count = std::max(st.max_hop_count, c.hopcount);
+  uint32_t bucket = 0;
+  for (uint32_t n = c.hopcount; n != 0; n >>= 1) bucket++;
+  st.hop_count_bucket[std::min<uint32_t>(bucket, MAX_COUNT_BUCKETS - 1)]++;
+
+  if (h.srcnode != at.pnn) {
+    // A fetch costs the caller as much as a migration, so the record always
+    // moves to the node that asked.
+    send_dmaster(*db, h, c.key, header, data);
+    return Outcome::kDone;
+  }
+
+  // Our own call came back to us after the record arrived here.
+  proto::ReplyCall reply;
+  if (!call_local(*db, c.callid, c.key, &header, data, at, &reply, &err)) {
+    send_error(h, -1, err);
+    return Outcome::kDone;
+  }
+  proto::Header rh;
+  rh.generation = host_.vnnmap().generation;
+  rh.srcnode = at.pnn;
+  rh.destnode = h.srcnode;
+  rh.reqid = h.reqid;
+  send(h.srcnode, proto::encode(rh, reply));
+  return Outcome::kDone;
+}
+
+void CallEngine::send_dmaster(Database& db, const proto::Header& call_hdr,
+                              const proto::Bytes& key, LtdbHeader header,
+                              const proto::Bytes& data) {
+  RecordPlace at{host_.pnn(), lmaster(key)};
+  if (!data.empty()) header.flags |= REC_FLAG_MIGRATED_WITH_DATA;
+  if (at.lmaster == at.pnn) {
+    send_dmaster_reply(db, key, header, data, call_hdr.srcnode, call_hdr.reqid);
+    return;
+  }
+  proto::ReqDmaster d;
+  d.db_id = db.db_id;
+  d.rsn = header.rsn;
+  d.dmaster = call_hdr.srcnode;
+  d.key = key;
+  d.data = data;
+  d.record_flags = header.flags;
+  proto::Header rh;
+  rh.generation = host_.vnnmap().generation;
+  rh.srcnode = at.pnn;
+  rh.destnode = at.lmaster;
+  rh.reqid = call_hdr.reqid;
+  // Our copy now points at the new dmaster (an empty one is dropped).
+  header.dmaster = call_hdr.srcnode;
+  std::string err;
+  if (!store_record(db, key, &header, data, at, &err)) {
+    CTDB_LOGF(kLogError, "migrating a record of %s away: %s", db.name.c_str(), err.c_str());
+  }
+  send(at.lmaster, proto::encode(rh, d));
+}
+
+void CallEngine::send_dmaster_reply(Database& db, const proto::Bytes& key, LtdbHeader header,
+                                    const proto::Bytes& data, uint32_t new_dmaster,
+                                    uint32_t reqid) {
+  RecordPlace at{host_.pnn(), lmaster(key)};
+  header.dmaster = new_dmaster;
+  std::string err;
+  if (!store_record(db, key, &header, data, at, &err)) {
+    CTDB_LOGF(kLogError, "lmaster cannot record the new dmaster in %s: %s", db.name.c_str(),
+              err.c_str());
+  }
+  proto::ReplyDmaster r;
+  r.db_id = db.db_id;
+  r.rsn = header.rsn;
+  r.key = key;
+  r.data = data;
+  r.record_flags = header.flags;
+  proto::Header rh;
+  rh.generation = host_.vnnmap().generation;
+  rh.srcnode = at.pnn;
+  rh.destnode = new_dmaster;
+  rh.reqid = reqid;
+  send(new_dmaster, proto::encode(rh, r));
+}
+
+CallEngine::Outcome CallEngine::req_dmaster(const proto::Header& h, const proto::ReqDmaster& d) {
+  Database* db = dbs_.find(d.db_id);
+  if (db == nullptr) {
+    char msg[80];
+    snprintf(msg, sizeof(msg), "Unknown database in request. db_id==0x%08x", d.db_id);
+    send_error(h, -1, msg);
+    return Outcome::kDone;
+  }
+  if (host_.calls_blocked() || db->frozen || db->freeze_pending) return Outcome::kBusy;
+  LtdbChainLock lock(db->ltdb.get(), d.key, LtdbChainLock::Mode::kNonBlocking);
+  if (!lock.locked()) return Outcome::kBusy;
+  RecordPlace at{host_.pnn(), lmaster(d.key)};
+  if (at.lmaster != at.pnn) {
+    CTDB_LOGF(kLogError, "dmaster request to non-lmaster db=%s lmaster=%u gen=%u",
+              db->name.c_str(), at.lmaster, h.generation);
+    host_.calls_need_recovery("REQ_DMASTER reached a node that is not lmaster");
+    return Outcome::kDone;
+  }
+  LtdbHeader header;
+  proto::Bytes old;
+  std::string err;
+  if (!fetch_record(*db, d.key, at, &header, &old, &err)) {
+    CTDB_LOGF(kLogError, "REQ_DMASTER on db %s: %s", db->name.c_str(), err.c_str());
+    return Outcome::kDone;
+  }
+  if (header.dmaster != h.srcnode) {
+    CTDB_LOGF(kLogError,
+              "pnn %u dmaster request for new-dmaster %u from non-master %u real-dmaster=%u "
+              "key %08x dbid 0x%08x rsn=%llu header.rsn=%llu",
+              at.pnn, d.dmaster, h.srcnode, header.dmaster, ctdb_hash(d.key), d.db_id,
+              static_cast<unsigned long long>(d.rsn),
+              static_cast<unsigned long long>(header.rsn));
+    if (header.rsn != 0 || header.dmaster != at.pnn) {
+      host_.calls_need_recovery("dmaster request from a node that is not dmaster");
+      return Outcome::kDone;
+    }
+  }
+  header.rsn = d.rsn;
+  header.flags = d.record_flags;
+  if (d.dmaster == at.pnn) {
+    become_dmaster(*db, h.reqid, d.key, d.data, d.rsn, d.record_flags);
+  } else {
+    send_dmaster_reply(*db, d.key, header, d.data, d.dmaster, h.reqid);
+  }
+  return Outcome::kDone;
+}
+
+CallEngine::Outcome CallEngine::reply_dmaster(const proto::Header& h,
+                                              const proto::ReplyDmaster& d) {
+  Database* db = dbs_.find(d.db_id);
+  if (db == nullptr) {
+    CTDB_LOGF(kLogError, "Unknown db_id 0x%x in REPLY_DMASTER", d.db_id);
+    return Outcome::kDone;
+  }
+  if (host_.calls_blocked() || db->frozen || db->freeze_pending) return Outcome::kBusy;
+  LtdbChainLock lock(db->ltdb.get(), d.key, LtdbChainLock::Mode::kNonBlocking);
+  if (!lock.locked()) return Outcome::kBusy;
+  become_dmaster(*db, h.reqid, d.key, d.data, d.rsn, d.record_flags);
+  return Outcome::kDone;
+}
+
+void CallEngine::become_dmaster(Database& db, uint32_t reqid, const proto::Bytes& key,
+                                const proto::Bytes& data, uint64_t rsn, uint32_t flags) {
+  RecordPlace at{host_.pnn(), lmaster(key)};
+  LtdbHeader header;
+  header.rsn = rsn;
+  header.dmaster = at.pnn;
+  header.flags = flags;
+  std::string err;
+  if (!store_record(db, key, &header, data, at, &err)) {
+    CTDB_LOGF(kLogError, "cannot store a migrated record of %s: %s", db.name.c_str(),
+              err.c_str());
+    return;
+  }
+  auto it = pending_.find(reqid);
+  if (it == pending_.end() || it->second.rec.second != key) {
+    CTDB_LOGF(kLogInfo, "record of %s arrived for reqid %u, which no call waits for",
+              db.name.c_str(), reqid);
+    return;
+  }
+  Pending p = std::move(it->second);
+  pending_.erase(it);
+  proto::Header ch;
+  proto::ReqCall c;
+  proto::decode(p.client_pkt.data(), p.client_pkt.size(), &ch, &c);
+  proto::Header rh;
+  rh.generation = host_.vnnmap().generation;
+  rh.srcnode = at.pnn;
+  rh.destnode = ch.srcnode;
+  rh.reqid = ch.reqid;
+  proto::Statistics& st = host_.stats();
+  proto::ReplyCall reply;
+  if (call_local(db, c.callid, key, &header, data, at, &reply, &err)) {
+    host_.send_client_packet(p.client_id, proto::encode(rh, reply));
+  } else {
+    proto::ReplyError e;
+    e.status = -1;
+    e.msg.assign(err.begin(), err.end());
+    e.msg.push_back(0);
+    host_.send_client_packet(p.client_id, proto::encode(rh, e));
+  }
+  if (st.pending_calls > 0) st.pending_calls--;
+  add_latency(&st.call_latency, seconds_since(p.started));
+  // Calls that waited for this record run once the chain lock is dropped.
+  arrived_.push_back(p.rec);
+  if (!loopback_timer_->pending()) loopback_timer_->start(0);
+}
+
+void CallEngine::reply_call(const proto::Header& h, const proto::ReplyCall& r) {
+  auto it = pending_.find(h.reqid);
+  if (it == pending_.end()) {
+    CTDB_LOGF(kLogInfo, "dropping REPLY_CALL for reqid %u, which no call waits for", h.reqid);
+    return;
+  }
+  Pending p = std::move(it->second);
+  pending_.erase(it);
+  proto::Header rh;
+  rh.generation = host_.vnnmap().generation;
+  rh.srcnode = host_.pnn();
+  rh.destnode = p.client_hdr.srcnode;
+  rh.reqid = p.client_hdr.reqid;
+  host_.send_client_packet(p.client_id, proto::encode(rh, r));
+  proto::Statistics& st = host_.stats();
+  if (st.pending_calls > 0) st.pending_calls--;
+  add_latency(&st.call_latency, seconds_since(p.started));
+  release_waiters(p.rec);
+}
+
+void CallEngine::reply_error(const proto::Header& h, const proto::ReplyError& e) {
+  auto it = pending_.find(h.reqid);
+  if (it == pending_.end()) {
+    CTDB_LOGF(kLogInfo, "dropping REPLY_ERROR for reqid %u, which no call waits for", h.reqid);
+    return;
+  }
+  Pending p = std::move(it->second);
+  pending_.erase(it);
+  proto::Header rh;
+  rh.generation = host_.vnnmap().generation;
+  rh.srcnode = host_.pnn();
+  rh.destnode = p.client_hdr.srcnode;
+  rh.reqid = p.client_hdr.reqid;
+  host_.send_client_packet(p.client_id, proto::encode(rh, e));
+  proto::Statistics& st = host_.stats();
+  if (st.pending_calls > 0) st.pending_calls--;
+  release_waiters(p.rec);
+}
+
+// ---- parked work, recovery ----
+
+void CallEngine::park(bool from_client, uint32_t from, const uint8_t* pkt, size_t len,
+                      RecKey rec) {
+  parked_count_[rec]++;
+  parked_.push_back({from_client, from, proto::Bytes(pkt, pkt + len), std::move(rec)});
+  schedule_retry();
+}
+
+void CallEngine::schedule_retry() {
+  if (host_.calls_blocked() || retry_timer_->pending()) return;
+  if (retry_delay_ == 0) retry_delay_ = kFirstRetry;
+  retry_timer_->start(retry_delay_);
+}
+
+void CallEngine::retry_parked() {
+  if (host_.calls_blocked()) return;  // recovered() starts us again
+  std::deque<Parked> todo = std::move(parked_);
+  parked_.clear();
+  parked_count_.clear();
+  size_t before = todo.size();
+  for (Parked& p : todo) {
+    RecKey rec;
+    Outcome o = p.from_client ? run_client_call(p.from, p.pkt.data(), p.pkt.size(), &rec)
+                              : run_node_packet(p.from, p.pkt.data(), p.pkt.size(), &rec);
+    if (o == Outcome::kBusy) {
+      parked_count_[p.rec]++;
+      parked_.push_back(std::move(p));
+    }
+  }
+  if (parked_.empty()) {
+    retry_delay_ = 0;
+    return;
+  }
+  // Back off while nothing moves; start fast again once something did.
+  retry_delay_ = parked_.size() < before ? kFirstRetry : std::min(retry_delay_ * 2, kMaxRetry);
+  schedule_retry();
+}
+
+void CallEngine::recovered() {
+  // Calls that left this node may have been lost with the old generation:
+  // start them again from here, with new reqids (late answers are dropped).
+  std::map<uint32_t, Pending> pending = std::move(pending_);
+  pending_.clear();
+  auto waiting = std::move(inflight_);
+  inflight_.clear();
+  size_t resent = pending.size();
+  for (auto& [reqid, p] : pending) {
+    RecKey rec;
+    const proto::Bytes& pkt = p.client_pkt;
+    if (run_client_call(p.client_id, pkt.data(), pkt.size(), &rec) == Outcome::kBusy) {
+      park(true, p.client_id, pkt.data(), pkt.size(), std::move(rec));
+    }
+  }
+  for (auto& [rec, waiters] : waiting) {
+    for (auto& [client_id, pkt] : waiters) {
+      RecKey r;
+      if (run_client_call(client_id, pkt.data(), pkt.size(), &r) == Outcome::kBusy) {
+        park(true, client_id, pkt.data(), pkt.size(), std::move(r));
+      }
+    }
+  }
+  if (resent > 0) CTDB_LOGF(kLogNotice, "Resent %zu calls after recovery", resent);
+  retry_delay_ = 0;
+  if (!parked_.empty()) schedule_retry();
+}
+
+}  // namespace ctdb::daemon

@@ -1,0 +1,154 @@
+#!/bin/bash
+# Volatile record migration between 3 of our nodes, as smbd and the stock `ctdb` tool use it:
+# - a record written on one node is read (`ctdb readkey`, which fetch-locks and so migrates the
+#   record) on each other node, with the stock tool; after each read the reader's copy is the
+#   current one (dmaster = the reader, RSN higher than before) and `ctdb cattdb` on the old
+#   dmaster shows it no longer holds it;
+# - 3 clients per node increment one shared counter concurrently under fetch-lock: the final
+#   value is exactly clients x increments (no lost update, no stale copy winning);
+# - the counter survives `ctdb recover` (dmaster copies win the merge) and keeps counting;
+# - a client holding a record's chain lock for seconds does not stall calls on other records;
+# - a node killed while the counter migrates: the survivors finish their increments and the
+#   counter equals every increment that completed minus nothing (volatile records kept by the
+#   survivors stay, and an older copy never overwrites a newer one).
+source "$(dirname "$0")/../lib/harness.sh"
+
+h_init cluster_migration
+DB=mig.tdb
+COUNTER=$CTDB_BUILD_DIR/ctdb_lock_counter
+[ -x "$COUNTER" ] || fail "test client $COUNTER built"
+
+h_start_ours_cluster m "$H_TMP/m.reclock" 127.0.0.171 127.0.0.172 127.0.0.173 ||
+  fail "3 nodes answer ping"
+h_wait_converged "start: all OK" 60 m0 m1 m2 -- OK OK OK || h_finish
+
+check "attach $DB" h_ctdb m0 attach "$DB"
+for n in m1 m2; do
+  check "$n lists $DB" wait_for "h_ctdb $n getdbmap 2>/dev/null | grep -q 'name:$DB '" 10
+done
+
+# header_field NODE KEY FIELD: dmaster or rsn of KEY in NODE's own tdb copy (cattdb).
+header_field() {
+  h_ctdb "$1" cattdb "$DB" 2>/dev/null | awk -v k="key(${#2}) = \"$2\"" -v f="$3" '
+    $0 == k { found = 1; next }
+    found && $1 == f ":" { print $2; exit }
+    /^key\(/ { found = 0 }'
+}
+
+# ---- one record read around the cluster
+check "writekey on m0" h_ctdb m0 writekey "$DB" alpha one
+assert_eq "readkey alpha on m0" 'Data: size:3 ptr:[one]' "$(h_ctdb m0 readkey "$DB" alpha 2>&1)"
+prev_rsn=$(header_field m0 alpha rsn)
+for n in m1 m2 m0; do
+  assert_eq "readkey alpha on $n (record migrates there)" 'Data: size:3 ptr:[one]' \
+    "$(h_ctdb "$n" readkey "$DB" alpha 2>&1)"
+  assert_eq "$n is dmaster of alpha afterwards" "${n#m}" "$(header_field "$n" alpha dmaster)"
+  rsn=$(header_field "$n" alpha rsn)
+  if [ -n "$rsn" ] && [ -n "$prev_rsn" ] && [ "$rsn" -gt "$prev_rsn" ]; then
+    pass "RSN grows with the migration to $n ($prev_rsn -> $rsn)"
+  else
+    fail "RSN grows with the migration to $n" "before: '$prev_rsn' after: '$rsn'"
+  fi
+  prev_rsn=$rsn
+done
+d=$(header_field m1 alpha dmaster)
+if [ -n "$d" ] && [ "$d" != 1 ]; then pass "m1's copy of alpha no longer claims it (dmaster $d)"; else
+  fail "m1's copy of alpha no longer claims it" "dmaster '$d'"
+fi
+check "writekey alpha on m2 (migrates it from m0)" h_ctdb m2 writekey "$DB" alpha two
+for n in m0 m1 m2; do
+  assert_eq "readkey alpha on $n sees the new value" 'Data: size:3 ptr:[two]' \
+    "$(h_ctdb "$n" readkey "$DB" alpha 2>&1)"
+done
+
+# ---- concurrent increments under fetch-lock
+CLIENTS=3 COUNT=200
+counter_round() {  # LABEL KEY: CLIENTS clients on each node, COUNT increments each
+  local label=$1 key=$2 pids=() n i rc=0
+  for n in m0 m1 m2; do
+    for ((i = 0; i < CLIENTS; i++)); do
+      timeout 120 "$COUNTER" "${H_SOCK[$n]}" "$DB" "$key" "$COUNT" 2>>"$H_TMP/counter.err" &
+      pids+=($!)
+    done
+  done
+  for i in "${pids[@]}"; do wait "$i" || rc=1; done
+  if [ $rc == 0 ]; then pass "$label: every client finished"; else
+    fail "$label: every client finished" "$(tail -5 "$H_TMP/counter.err")"
+  fi
+}
+counter_round "3x3 clients, 200 increments each" counter
+want=$((3 * CLIENTS * COUNT))
+for n in m0 m1 m2; do
+  assert_eq "counter read on $n" "$want" "$(timeout 30 "$COUNTER" "${H_SOCK[$n]}" "$DB" counter 0 2>&1)"
+done
+calls=$(h_ctdb m1 statistics 2>/dev/null | awk '/req_dmaster/ { print $2; exit }')
+if [ -n "$calls" ] && [ "$calls" -gt 0 ]; then pass "m1 counted REQ_DMASTER packets ($calls)"; else
+  fail "m1 counted REQ_DMASTER packets" "statistics: '$calls'"
+fi
+
+# ---- through a recovery
+gen=$(h_ctdb m0 status 2>/dev/null | awk '/^Generation:/ { print $1 }')
+check "ctdb recover" h_ctdb m0 recover
+h_wait_converged "after recover: all OK" 60 m0 m1 m2 -- OK OK OK
+for n in m0 m1 m2; do
+  assert_eq "counter after recovery on $n" "$want" \
+    "$(timeout 30 "$COUNTER" "${H_SOCK[$n]}" "$DB" counter 0 2>&1)"
+done
+counter_round "increments after the recovery" counter
+want=$((want + 3 * CLIENTS * COUNT))
+assert_eq "counter after the second round" "$want" \
+  "$(timeout 30 "$COUNTER" "${H_SOCK[m2]}" "$DB" counter 0 2>&1)"
+
+# ---- a held chain lock does not stall other records
+timeout 60 "$COUNTER" "${H_SOCK[m0]}" "$DB" held 1 4000 &
+holder=$!
+wait_for "[ \"\$(header_field m0 held dmaster)\" == 0 ]" 10
+start=$(h_now_us)
+for n in m1 m2; do
+  check "$n increments another record while m0's client holds 'held'" \
+    timeout 10 "$COUNTER" "${H_SOCK[$n]}" "$DB" other 20
+done
+took=$((($(h_now_us) - start) / 1000))
+if [ "$took" -lt 3500 ]; then pass "other records moved while the lock was held (${took} ms)"; else
+  fail "other records moved while the lock was held" "took ${took} ms"
+fi
+check "a call on the held record from m1 waits, then succeeds" \
+  timeout 20 "$COUNTER" "${H_SOCK[m1]}" "$DB" held 1
+wait "$holder" && pass "the holder finished" || fail "the holder finished"
+assert_eq "held counted both increments" 2 \
+  "$(timeout 30 "$COUNTER" "${H_SOCK[m2]}" "$DB" held 0 2>&1)"
+
+# ---- a node killed while the counter migrates
+before=$(timeout 30 "$COUNTER" "${H_SOCK[m0]}" "$DB" counter 0 2>&1)
+pids=()
+for n in m0 m1; do
+  timeout 120 "$COUNTER" "${H_SOCK[$n]}" "$DB" counter 300 2>>"$H_TMP/counter.err" &
+  pids+=($!)
+done
+timeout 120 "$COUNTER" "${H_SOCK[m2]}" "$DB" counter 100000 2>/dev/null &
+victim_client=$!
+req_dmasters() { h_ctdb m1 statistics 2>/dev/null | awk '/req_dmaster/ { print $2; exit }'; }
+base=$(req_dmasters)
+wait_for '[ "$(req_dmasters)" -gt $((base + 50)) ]' 20
+h_kill9_node m2
+rc=0
+for p in "${pids[@]}"; do wait "$p" || rc=1; done
+wait "$victim_client" 2>/dev/null
+if [ $rc == 0 ]; then pass "clients on the survivors finish after m2 is killed mid-migration"; else
+  fail "clients on the survivors finish after m2 is killed mid-migration" \
+    "$(tail -5 "$H_TMP/counter.err")"
+fi
+h_wait_converged "m2 disconnected, m0 and m1 OK" 60 m0 m1 -- OK OK 'DISCONNECTED[A-Z|]*'
+after=$(timeout 30 "$COUNTER" "${H_SOCK[m0]}" "$DB" counter 0 2>&1)
+if [[ "$after" =~ ^[0-9]+$ ]] && [ "$after" -ge "$before" ]; then
+  pass "the counter did not go back past its value before the kill ($before -> $after)"
+else
+  fail "the counter did not go back past its value before the kill" "before $before after '$after'"
+fi
+for n in m0 m1; do
+  timeout 60 "$COUNTER" "${H_SOCK[$n]}" "$DB" counter 100 || fail "increments on $n after the kill"
+done
+assert_eq "exactly 200 more increments after the kill" $((after + 200)) \
+  "$(timeout 30 "$COUNTER" "${H_SOCK[m1]}" "$DB" counter 0 2>&1)"
+
+h_finish
