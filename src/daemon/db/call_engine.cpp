@@ -68,6 +68,40 @@ void CallEngine::run_loopback() {
 
 // ---- client side ----
 
+void CallEngine::deliver(uint32_t client_id, const proto::Bytes& pkt) {
+  auto it = internal_.find(client_id);
+  if (it == internal_.end()) {
+    host_.send_client_packet(client_id, pkt);
+    return;
+  }
+  DoneFn done = std::move(it->second);
+  internal_.erase(it);
+  proto::Header h;
+  int32_t status = -1;
+  if (proto::decode_header(pkt.data(), pkt.size(), &h) && h.operation == REPLY_CALL) {
+    proto::ReplyCall r;
+    if (proto::decode(pkt.data(), pkt.size(), &h, &r)) status = r.status;
+  }
+  done(status);
+}
+
+void CallEngine::daemon_migrate(uint32_t db_id, const proto::Bytes& key, uint32_t flags,
+                                DoneFn done) {
+  uint32_t id = next_internal_++;
+  if (next_internal_ == 0) next_internal_ = 0x80000000u;
+  internal_[id] = std::move(done);
+  proto::Header h;
+  h.srcnode = host_.pnn();
+  h.destnode = host_.pnn();
+  proto::ReqCall c;
+  c.flags = flags;
+  c.db_id = db_id;
+  c.callid = NULL_FUNC;
+  c.key = key;
+  proto::Bytes pkt = proto::encode(h, c);
+  client_call(id, pkt.data(), pkt.size());
+}
+
 bool CallEngine::client_call(uint32_t client_id, const uint8_t* pkt, size_t len) {
   proto::Header h;
   proto::ReqCall c;
@@ -97,7 +131,7 @@ CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_
   rh.reqid = h.reqid;
   proto::Statistics& st = host_.stats();
   auto answer = [&](const proto::Bytes& out) {
-    host_.send_client_packet(client_id, out);
+    deliver(client_id, out);
     if (st.pending_calls > 0) st.pending_calls--;
   };
   auto fail = [&](const std::string& msg) {
@@ -174,6 +208,7 @@ CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_
   p.client_hdr = h;
   p.client_pkt.assign(pkt, pkt + len);
   p.rec = *rec;
+  p.vacuum = (c.flags & CALL_FLAG_VACUUM_MIGRATION) != 0;
   gettimeofday(&p.started, nullptr);
   pending_.emplace(reqid, std::move(p));
   inflight_[*rec];
@@ -471,14 +506,19 @@ void CallEngine::become_dmaster(Database& db, uint32_t reqid, const proto::Bytes
   header.rsn = rsn;
   header.dmaster = at.pnn;
   header.flags = flags;
+  auto it = pending_.find(reqid);
+  bool ours = it != pending_.end() && it->second.rec.second == key;
+  if (ours && it->second.vacuum) {
+    // Lets store_record() drop an empty record that vacuuming pulled back.
+    header.flags |= REC_FLAG_VACUUM_MIGRATED;
+  }
   std::string err;
   if (!store_record(db, key, &header, data, at, &err)) {
     CTDB_LOGF(kLogError, "cannot store a migrated record of %s: %s", db.name.c_str(),
               err.c_str());
     return;
   }
-  auto it = pending_.find(reqid);
-  if (it == pending_.end() || it->second.rec.second != key) {
+  if (!ours) {
     CTDB_LOGF(kLogInfo, "record of %s arrived for reqid %u, which no call waits for",
               db.name.c_str(), reqid);
     return;
@@ -496,13 +536,13 @@ void CallEngine::become_dmaster(Database& db, uint32_t reqid, const proto::Bytes
   proto::Statistics& st = host_.stats();
   proto::ReplyCall reply;
   if (call_local(db, c.callid, key, &header, data, at, &reply, &err)) {
-    host_.send_client_packet(p.client_id, proto::encode(rh, reply));
+    deliver(p.client_id, proto::encode(rh, reply));
   } else {
     proto::ReplyError e;
     e.status = -1;
     e.msg.assign(err.begin(), err.end());
     e.msg.push_back(0);
-    host_.send_client_packet(p.client_id, proto::encode(rh, e));
+    deliver(p.client_id, proto::encode(rh, e));
   }
   if (st.pending_calls > 0) st.pending_calls--;
   add_latency(&st.call_latency, seconds_since(p.started));
@@ -524,7 +564,7 @@ void CallEngine::reply_call(const proto::Header& h, const proto::ReplyCall& r) {
   rh.srcnode = host_.pnn();
   rh.destnode = p.client_hdr.srcnode;
   rh.reqid = p.client_hdr.reqid;
-  host_.send_client_packet(p.client_id, proto::encode(rh, r));
+  deliver(p.client_id, proto::encode(rh, r));
   proto::Statistics& st = host_.stats();
   if (st.pending_calls > 0) st.pending_calls--;
   add_latency(&st.call_latency, seconds_since(p.started));
@@ -544,7 +584,7 @@ void CallEngine::reply_error(const proto::Header& h, const proto::ReplyError& e)
   rh.srcnode = host_.pnn();
   rh.destnode = p.client_hdr.srcnode;
   rh.reqid = p.client_hdr.reqid;
-  host_.send_client_packet(p.client_id, proto::encode(rh, e));
+  deliver(p.client_id, proto::encode(rh, e));
   proto::Statistics& st = host_.stats();
   if (st.pending_calls > 0) st.pending_calls--;
   release_waiters(p.rec);

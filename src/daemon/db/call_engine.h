@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <utility>
@@ -50,6 +51,12 @@ class CallEngine {
   bool client_call(uint32_t client_id, const uint8_t* pkt, size_t len);
   // REQ_CALL, REPLY_CALL, REPLY_ERROR, REQ_DMASTER or REPLY_DMASTER from a node.
   void node_packet(uint32_t srcnode, const uint8_t* pkt, size_t len);
+  // Migrates a record to this node on the daemon's own behalf (vacuuming):
+  // a NULL_FUNC call with `flags` (e.g. CALL_IMMEDIATE_MIGRATION |
+  // CALL_FLAG_VACUUM_MIGRATION) that ends with done(status): 0 once the call
+  // ran here as dmaster, else the error status.
+  using DoneFn = std::function<void(int32_t status)>;
+  void daemon_migrate(uint32_t db_id, const proto::Bytes& key, uint32_t flags, DoneFn done);
   // A recovery finished: calls in flight restart from this node with the new
   // generation, and work parked during the recovery runs again.
   void recovered();
@@ -74,6 +81,7 @@ class CallEngine {
     proto::Header client_hdr;
     proto::Bytes client_pkt;  // to restart it after a recovery
     RecKey rec;
+    bool vacuum = false;  // CALL_FLAG_VACUUM_MIGRATION
     timeval started;
   };
 
@@ -100,6 +108,8 @@ class CallEngine {
   void release_waiters(const RecKey& rec);
   uint32_t lmaster(const proto::Bytes& key) const;
   void send(uint32_t dest, const proto::Bytes& pkt);
+  // Hands a call's answer to the client, or to the daemon_migrate() caller.
+  void deliver(uint32_t client_id, const proto::Bytes& pkt);
   void run_loopback();
 
   CallHost& host_;
@@ -115,6 +125,10 @@ class CallEngine {
   // same record wait here instead of sending their own request (4.17's
   // FetchCollapse), and run once the record has arrived.
   std::map<RecKey, std::vector<std::pair<uint32_t, proto::Bytes>>> inflight_;
+  // daemon_migrate() callers, by the pseudo client id their call carries
+  // (from 0x80000000 up; real client ids count up from 1).
+  std::map<uint32_t, DoneFn> internal_;
+  uint32_t next_internal_ = 0x80000000u;
   // Packets this node addressed to itself, and records that arrived for
   // waiting calls; both run from the reactor after the current packet.
   std::deque<proto::Bytes> loopback_;
