@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +15,8 @@
 #include "common/nodes_file.h"
 #include "common/public_addresses_file.h"
 #include "common/socket_addr.h"
+#include "daemon/db/traverse.h"
+#include "daemon/db/vacuum.h"
 
 namespace ctdb::daemon {
 namespace {
@@ -59,6 +62,7 @@ Daemon::Daemon(DaemonOptions opts) : opts_(std::move(opts)) {
   register_tunable_controls(controls_);
   register_srvid_controls(controls_);
   register_db_controls(controls_);
+  register_vacuum_controls(controls_);
   register_recovery_controls(controls_);
   register_admin_controls(controls_);
   start_time_ = now();
@@ -148,6 +152,8 @@ bool Daemon::init(std::string* error) {
   dbs_ = std::make_unique<DbRegistry>(opts_.dbdir, opts_.dbdir_persistent, opts_.dbdir_state,
                                       pnn_);
   calls_ = std::make_unique<CallEngine>(*this, *dbs_, loop_);
+  traverses_ = std::make_unique<TraverseManager>(*this);
+  vacuum_ = std::make_unique<VacuumManager>(*this);
   clients_ = std::make_unique<ClientServer>(loop_, *this, kMaxClientPacket);
   if (!clients_->listen(opts_.socket, error)) return false;
   if (!start_transport(error)) return false;
@@ -206,6 +212,7 @@ void Daemon::on_client_packet(ClientConnection& client, const uint8_t* pkt, size
 
 void Daemon::on_client_gone(ClientConnection& client) {
   srvids_.remove_client(client.id());
+  if (traverses_) traverses_->client_gone(client.id());
 }
 
 void Daemon::handle_control(ClientConnection& client, const uint8_t* pkt, size_t len) {
@@ -500,6 +507,48 @@ void Daemon::on_node_dead(uint32_t pnn) {
   if (recoverd_) recoverd_->node_changed(pnn);
 }
 
+namespace {
+// REQ_MESSAGE fast path: header field offsets, and the largest message that
+// is copied on the stack instead of being decoded and re-encoded.
+constexpr size_t kHdrGeneration = 12;
+constexpr size_t kHdrDestnode = 20;
+constexpr size_t kHdrSrcnode = 24;
+constexpr size_t kHdrReqid = 28;
+constexpr size_t kRawMessageMax = 1024;
+
+void put_u32(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v);
+  p[1] = static_cast<uint8_t>(v >> 8);
+  p[2] = static_cast<uint8_t>(v >> 16);
+  p[3] = static_cast<uint8_t>(v >> 24);
+}
+
+struct RawMessage {
+  uint32_t destnode = 0;
+  uint64_t srvid = 0;
+  // Small, and exactly as long as encode() makes it (data padded to 8 bytes),
+  // so that its bytes can go on as they are.
+  bool forwardable = false;
+};
+
+// Checks a REQ_MESSAGE as proto::decode does (header, operation, srvid, data
+// length within the packet) without copying its data.
+bool peek_message(const uint8_t* pkt, size_t len, RawMessage* out) {
+  proto::Header h;
+  if (!proto::decode_header(pkt, len, &h) || h.operation != REQ_MESSAGE) return false;
+  proto::Reader r(pkt, h.length);
+  uint32_t datalen = 0;
+  if (!r.skip(kHeaderSize) || !r.u64(&out->srvid) || !r.u32(&datalen) || !r.skip(datalen)) {
+    return false;
+  }
+  size_t canonical = std::max<size_t>(kHeaderSize + 12 + datalen, kHeaderSize + 12 + 1);
+  canonical = (canonical + kPacketAlignment - 1) & ~size_t(kPacketAlignment - 1);
+  out->destnode = h.destnode;
+  out->forwardable = h.length == len && len == canonical && len <= kRawMessageMax;
+  return true;
+}
+}  // namespace
+
 void Daemon::on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) {
   stats_.node_packets_recv++;
   if (pnn < liveness_.size()) liveness_[pnn].rx_cnt++;
@@ -534,6 +583,34 @@ void Daemon::on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) {
       break;
     case REQ_MESSAGE: {
       stats_.node.req_message++;
+      // For local listeners only (no daemon handler), each gets the packet as
+      // message_packet() would build it, made from the received bytes.
+      if (RawMessage raw; peek_message(pkt, len, &raw) && raw.forwardable &&
+                          message_handlers_.count(raw.srvid) == 0) {
+        struct Out {
+          Daemon* self;
+          const uint8_t* pkt;
+          size_t len;
+          bool built;
+          uint8_t buf[kRawMessageMax];
+        } out{this, pkt, len, false, {}};
+        // One reference captured: fits std::function's inline storage.
+        srvids_.for_each_listener(raw.srvid, [&out](uint32_t id) {
+          ClientConnection* c = out.self->clients_->find(id);
+          if (c == nullptr) return;
+          if (!out.built) {
+            memcpy(out.buf, out.pkt, out.len);
+            put_u32(out.buf + kHdrGeneration, out.self->vnnmap_.generation);
+            put_u32(out.buf + kHdrDestnode, out.self->pnn_);
+            put_u32(out.buf + kHdrSrcnode, out.self->pnn_);
+            put_u32(out.buf + kHdrReqid, 0);
+            out.built = true;
+          }
+          c->send(out.buf, out.len);
+          out.self->stats_.client_packets_sent++;
+        });
+        break;
+      }
       proto::ReqMessage m;
       if (proto::decode(pkt, len, &h, &m)) deliver_message(m.srvid, m.data);
       break;
@@ -609,6 +686,24 @@ void Daemon::send_control_reply(ClientConnection& client, const proto::Header& r
 }
 
 void Daemon::handle_message(ClientConnection& client, const uint8_t* pkt, size_t len) {
+  // The common case, one message to one other node, forwards the client's
+  // bytes with only the routing fields of the header rewritten.
+  if (RawMessage raw; peek_message(pkt, len, &raw) && raw.forwardable) {
+    uint32_t dest = raw.destnode == CURRENT_NODE ? pnn_ : raw.destnode;
+    if (dest != pnn_ && dest < nodes_.size()) {
+      if (nodes_[dest].flags & NODE_FLAGS_DISCONNECTED) {
+        CTDB_LOGF(kLogInfo, "dropping message for unreachable node %u", dest);
+        return;
+      }
+      uint8_t buf[kRawMessageMax];
+      memcpy(buf, pkt, len);
+      put_u32(buf + kHdrGeneration, vnnmap_.generation);
+      put_u32(buf + kHdrDestnode, dest);
+      put_u32(buf + kHdrSrcnode, pnn_);
+      if (transport_->send(dest, buf, len)) stats_.node_packets_sent++;
+      return;
+    }
+  }
   proto::Header h;
   proto::ReqMessage m;
   if (!proto::decode(pkt, len, &h, &m)) {
@@ -696,6 +791,13 @@ void Daemon::send_client_packet(uint32_t client_id, const proto::Bytes& pkt) {
   }
 }
 
+void Daemon::send_update_record(uint32_t pnn, const proto::Bytes& recbuf,
+                                std::function<void(bool ok)> done) {
+  send_control(pnn, CONTROL_UPDATE_RECORD, 0, recbuf, tunables_.value("ControlTimeout"),
+               [done = std::move(done)](uint32_t, int32_t status, const proto::Bytes&,
+                                        const std::string&) { done(status == 0); });
+}
+
 void Daemon::calls_need_recovery(const char* why) {
   CTDB_LOGF(kLogError, "%s: forcing a recovery", why);
   set_recmode(RECOVERY_ACTIVE);
@@ -763,31 +865,50 @@ void Daemon::ban(uint32_t seconds) {
 bool Daemon::reload_nodes(std::string* error) {
   auto entries = read_nodes_file(opts_.nlist, kDefaultCtdbPort, error);
   if (!entries) return false;
+  // `ctdb reloadnodes` checks all this before it asks; a raw control that gets it wrong
+  // changes nothing.
   if (entries->size() < nodes_.size()) {
     *error = "nodes cannot be removed from the nodes file, only marked deleted with '#'";
     return false;
   }
   for (const auto& e : *entries) {
-    if (e.pnn < nodes_.size()) {
-      NodeInfo& n = nodes_[e.pnn];
-      auto addr = *proto::SockAddr::from_sockaddr(e.addr.sa(), e.addr.sa_len());
-      if (!e.deleted && !(n.flags & NODE_FLAGS_DELETED) && !addr.same_ip(n.addr)) {
-        *error = "the address of node " + std::to_string(e.pnn) + " changed";
-        return false;
-      }
-      if (e.deleted) {
-        n.flags = NODE_FLAGS_DELETED | NODE_FLAGS_DISCONNECTED;
-      } else if (n.flags & NODE_FLAGS_DELETED) {
-        n.flags = NODE_FLAGS_DISCONNECTED;
-        n.addr = addr;
-      }
+    if (e.pnn == pnn_ && e.deleted) {
+      *error = "this node (" + std::to_string(pnn_) + ") cannot be deleted";
+      return false;
+    }
+    if (e.pnn >= nodes_.size() || e.deleted || (nodes_[e.pnn].flags & NODE_FLAGS_DELETED)) {
       continue;
     }
-    NodeInfo n;
-    n.pnn = e.pnn;
-    n.addr = *proto::SockAddr::from_sockaddr(e.addr.sa(), e.addr.sa_len());
-    n.flags = e.deleted ? (NODE_FLAGS_DELETED | NODE_FLAGS_DISCONNECTED) : NODE_FLAGS_DISCONNECTED;
-    nodes_.push_back(n);
+    auto addr = *proto::SockAddr::from_sockaddr(e.addr.sa(), e.addr.sa_len());
+    if (!addr.same_ip(nodes_[e.pnn].addr)) {
+      *error = "the address of node " + std::to_string(e.pnn) + " changed";
+      return false;
+    }
+  }
+  std::vector<uint32_t> dropped;  // deleted while connected
+  for (const auto& e : *entries) {
+    auto addr = *proto::SockAddr::from_sockaddr(e.addr.sa(), e.addr.sa_len());
+    if (e.pnn >= nodes_.size()) {
+      // New nodes start disconnected; the transport connects to them below.
+      NodeInfo n;
+      n.pnn = e.pnn;
+      n.addr = addr;
+      n.flags = NODE_FLAGS_DISCONNECTED | (e.deleted ? NODE_FLAGS_DELETED : 0);
+      nodes_.push_back(n);
+      continue;
+    }
+    NodeInfo& n = nodes_[e.pnn];
+    if (e.deleted && !(n.flags & NODE_FLAGS_DELETED)) {
+      CTDB_LOGF(kLogNotice, "Node %u is deleted", e.pnn);
+      if (!(n.flags & NODE_FLAGS_DISCONNECTED)) dropped.push_back(e.pnn);
+      // As in 4.17, a deleted node's address is 0.0.0.0 (what the nodes file line gives).
+      n.addr = addr;
+      n.flags = NODE_FLAGS_DELETED | NODE_FLAGS_DISCONNECTED;
+    } else if (!e.deleted && (n.flags & NODE_FLAGS_DELETED)) {
+      CTDB_LOGF(kLogNotice, "Node %u is undeleted", e.pnn);
+      n.addr = addr;
+      n.flags = NODE_FLAGS_DISCONNECTED;
+    }
   }
   liveness_.resize(nodes_.size());
   std::vector<NodeTransport::Peer> peers;
@@ -795,6 +916,16 @@ bool Daemon::reload_nodes(std::string* error) {
     if (!e.deleted && e.pnn != pnn_) peers.push_back({e.pnn, e.addr});
   }
   transport_->set_peers(std::move(peers));
+  // The transport closed the links to deleted nodes without telling us; what waited on them
+  // fails now, and the leader sees the node gone.
+  for (uint32_t pnn : dropped) {
+    std::vector<uint32_t> lost;
+    for (auto& [reqid, rc] : remote_controls_) {
+      if (rc.dest == pnn) lost.push_back(reqid);
+    }
+    for (uint32_t reqid : lost) finish_remote_control(reqid, pnn, -1, {}, "node is deleted");
+    if (recoverd_) recoverd_->node_changed(pnn);
+  }
   CTDB_LOGF(kLogNotice, "Reloaded nodes file: %zu nodes", nodes_.size());
   return true;
 }

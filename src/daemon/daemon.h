@@ -33,6 +33,9 @@ struct NodeInfo {
   uint32_t flags = 0;  // NODE_FLAGS_*
 };
 
+class TraverseManager;
+class VacuumManager;
+
 class Daemon : public ClientHandler, public TransportHandler, public CallHost {
  public:
   explicit Daemon(DaemonOptions opts);
@@ -101,6 +104,9 @@ class Daemon : public ClientHandler, public TransportHandler, public CallHost {
   SrvidRegistry& srvids() { return srvids_; }
   ClientServer& clients() { return *clients_; }
   DbRegistry& databases() { return *dbs_; }
+  TraverseManager& traverses() { return *traverses_; }
+  VacuumManager& vacuum() { return *vacuum_; }
+  CallEngine& calls() { return *calls_; }
   uint32_t recmode() const { return recmode_; }
   uint32_t leader() const { return leader_; }
   Runstate runstate() const { return runstate_; }
@@ -153,6 +159,9 @@ class Daemon : public ClientHandler, public TransportHandler, public CallHost {
   void send_call_packet(uint32_t pnn, const proto::Bytes& pkt) override;
   void send_client_packet(uint32_t client_id, const proto::Bytes& pkt) override;
   void calls_need_recovery(const char* why) override;
+  uint32_t call_tunable(const char* name) const override { return tunables_.value(name); }
+  void send_update_record(uint32_t pnn, const proto::Bytes& recbuf,
+                          std::function<void(bool ok)> done) override;
   proto::Bytes message_packet(uint64_t srvid, const proto::Bytes& data) const;
 
   DaemonOptions opts_;
@@ -205,6 +214,10 @@ class Daemon : public ClientHandler, public TransportHandler, public CallHost {
   void finish_remote_control(uint32_t reqid, uint32_t pnn, int32_t status,
                              const proto::Bytes& data, const std::string& err);
   uint32_t next_reqid_ = 1;
+  // At the end: destroyed before what its children and timers use.
+  std::unique_ptr<TraverseManager> traverses_;
+  // After traverses_ (destroyed before it): kills its child, needs nothing else by then.
+  std::unique_ptr<VacuumManager> vacuum_;
 };
 
 }  // namespace ctdb::daemon

@@ -8,6 +8,11 @@
 #   value is exactly clients x increments (no lost update, no stale copy winning);
 # - the counter survives `ctdb recover` (dmaster copies win the merge) and keeps counting;
 # - a client holding a record's chain lock for seconds does not stall calls on other records;
+# - read-only delegations (`ctdb setdbreadonly`): read-only fetches on two nodes get copies
+#   while the dmaster keeps the record (flags HAVE_DELEGATIONS / HAVE_READONLY in cattdb); a
+#   write elsewhere revokes the copies first, so no reader sees the old value afterwards;
+# - sticky records (`ctdb setdbsticky`, HopcountMakeSticky 1): a hot record is made sticky and
+#   concurrent increments still count exactly;
 # - a node killed while the counter migrates: the survivors finish their increments and the
 #   counter equals every increment that completed minus nothing (volatile records kept by the
 #   survivors stay, and an older copy never overwrites a newer one).
@@ -29,7 +34,7 @@ done
 
 # header_field NODE KEY FIELD: dmaster or rsn of KEY in NODE's own tdb copy (cattdb).
 header_field() {
-  h_ctdb "$1" cattdb "$DB" 2>/dev/null | awk -v k="key(${#2}) = \"$2\"" -v f="$3" '
+  h_ctdb "$1" cattdb "${DB}" 2>/dev/null | awk -v k="key(${#2}) = \"$2\"" -v f="$3" '
     $0 == k { found = 1; next }
     found && $1 == f ":" { print $2; exit }
     /^key\(/ { found = 0 }'
@@ -117,6 +122,59 @@ check "a call on the held record from m1 waits, then succeeds" \
 wait "$holder" && pass "the holder finished" || fail "the holder finished"
 assert_eq "held counted both increments" 2 \
   "$(timeout 30 "$COUNTER" "${H_SOCK[m2]}" "$DB" held 0 2>&1)"
+
+# ---- read-only delegations
+RO=mig_ro.tdb
+check "attach $RO" h_ctdb m0 attach "$RO"
+# As in 4.17, the flag is set per node (`ctdb setdbreadonly` asks one node).
+for n in m0 m1 m2; do
+  check "$n knows $RO" wait_for "h_ctdb $n getdbmap 2>/dev/null | grep -q 'name:$RO '" 10
+  check "setdbreadonly $RO on $n" h_ctdb "$n" setdbreadonly "$RO"
+  check "$n shows $RO READONLY" wait_for "h_ctdb $n getdbmap 2>/dev/null | grep -q 'name:$RO .*READONLY'" 10
+done
+ro_read() { timeout 30 "$COUNTER" -r "${H_SOCK[$1]}" "$RO" rokey 0 2>&1; }
+rw_add() { timeout 30 "$COUNTER" "${H_SOCK[$1]}" "$RO" rokey "$2" 2>&1; }
+ro_flags() {
+  h_ctdb "$1" cattdb "$RO" 2>/dev/null | awk '$0 == "key(5) = \"rokey\"" { f = 1; next }
+    f && $1 == "flags:" { print $2; exit }'
+}
+check "5 increments of rokey on m0" rw_add m0 5
+assert_eq "read-only fetch on m1" 5 "$(ro_read m1)"
+assert_eq "read-only fetch on m2" 5 "$(ro_read m2)"
+assert_eq "m0 is still dmaster of rokey" 0 "$(DB=$RO header_field m0 rokey dmaster)"
+assert_eq "m0's copy has delegations out" 0x01000000 "$(ro_flags m0)"
+assert_eq "m1 holds a read-only copy" 0x02000000 "$(ro_flags m1)"
+check "an increment on m2 (revokes the copies first)" rw_add m2 1
+assert_eq "read-only fetch on m1 sees the new value" 6 "$(ro_read m1)"
+assert_eq "fetch-lock on m0 sees the new value" 6 "$(timeout 30 "$COUNTER" "${H_SOCK[m0]}" "$RO" rokey 0 2>&1)"
+revokes=$(h_ctdb m2 statistics 2>/dev/null | awk '/total_ro_revokes/ { print $2; exit }')
+delegs=$(h_ctdb m0 statistics 2>/dev/null | awk '/total_ro_delegations/ { print $2; exit }')
+if [ "${delegs:-0}" -ge 2 ]; then pass "m0 counted its delegations ($delegs)"; else
+  fail "m0 counted its delegations" "total_ro_delegations '$delegs'"
+fi
+
+# ---- sticky records
+ST=mig_sticky.tdb
+check "attach $ST" h_ctdb m0 attach "$ST"
+for n in m0 m1 m2; do
+  check "$n knows $ST" wait_for "h_ctdb $n getdbmap 2>/dev/null | grep -q 'name:$ST '" 10
+  check "setdbsticky $ST on $n" h_ctdb "$n" setdbsticky "$ST"
+done
+for n in m0 m1 m2; do check "HopcountMakeSticky 1 on $n" h_ctdb "$n" setvar HopcountMakeSticky 1; done
+pids=() rc=0
+for n in m0 m1 m2; do
+  timeout 120 "$COUNTER" "${H_SOCK[$n]}" "$ST" hot 100 2>>"$H_TMP/counter.err" &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || rc=1; done
+[ $rc == 0 ] && pass "increments on a sticky database finish" ||
+  fail "increments on a sticky database finish" "$(tail -3 "$H_TMP/counter.err")"
+assert_eq "sticky counter exact" 300 "$(timeout 30 "$COUNTER" "${H_SOCK[m1]}" "$ST" hot 0 2>&1)"
+if grep -q "Make record sticky" "${H_DIR[m0]}/log.ctdb" "${H_DIR[m1]}/log.ctdb" "${H_DIR[m2]}/log.ctdb"; then
+  pass "a hot record was made sticky (log)"
+else
+  fail "a hot record was made sticky (log)"
+fi
 
 # ---- a node killed while the counter migrates
 before=$(timeout 30 "$COUNTER" "${H_SOCK[m0]}" "$DB" counter 0 2>&1)

@@ -134,3 +134,89 @@ ix_steady() {
   st=$(h_ctdb "$1" status 2>/dev/null) || return 1
   [[ "$st" == *"Recovery mode:NORMAL (0)"* && "$st" == *" OK (THIS NODE)"* ]]
 }
+
+# ix_sort_records < catdb output > the same records in sorted order. A volatile database's
+# catdb shows the records of all nodes in the order their traverse replies arrive, which is a
+# race on any daemon; the per-record text, the record count and the closing line are kept.
+ix_sort_records() {
+  local text records last
+  text=$(cat)
+  last=$(grep '^Dumped ' <<<"$text")
+  # One line per record (its lines joined by a byte the tool never prints), sorted, split again.
+  records=$(grep -v '^Dumped ' <<<"$text" | awk 'BEGIN { RS = "" } { gsub(/\n/, "\001"); print }' |
+    LC_ALL=C sort | tr '\001' '\n' | sed 's/^key/\nkey/' | sed '1{/^$/d}')
+  [ -z "$records" ] || printf '%s\n\n' "$records"
+  [ -z "$last" ] || printf '%s\n' "$last"
+}
+
+# ix_compare_pair NAME REFNODE SUBJNODE [--stdin FILE] [--filter FUNC] [--] ARGS...
+# ix_compare for an explicit pair of nodes (one of each cluster), for sequences where the same
+# command runs against node i of both clusters. In ARGS and the --stdin file name, %SIDE%
+# becomes "ref" for the reference and "subj" for the subject, so that each side gets its own
+# files (backups); where such a per-side word appears in the output it is turned back into the
+# %SIDE% form. After ix_normalise, the sed -E script in IX_SED (if set) runs on both sides'
+# stdout and stderr: for what the test itself knows differs (other nodes' addresses).
+# --filter FUNC pipes both normalised stdouts through FUNC (e.g. ix_sort_records). Asserts the same stdout and exit code, then (IX_STDERR=1) the same stderr.
+ix_compare_pair() {
+  local name=$1 ref=$2 subj=$3
+  shift 3
+  local input=/dev/null filter=cat
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --stdin) input=$2; shift 2 ;;
+      --filter) filter=$2; shift 2 ;;
+      --) shift; break ;;
+      *) break ;;
+    esac
+  done
+  IX_SEQ=$((IX_SEQ + 1))
+  local base
+  printf -v base '%s/cmp/%03d' "$H_TMP" $IX_SEQ
+  [ -d "$H_TMP/cmp" ] || mkdir "$H_TMP/cmp"
+  local side node a back
+  for side in ref subj; do
+    node=$ref
+    [ $side == subj ] && node=$subj
+    local args=() undo=""
+    for a in "$@"; do
+      args+=("${a//%SIDE%/$side}")
+      if [[ "$a" == *%SIDE%* ]]; then
+        undo+="s/$(_ix_escape "${a//%SIDE%/$side}")/$(_ix_escape "$a")/g;"
+      fi
+    done
+    ix_run "$node" "$base.$side" "${input//%SIDE%/$side}" "${args[@]}"
+    for a in out err; do
+      sed -E -e "$undo" "$base.$side.$a" | ix_normalise "$node" |
+        sed -E -e "${IX_SED:-}" >"$base.$side.n$a"
+    done
+    "$filter" <"$base.$side.nout" >"$base.$side.fout" && mv "$base.$side.fout" "$base.$side.nout"
+  done
+  local rc_ref rc_subj
+  rc_ref=$(<"$base.ref.rc")
+  rc_subj=$(<"$base.subj.rc")
+  local label="$name [$ref/$subj: ctdb $*]"
+  if [ "$rc_ref" == "$rc_subj" ] && cmp -s "$base.ref.nout" "$base.subj.nout"; then
+    pass "$label"
+  else
+    local details=("exit code: reference $rc_ref, subject $rc_subj")
+    if cmp -s "$base.ref.nout" "$base.subj.nout"; then
+      details+=("stdout: same")
+    else
+      details+=("stdout diff (normalised; - reference, + subject):"
+        "$(diff -u --label reference --label subject "$base.ref.nout" "$base.subj.nout")")
+    fi
+    details+=("stderr reference: $(head -c 2000 "$base.ref.nerr")"
+      "stderr subject:   $(head -c 2000 "$base.subj.nerr")")
+    fail "$label" "${details[@]}"
+  fi
+  if [ "$IX_STDERR" == 1 ]; then
+    if cmp -s "$base.ref.nerr" "$base.subj.nerr"; then
+      pass "$label (stderr)"
+    else
+      fail "$label (stderr)" "stderr diff (normalised; - reference, + subject):" \
+        "$(diff -u --label reference --label subject "$base.ref.nerr" "$base.subj.nerr")"
+    fi
+  fi
+  IX_LAST_REF_OUT=$base.ref.out
+  IX_LAST_SUBJ_OUT=$base.subj.out
+}

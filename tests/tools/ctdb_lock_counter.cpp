@@ -3,6 +3,8 @@
 // tdb, migrate the record here through the daemon when this node is not
 // dmaster, change it, unlock), optionally holding each lock for a while.
 // Persistent database (-p): in a transaction (g_lock + TRANS3_COMMIT).
+// -r with COUNT 0 reads the value under a read-only fetch-lock (a read-only
+// copy delegated by the dmaster, on databases set readonly).
 //   ctdb_lock_counter [-p] SOCKET DB KEY COUNT [HOLD_MS]  -> increments COUNT times
 //   ctdb_lock_counter [-p] SOCKET DB KEY 0                -> prints the value
 // Exits non-zero with a message on stderr on any failure.
@@ -73,12 +75,13 @@ int persistent_counter(Client& client, Database& db, const ctdb::proto::Bytes& k
 
 int main(int argc, char** argv) {
   bool persistent = argc > 1 && strcmp(argv[1], "-p") == 0;
-  if (persistent) {
+  bool readonly = argc > 1 && strcmp(argv[1], "-r") == 0;
+  if (persistent || readonly) {
     argv++;
     argc--;
   }
   if (argc < 5) {
-    fprintf(stderr, "usage: %s [-p] SOCKET DB KEY COUNT [HOLD_MS]\n", argv[0]);
+    fprintf(stderr, "usage: %s [-p|-r] SOCKET DB KEY COUNT [HOLD_MS]\n", argv[0]);
     return 2;
   }
   long count = strtol(argv[4], nullptr, 10);
@@ -99,7 +102,7 @@ int main(int argc, char** argv) {
   if (persistent) return persistent_counter(*client, *db, key, count);
   if (count == 0) {
     std::unique_ptr<RecordLock> lock;
-    if (int ret = RecordLock::fetch(*client, *db, key, false, &lock); ret != 0) {
+    if (int ret = RecordLock::fetch(*client, *db, key, readonly, &lock); ret != 0) {
       fprintf(stderr, "fetch_lock failed: %d\n", ret);
       return 1;
     }

@@ -92,14 +92,30 @@ sockets() {
   for ((i = 0; i < count; i++)); do printf '%s\n' "${H_SOCK[$prefix$i]}"; done
 }
 
+# cpu_ticks PREFIX COUNT: CPU clock ticks used so far by the daemons of a cluster, with every
+# process in their process groups (stock's recovery and event daemons, helpers).
+cpu_ticks() {
+  local prefix=$1 count=$2 i pgrps=""
+  for ((i = 0; i < count; i++)); do pgrps+=" ${H_PID[$prefix$i]}"; done
+  # /proc/PID/stat: the command may hold spaces, so fields count from the last ')'.
+  cat /proc/[0-9]*/stat 2>/dev/null | awk -v pg="$pgrps" '
+    BEGIN { n = split(pg, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }
+    { sub(/^.*\) /, ""); if ($3 in want) t += $12 + $13 } END { print t + 0 }'
+}
+
 # one_run WORKLOAD PREFIX COUNT: prints the rate, or nothing (and returns 1) on failure.
 one_run() {
-  local wl=$1 prefix=$2 count=$3 out rc
+  local wl=$1 prefix=$2 count=$3 out rc t0 t1 ops
   local -a socks
   mapfile -t socks < <(sockets "$prefix" "$count")
+  t0=$(cpu_ticks "$prefix" "$count")
   out=$("$CTDB_BENCH" --time="$BENCH_TIME" --tokens="$BENCH_TOKENS" "$wl" "${socks[@]}" 2>"$H_TMP/bench.err")
   rc=$?
+  t1=$(cpu_ticks "$prefix" "$count")
   sed 's/^/#   /' "$H_TMP/bench.err" >&2
+  ops=$(sed -n 's/.* ops=\([0-9]*\) .*/\1/p' <<<"$out")
+  [ -z "$ops" ] || awk -v p="$prefix" -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v o="$ops" \
+    'BEGIN { printf "#   %s daemons_cpu=%.2fs (%.1f us/op)\n", p, d / hz, (o > 0 ? d / hz * 1e6 / o : 0) }' >&2
   if [ $rc != 0 ]; then
     h_note "$wl on $prefix failed (exit $rc)"
     return 1

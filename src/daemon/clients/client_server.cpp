@@ -1,7 +1,6 @@
 // The client Unix domain socket (see client_server.h).
 #include "daemon/clients/client_server.h"
 
-#include <event2/buffer.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -15,25 +14,20 @@
 
 namespace ctdb::daemon {
 
-void write_or_queue(bufferevent* bev, const proto::Bytes& pkt) {
-  evbuffer* out = bufferevent_get_output(bev);
-  size_t done = 0;
-  // With nothing queued, write now: this saves arming and disarming the
-  // write event (two epoll_ctl calls) for every packet.
-  if (evbuffer_get_length(out) == 0) {
-    ssize_t n = ::write(bufferevent_getfd(bev), pkt.data(), pkt.size());
-    if (n > 0) done = static_cast<size_t>(n);
-  }
-  // The rest (or everything, after an error the bufferevent will then see
-  // and report) goes through the queue.
-  if (done < pkt.size()) bufferevent_write(bev, pkt.data() + done, pkt.size() - done);
+void ClientConnection::send(const uint8_t* pkt, size_t len) {
+  if (closing_) return;
+  stream_->send(pkt, len);
 }
 
-ClientConnection::~ClientConnection() { bufferevent_free(bev_); }
+bool ClientConnection::on_packet(const uint8_t* pkt, size_t len) {
+  return server_->dispatch(*this, pkt, len);
+}
 
-void ClientConnection::send(const proto::Bytes& pkt) {
-  if (closing_) return;
-  write_or_queue(bev_, pkt);
+void ClientConnection::on_stream_error(const char* why, bool framing) {
+  if (framing) {
+    CTDB_LOGF(kLogError, "client %u (pid %d): %s, closing", id_, static_cast<int>(pid_), why);
+  }
+  server_->close(*this);
 }
 
 ClientServer::ClientServer(EventLoop& loop, ClientHandler& handler, size_t max_packet)
@@ -109,12 +103,7 @@ void ClientServer::shutdown() {
 }
 
 void ClientServer::flush_all() {
-  for (auto& [id, c] : clients_) {
-    evbuffer* out = bufferevent_get_output(c->bev_);
-    evutil_socket_t fd = bufferevent_getfd(c->bev_);
-    while (evbuffer_get_length(out) > 0 && evbuffer_write(out, fd) > 0) {
-    }
-  }
+  for (auto& [id, c] : clients_) c->stream_->flush_now();
 }
 
 ClientConnection* ClientServer::find(uint32_t id) {
@@ -132,64 +121,38 @@ std::vector<ClientConnection*> ClientServer::find_by_pid(pid_t pid) {
 
 void ClientServer::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr*, int, void* arg) {
   auto* self = static_cast<ClientServer*>(arg);
-  evutil_make_socket_nonblocking(fd);
   evutil_make_socket_closeonexec(fd);
   ucred cred{};
   socklen_t len = sizeof(cred);
   pid_t pid = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 ? cred.pid : 0;
-  bufferevent* bev = bufferevent_socket_new(self->loop_.base(), fd, BEV_OPT_CLOSE_ON_FREE);
-  if (bev == nullptr) {
-    ::close(fd);
-    return;
-  }
   uint32_t id = self->next_id_++;
   if (self->next_id_ == 0) self->next_id_ = 1;
-  auto conn = std::make_unique<ClientConnection>(self, id, bev, pid);
-  bufferevent_setcb(bev, &ClientServer::on_read, nullptr, &ClientServer::on_event, conn.get());
-  bufferevent_enable(bev, EV_READ | EV_WRITE);
+  auto conn = std::make_unique<ClientConnection>(self, id, pid);
+  PacketStream::Limits limits;
+  limits.max_packet = self->max_packet_;
+  conn->stream_ = PacketStream::open(self->loop_, fd, *conn, limits);
   self->clients_[id] = std::move(conn);
 }
 
-void ClientServer::on_read(bufferevent*, void* arg) {
-  auto* conn = static_cast<ClientConnection*>(arg);
-  conn->server_->drain(*conn);
-}
-
-void ClientServer::on_event(bufferevent*, short what, void* arg) {
-  if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))) return;
-  auto* conn = static_cast<ClientConnection*>(arg);
-  conn->server_->close(*conn);
-}
-
-void ClientServer::drain(ClientConnection& c) {
-  evbuffer* in = bufferevent_get_input(c.bev_);
-  c.in_read_ = true;
-  while (!c.closing_) {
-    size_t avail = evbuffer_get_length(in);
-    if (avail < 4) break;
-    uint8_t lenbuf[4];
-    evbuffer_copyout(in, lenbuf, 4);
-    uint32_t len = lenbuf[0] | (lenbuf[1] << 8) | (lenbuf[2] << 16) | (uint32_t(lenbuf[3]) << 24);
-    if (len < kHeaderSize || len > max_packet_) {
-      CTDB_LOGF(kLogError, "client %u (pid %d): bad packet length %u, closing", c.id_,
-              static_cast<int>(c.pid_), len);
-      close(c);
-      break;
-    }
-    if (avail < len) break;
-    const uint8_t* pkt = evbuffer_pullup(in, len);
-    proto::Header h;
-    if (!proto::decode_header(pkt, len, &h)) {
-      CTDB_LOGF(kLogError, "client %u (pid %d): malformed packet header, closing", c.id_,
+// One packet, in place in the stream's buffer. The handler may close this
+// client (or others); this one is destroyed only once the handler returns.
+bool ClientServer::dispatch(ClientConnection& c, const uint8_t* pkt, size_t len) {
+  if (c.closing_) return false;
+  proto::Header h;
+  if (!proto::decode_header(pkt, len, &h)) {
+    CTDB_LOGF(kLogError, "client %u (pid %d): malformed packet header, closing", c.id_,
               static_cast<int>(c.pid_));
-      close(c);
-      break;
-    }
-    handler_.on_client_packet(c, pkt, len);
-    evbuffer_drain(in, len);
+    close(c);
+    return false;
   }
+  c.in_read_ = true;
+  handler_.on_client_packet(c, pkt, len);
   c.in_read_ = false;
-  if (c.closing_) destroy(c);
+  if (c.closing_) {
+    destroy(c);
+    return false;
+  }
+  return true;
 }
 
 void ClientServer::close(ClientConnection& c) {

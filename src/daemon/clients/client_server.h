@@ -2,7 +2,6 @@
 // accepting, framing packets by their length field, and queued writes.
 #pragma once
 
-#include <event2/bufferevent.h>
 #include <event2/listener.h>
 #include <sys/types.h>
 
@@ -20,10 +19,6 @@ namespace ctdb::daemon {
 class ClientConnection;
 class ClientServer;
 
-// Sends a packet on a connected bufferevent: written at once when nothing is
-// queued, queued otherwise. Never blocks.
-void write_or_queue(bufferevent* bev, const proto::Bytes& pkt);
-
 // Receives what clients send. Callbacks run on the reactor.
 class ClientHandler {
  public:
@@ -35,26 +30,31 @@ class ClientHandler {
   virtual void on_client_gone(ClientConnection& client) = 0;
 };
 
-class ClientConnection {
+class ClientConnection final : private PacketStream::Handler {
  public:
-  ClientConnection(ClientServer* server, uint32_t id, bufferevent* bev, pid_t pid)
-      : server_(server), id_(id), bev_(bev), pid_(pid) {}
-  ~ClientConnection();
+  ClientConnection(ClientServer* server, uint32_t id, pid_t pid)
+      : server_(server), id_(id), pid_(pid) {}
+  ~ClientConnection() override = default;
   ClientConnection(const ClientConnection&) = delete;
   ClientConnection& operator=(const ClientConnection&) = delete;
 
   uint32_t id() const { return id_; }
   pid_t pid() const { return pid_; }
-  // Queues a whole packet for sending; never blocks.
-  void send(const proto::Bytes& pkt);
+  // Sends a whole packet: written at once when nothing is queued, the rest
+  // queued; never blocks.
+  void send(const uint8_t* pkt, size_t len);
+  void send(const proto::Bytes& pkt) { send(pkt.data(), pkt.size()); }
   bool closing() const { return closing_; }
 
  private:
   friend class ClientServer;
+  bool on_packet(const uint8_t* pkt, size_t len) override;
+  void on_stream_error(const char* why, bool framing) override;
+
   ClientServer* server_;
   uint32_t id_;
-  bufferevent* bev_;
   pid_t pid_;
+  PacketStream::Ptr stream_;
   bool closing_ = false;
   bool in_read_ = false;
 };
@@ -84,10 +84,9 @@ class ClientServer {
   void close(ClientConnection& client);
 
  private:
+  friend class ClientConnection;
   static void on_accept(evconnlistener*, evutil_socket_t fd, sockaddr*, int, void* arg);
-  static void on_read(bufferevent* bev, void* arg);
-  static void on_event(bufferevent* bev, short what, void* arg);
-  void drain(ClientConnection& c);
+  bool dispatch(ClientConnection& c, const uint8_t* pkt, size_t len);
   void destroy(ClientConnection& c);
 
   EventLoop& loop_;

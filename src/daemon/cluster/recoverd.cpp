@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <set>
 
 #include "common/logging.h"
@@ -43,8 +44,7 @@ struct FanOut {
 using EachFn = std::function<bool(uint32_t pnn, int32_t status, const proto::Bytes& data)>;
 
 void fan_out(Daemon& d, const std::vector<uint32_t>& nodes, uint32_t opcode,
-             const proto::Bytes& data, double timeout, EachFn each,
-             DoneFn done) {
+             const proto::Bytes& data, double timeout, EachFn each, DoneFn done) {
   if (nodes.empty()) {
     done(true, "", UNKNOWN_PNN);
     return;
@@ -351,8 +351,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
   void thaw() {
     uint32_t id = dbs[db_index].db_id;
     db_index++;
-    fan_out(d, nodes, CONTROL_DB_THAW, u32_bytes(id), timeout(), nullptr,
-            then(&Run::next_db));
+    fan_out(d, nodes, CONTROL_DB_THAW, u32_bytes(id), timeout(), nullptr, then(&Run::next_db));
   }
 
   void set_vnnmap() {
@@ -385,7 +384,12 @@ Recoverd::Recoverd(Daemon& d)
                         force_election("leader broadcast timeout");
                       }),
       election_timer_(d.loop(), [this] { election_timeout(); }),
-      election_send_timer_(d.loop(), [this] { send_election_request(); }) {
+      election_send_timer_(d.loop(), [this] { send_election_request(); }),
+      recovery_disable_timer_(d.loop(), [this] {
+        CTDB_LOGF(kLogNotice, "Reenabling recoveries after timeout");
+        told_disabled_ = false;
+        if (need_recovery_ && is_leader()) main_timer_.start(0);
+      }) {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   priority_time_ = {ts.tv_sec, ts.tv_nsec / 1000};
@@ -395,6 +399,7 @@ Recoverd::~Recoverd() {
   d_.clear_message_handler(SRVID_LEADER);
   d_.clear_message_handler(SRVID_ELECTION);
   d_.clear_message_handler(SRVID_TAKEOVER_RUN);
+  d_.clear_message_handler(SRVID_DISABLE_RECOVERIES);
 }
 
 // `ctdb ipreallocate` (and disable, enable...) ask the leader for a takeover
@@ -418,10 +423,11 @@ void Recoverd::answer_takeover_runs() {
 
 void Recoverd::start() {
   d_.set_message_handler(SRVID_LEADER, [this](const proto::Bytes& b) { on_leader_message(b); });
-  d_.set_message_handler(SRVID_ELECTION,
-                         [this](const proto::Bytes& b) { on_election_message(b); });
+  d_.set_message_handler(SRVID_ELECTION, [this](const proto::Bytes& b) { on_election_message(b); });
   d_.set_message_handler(SRVID_TAKEOVER_RUN,
                          [this](const proto::Bytes& b) { on_takeover_run_request(b); });
+  d_.set_message_handler(SRVID_DISABLE_RECOVERIES,
+                         [this](const proto::Bytes& b) { on_disable_recoveries(b); });
   broadcast_timer_.start(kLeaderBroadcastInterval, true);
   main_timer_.start(0.1);
 }
@@ -635,6 +641,8 @@ void Recoverd::check_cluster() {
     start_recovery();
     return;
   }
+  // Recoveries are off (just after one, or during reloadnodes): checks could only ask for one.
+  if (recoveries_disabled()) return;
   checking_ = true;
   // Who should be lmaster now: active nodes with the capability.
   auto caps = std::make_shared<std::map<uint32_t, uint32_t>>();
@@ -654,7 +662,8 @@ void Recoverd::check_cluster() {
           return;
         }
         std::vector<VnnMapCandidate> candidates;
-        for (uint32_t pnn : active) candidates.push_back({pnn, d_.nodes()[pnn].flags, (*caps)[pnn]});
+        for (uint32_t pnn : active)
+          candidates.push_back({pnn, d_.nodes()[pnn].flags, (*caps)[pnn]});
         std::vector<uint32_t> want = build_vnnmap(candidates, d_.pnn(), 0).map;
         std::vector<uint32_t> have = d_.vnnmap().map;
         std::sort(want.begin(), want.end());
@@ -679,8 +688,7 @@ void Recoverd::check_vnnmaps(const std::vector<uint32_t>& active) {
       [mismatch, ours](uint32_t pnn, int32_t status, const proto::Bytes& data) {
         proto::VnnMap theirs;
         if (status != 0 || !proto::from_bytes(data, &theirs)) return false;
-        if (mismatch->empty() &&
-            (theirs.generation != ours.generation || theirs.map != ours.map)) {
+        if (mismatch->empty() && (theirs.generation != ours.generation || theirs.map != ours.map)) {
           *mismatch = "node " + std::to_string(pnn) + " has a different vnnmap";
         }
         return true;
@@ -726,10 +734,21 @@ void Recoverd::check_recmodes() {
 
 void Recoverd::start_recovery() {
   if (running_ || !is_leader()) return;
-  uint32_t rerecovery = d_.tunables().value("RerecoveryTimeout");
-  double wait = last_recovery_end_ + rerecovery - monotonic_now();
-  if (wait > 0 && consecutive_failures_ == 0 && d_.stats().num_recoveries > 0) {
-    if (!main_timer_.pending() || wait < 1) main_timer_.start(wait);
+  // As 4.17's do_recovery: the need stays recorded and the recovery runs once recoveries are
+  // enabled again (the disable timer kicks the main loop).
+  if (recoveries_disabled()) {
+    if (!told_disabled_) CTDB_LOGF(kLogNotice, "Unable to begin - recoveries are disabled");
+    told_disabled_ = true;
+    need_recovery_ = true;
+    return;
+  }
+  // 4.17 retries a failed recovery from its main loop, whose iterations start at least
+  // RecoverInterval apart; attempts here are spaced the same way.
+  double interval = std::max<uint32_t>(d_.tunables().value("RecoverInterval"), 1);
+  double wait = last_recovery_start_ + interval - monotonic_now();
+  if (wait > 0) {
+    need_recovery_ = true;
+    main_timer_.start(wait);
     return;
   }
   std::vector<uint32_t> active;
@@ -737,26 +756,66 @@ void Recoverd::start_recovery() {
     if (!(n.flags & NODE_FLAGS_INACTIVE)) active.push_back(n.pnn);
   }
   need_recovery_ = false;
+  last_recovery_start_ = monotonic_now();
   running_ = std::make_shared<Run>(*this, active);
   running_->start();
 }
 
 void Recoverd::recovery_done(bool ok, const std::string& why, uint32_t culprit) {
-  last_recovery_end_ = monotonic_now();
   // Keep the run alive until its last callback has returned.
   std::shared_ptr<Run> done = std::move(running_);
   d_.run_after(0, [done] {});
   if (ok) {
-    consecutive_failures_ = 0;
+    if (!ban_credits_.empty()) CTDB_LOGF(kLogNotice, "Resetting ban count to 0 for all nodes");
     ban_credits_.clear();
     d_.stats().num_recoveries++;
     answer_takeover_runs();
+    uint32_t rerecovery = d_.tunables().value("RerecoveryTimeout");
+    CTDB_LOGF(kLogNotice,
+              "Just finished a recovery. New recoveries will now be suppressed for the "
+              "rerecovery timeout (%u seconds)",
+              rerecovery);
+    disable_recoveries(rerecovery, "");
     return;
   }
-  consecutive_failures_++;
+  // No pause after a failure: the next main loop iteration tries again.
   CTDB_LOGF(kLogError, "Recovery failed: %s", why.c_str());
   need_recovery_ = true;
   if (culprit != UNKNOWN_PNN) add_ban_credit(culprit);
+}
+
+int Recoverd::disable_recoveries(uint32_t seconds, const char* why) {
+  if (seconds == 0) {
+    if (recovery_disable_timer_.pending()) CTDB_LOGF(kLogNotice, "Reenabling recoveries%s", why);
+    recovery_disable_timer_.stop();
+    told_disabled_ = false;
+    if (need_recovery_ && is_leader()) main_timer_.start(0);
+    return 0;
+  }
+  if (running_) {
+    CTDB_LOGF(kLogError, "Unable to disable recoveries - in progress");
+    return -EAGAIN;
+  }
+  CTDB_LOGF(kLogNotice, "Disabling recoveries for %u seconds", seconds);
+  told_disabled_ = false;
+  recovery_disable_timer_.start(seconds);
+  return 0;
+}
+
+// SRVID_DISABLE_RECOVERIES (`ctdb reloadnodes`): every node's recovery logic answers the sender
+// with its pnn, or a negative errno when it cannot.
+void Recoverd::on_disable_recoveries(const proto::Bytes& data) {
+  proto::DisableMessage m;
+  if (data.size() != 24 || !proto::from_bytes(data, &m)) {
+    CTDB_LOGF(kLogError, "Wrong size for disable recoveries message: %zu", data.size());
+    return;
+  }
+  int32_t ret = disable_recoveries(m.timeout, "");
+  if (ret == 0) ret = static_cast<int32_t>(d_.pnn());
+  if (m.srvid == 0) return;  // no reply wanted
+  proto::Bytes reply;
+  proto::Writer(&reply).i32(ret);
+  d_.send_message(m.pnn, m.srvid, reply);
 }
 
 }  // namespace ctdb::daemon::cluster
@@ -766,15 +825,24 @@ namespace ctdb::daemon::cluster {
 // A node that keeps making recoveries fail is banned for RecoveryBanPeriod,
 // as 4.17 does after twice as many failures as there are nodes.
 void Recoverd::add_ban_credit(uint32_t pnn) {
-  uint32_t credits = ++ban_credits_[pnn];
+  if (pnn >= d_.nodes().size()) return;
+  // A banned or stopped leader blames nobody.
+  if (d_.nodes()[d_.pnn()].flags & NODE_FLAGS_INACTIVE) return;
+  BanCredits& c = ban_credits_[pnn];
+  double now = monotonic_now();
+  // Old transgressions are forgiven after RecoveryGracePeriod.
+  if (c.count > 0 && now - c.last > d_.tunables().value("RecoveryGracePeriod")) c.count = 0;
+  c.count++;
+  c.last = now;
   size_t limit = 2 * d_.nodes().size();
-  if (credits < limit || d_.tunables().value("EnableBans") == 0) return;
+  if (c.count < limit || d_.tunables().value("EnableBans") == 0) return;
+  uint32_t credits = c.count;
   ban_credits_.erase(pnn);
   proto::BanState ban;
   ban.pnn = pnn;
   ban.time = d_.tunables().value("RecoveryBanPeriod");
-  CTDB_LOGF(kLogNotice, "Banning node %u for %u seconds: it made %u recoveries fail", pnn,
-            ban.time, credits);
+  CTDB_LOGF(kLogNotice, "Node %u reached %u banning credits", pnn, credits);
+  CTDB_LOGF(kLogNotice, "Banning node %u for %u seconds", pnn, ban.time);
   d_.send_control(pnn, CONTROL_SET_BAN_STATE, 0, proto::to_bytes(ban), 5.0, nullptr);
 }
 

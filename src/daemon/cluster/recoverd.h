@@ -38,6 +38,9 @@ class Recoverd {
   // A link to a node came up or went down.
   void node_changed(uint32_t pnn);
   bool recovery_running() const { return running_ != nullptr; }
+  // Recoveries are off for a while after each successful one (RerecoveryTimeout) and while
+  // `ctdb reloadnodes` asks (SRVID_DISABLE_RECOVERIES); a needed recovery waits for the end.
+  bool recoveries_disabled() const { return recovery_disable_timer_.pending(); }
 
  private:
   struct Run;
@@ -62,6 +65,9 @@ class Recoverd {
   void start_recovery();
   void recovery_done(bool ok, const std::string& why, uint32_t culprit);
   void add_ban_credit(uint32_t pnn);
+  // 0 on success, -EAGAIN while a recovery runs (4.17's answer to a disable request).
+  int disable_recoveries(uint32_t seconds, const char* why);
+  void on_disable_recoveries(const proto::Bytes& data);
   void on_takeover_run_request(const proto::Bytes& data);
   void answer_takeover_runs();
 
@@ -78,9 +84,14 @@ class Recoverd {
   Timer election_send_timer_;
   std::unique_ptr<RecoveryLock> reclock_;
   std::shared_ptr<Run> running_;
-  double last_recovery_end_ = -1e9;  // monotonic seconds
-  uint32_t consecutive_failures_ = 0;
-  std::map<uint32_t, uint32_t> ban_credits_;
+  Timer recovery_disable_timer_;
+  bool told_disabled_ = false;         // "Unable to begin" logged for this disabled period
+  double last_recovery_start_ = -1e9;  // monotonic seconds
+  struct BanCredits {
+    uint32_t count = 0;
+    double last = 0;  // monotonic seconds of the last credit
+  };
+  std::map<uint32_t, BanCredits> ban_credits_;
   std::vector<proto::SrvidMessage> pending_takeover_replies_;
 };
 

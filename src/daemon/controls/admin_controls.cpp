@@ -83,7 +83,8 @@ ControlReply reload_nodes_file(Daemon& d, const ControlRequest&) {
     CTDB_LOGF(kLogError, "reloadnodes failed: %s", error.c_str());
     return control_error(error);
   }
-  d.recoverd().request_recovery("nodes file reloaded");
+  // Like 4.17, no recovery of its own: a new node asks for one when it connects, and a deleted
+  // node that was active leaves the leader's vnnmap check short of a node.
   return {};
 }
 

@@ -8,6 +8,7 @@
 #include "daemon/cluster/vnnmap.h"
 #include "daemon/controls/dispatch.h"
 #include "daemon/daemon.h"
+#include "daemon/db/traverse.h"
 #include "protocol/types.h"
 
 namespace ctdb::daemon {
@@ -92,6 +93,7 @@ ControlReply db_detach(Daemon& d, const ControlRequest& req) {
     return control_error();
   }
   if (d.recmode() == RECOVERY_ACTIVE) return control_error();
+  d.traverses().db_detached(db->db_id);  // as 4.17, the walks of this node end
   d.databases().detach(db->db_id);
   return {};
 }
@@ -203,16 +205,6 @@ ControlReply update_record(Daemon& d, const ControlRequest& req) {
   return {};
 }
 
-// Records whose deletion a client asks for are purged by vacuuming, which is
-// not built yet; the request is accepted (and the record stays, as it would
-// until the next vacuum run).
-ControlReply schedule_for_deletion(Daemon& d, const ControlRequest& req) {
-  proto::KeyData kd;
-  if (!proto::from_bytes(req.c.data, &kd)) return control_error();
-  if (d.databases().find(kd.db_id) == nullptr) return control_error("unknown database");
-  return {};
-}
-
 ControlReply db_get_health(Daemon& d, const ControlRequest& req) {
   if (db_from_payload(d, req) == nullptr) return control_error();
   return {};  // no data: healthy
@@ -240,25 +232,18 @@ ControlReply set_db_sticky(Daemon& d, const ControlRequest& req) {
   return set_db_flag(d, req, DB_FLAGS_STICKY);
 }
 
-// Sends every live record of the local tdb to the client's srvid as a
-// rec_data message, then an empty record as the end marker. A single node
-// is dmaster of everything, so this is the whole cluster's content.
-// TODO(cluster): traverse from every node, in a child process.
+// A client's traverse: every node concerned walks its copy in a child and sends its records
+// here (TRAVERSE_ALL / TRAVERSE_DATA); they reach the client's srvid as rec_data messages,
+// then an empty record. The reply (0) comes first, the records later, as in 4.17.
 ControlReply traverse(Daemon& d, const ControlRequest& req, uint32_t db_id, uint32_t reqid,
                       uint64_t srvid, bool with_empty) {
-  if (req.client == nullptr) return control_error();
-  Database* db = d.databases().find(db_id);
-  if (db == nullptr) return control_error();
-  uint32_t client_id = req.client->id();
-  db->ltdb->traverse([&](const Bytes& key, const LtdbHeader& h, const Bytes& value) {
-    if (value.empty() && !with_empty) return true;
-    proto::RecData rec = proto::RecData::with_header(reqid, h, key, value);
-    d.deliver_message_to(client_id, srvid, proto::to_bytes(rec));
-    return true;
-  });
-  proto::RecData end;
-  end.reqid = reqid;
-  d.deliver_message_to(client_id, srvid, proto::to_bytes(end));
+  if (req.client == nullptr) {
+    CTDB_LOGF(kLogError, "Traverse start: no client found");
+    return control_error();
+  }
+  if (!d.traverses().start(req.client->id(), db_id, reqid, srvid, with_empty)) {
+    return control_error();
+  }
   return {};
 }
 
@@ -272,6 +257,43 @@ ControlReply traverse_start_ext(Daemon& d, const ControlRequest& req) {
   proto::TraverseStartExt t;
   if (!proto::from_bytes(req.c.data, &t)) return control_error();
   return traverse(d, req, t.db_id, t.reqid, t.srvid, t.withemptyrecords);
+}
+
+// A node (this one included) asks for this node's part of its traverse.
+ControlReply traverse_all(Daemon& d, const ControlRequest& req) {
+  proto::TraverseAll t;
+  if (!proto::from_bytes(req.c.data, &t)) {
+    CTDB_LOGF(kLogError, "Invalid size in traverse_all");
+    return control_error();
+  }
+  if (!d.traverses().start_local(t.db_id, t.reqid, t.pnn, t.client_reqid, t.srvid, false)) {
+    return control_error();
+  }
+  return {};
+}
+
+ControlReply traverse_all_ext(Daemon& d, const ControlRequest& req) {
+  proto::TraverseAllExt t;
+  if (!proto::from_bytes(req.c.data, &t)) {
+    CTDB_LOGF(kLogError, "Invalid size in traverse_all_ext");
+    return control_error();
+  }
+  if (!d.traverses().start_local(t.db_id, t.reqid, t.pnn, t.client_reqid, t.srvid,
+                                 t.withemptyrecords)) {
+    return control_error();
+  }
+  return {};
+}
+
+ControlReply traverse_data(Daemon& d, const ControlRequest& req) {
+  return d.traverses().data(req.c.data) ? ControlReply{} : control_error();
+}
+
+// Sent to every connected node when a client's traverse ends early (client gone, timeout).
+ControlReply traverse_kill(Daemon& d, const ControlRequest& req) {
+  proto::TraverseStart t;
+  if (!proto::from_bytes(req.c.data, &t)) return control_error();
+  return d.traverses().kill_local(t.db_id, t.reqid, t.srvid) ? ControlReply{} : control_error();
 }
 
 }  // namespace
@@ -290,12 +312,15 @@ void register_db_controls(ControlTable& t) {
   t.add(CONTROL_TRANS3_COMMIT, trans3_commit);
   t.add(CONTROL_UPDATE_RECORD, update_record);
   t.add(CONTROL_DB_GET_HEALTH, db_get_health);
-  t.add(CONTROL_SCHEDULE_FOR_DELETION, schedule_for_deletion);
   t.add(CONTROL_GET_DB_STATISTICS, get_db_statistics);
   t.add(CONTROL_SET_DB_READONLY, set_db_readonly);
   t.add(CONTROL_SET_DB_STICKY, set_db_sticky);
   t.add(CONTROL_TRAVERSE_START, traverse_start);
   t.add(CONTROL_TRAVERSE_START_EXT, traverse_start_ext);
+  t.add(CONTROL_TRAVERSE_ALL, traverse_all);
+  t.add(CONTROL_TRAVERSE_ALL_EXT, traverse_all_ext);
+  t.add(CONTROL_TRAVERSE_DATA, traverse_data);
+  t.add(CONTROL_TRAVERSE_KILL, traverse_kill);
 }
 
 }  // namespace ctdb::daemon

@@ -74,6 +74,7 @@ void register_node_controls(ControlTable& t);
 void register_tunable_controls(ControlTable& t);
 void register_srvid_controls(ControlTable& t);
 void register_db_controls(ControlTable& t);
+void register_vacuum_controls(ControlTable& t);
 void register_recovery_controls(ControlTable& t);
 void register_admin_controls(ControlTable& t);
 

@@ -203,7 +203,10 @@ ControlReply db_push_start(Daemon& d, const ControlRequest& req) {
     recs.for_each([&](const proto::RecData& rec) {
       LtdbHeader h;
       Bytes value;
-      if (rec.split_header(&h, &value) && target->ltdb->store(rec.key, h, value)) {
+      // A recovery revokes every read-only copy implicitly (as 4.17 does).
+      bool ok = rec.split_header(&h, &value);
+      h.flags &= ~REC_RO_FLAGS;
+      if (ok && target->ltdb->store(rec.key, h, value)) {
         target->push_count++;
       }
       return true;

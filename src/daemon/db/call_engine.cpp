@@ -19,6 +19,20 @@ namespace {
 constexpr double kFirstRetry = 0.0005;
 constexpr double kMaxRetry = 0.02;
 
+double monotonic_now() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+// The answer to FETCH asked with CALL_WANT_READONLY, which ran as
+// FETCH_WITH_HEADER: the record data without its header.
+void strip_ltdb_header(proto::ReplyCall* r) {
+  if (r->data.size() >= kLtdbHeaderSize) {
+    r->data.erase(r->data.begin(), r->data.begin() + kLtdbHeaderSize);
+  }
+}
+
 double seconds_since(const timeval& t) {
   timeval n;
   gettimeofday(&n, nullptr);
@@ -178,6 +192,11 @@ CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_
   LtdbHeader header;
   proto::Bytes data;
   std::string err;
+  // A read-only fetch runs as FETCH_WITH_HEADER, so that a read-only copy
+  // can be kept here; a plain FETCH gets the header cut off again.
+  bool want_ro = (c.flags & CALL_WANT_READONLY) && (db->flags & DB_FLAGS_READONLY);
+  uint32_t callid = want_ro ? FETCH_WITH_HEADER_FUNC : c.callid;
+  bool strip = want_ro && c.callid == FETCH_FUNC;
   {
     LtdbChainLock lock(db->ltdb.get(), c.key, LtdbChainLock::Mode::kNonBlocking);
     if (!lock.locked()) return Outcome::kBusy;
@@ -185,11 +204,13 @@ CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_
       fail(err);
       return Outcome::kDone;
     }
+    if (ro_must_wait(*db, *rec, &header, data, want_ro, at)) return Outcome::kBusy;
     if (header.dmaster == at.pnn) {
       proto::ReplyCall reply;
-      if (!call_local(*db, c.callid, c.key, &header, data, at, &reply, &err)) {
+      if (!call_local(*db, callid, c.key, &header, data, at, &reply, &err)) {
         fail(err);
       } else {
+        if (strip) strip_ltdb_header(&reply);
         answer(proto::encode(rh, reply));
         add_latency(&st.call_latency, 0);
       }
@@ -209,6 +230,8 @@ CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_
   p.client_pkt.assign(pkt, pkt + len);
   p.rec = *rec;
   p.vacuum = (c.flags & CALL_FLAG_VACUUM_MIGRATION) != 0;
+  p.strip_header = strip;
+  p.callid_sent = callid;
   gettimeofday(&p.started, nullptr);
   pending_.emplace(reqid, std::move(p));
   inflight_[*rec];
@@ -220,7 +243,8 @@ CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_
   fh.reqid = reqid;
   proto::ReqCall fc = c;
   fc.hopcount = 0;
-  if (!(db->flags & DB_FLAGS_READONLY)) fc.flags &= ~CALL_WANT_READONLY;
+  fc.callid = callid;
+  if (!want_ro) fc.flags &= ~CALL_WANT_READONLY;
   send(dest, proto::encode(fh, fc));
   return Outcome::kDone;
 }
@@ -284,8 +308,7 @@ CallEngine::Outcome CallEngine::run_node_packet(uint32_t srcnode, const uint8_t*
     case REPLY_CALL: {
       proto::ReplyCall r;
       if (!proto::decode(pkt, len, &h, &r)) break;
-      reply_call(h, r);
-      return Outcome::kDone;
+      return reply_call(h, r, rec);
     }
     case REPLY_ERROR: {
       proto::ReplyError e;
@@ -327,6 +350,8 @@ CallEngine::Outcome CallEngine::req_call(const proto::Header& h, proto::ReqCall&
     send_error(h, -1, "calls between nodes are for volatile databases only");
     return Outcome::kDone;
   }
+  RecKey rec(c.db_id, c.key);
+  if (pinned_down(*db, rec)) return Outcome::kBusy;
   LtdbChainLock lock(db->ltdb.get(), c.key, LtdbChainLock::Mode::kNonBlocking);
   if (!lock.locked()) return Outcome::kBusy;
   RecordPlace at{host_.pnn(), lmaster(c.key)};
@@ -338,8 +363,11 @@ CallEngine::Outcome CallEngine::req_call(const proto::Header& h, proto::ReqCall&
     send_error(h, -1, "ltdb fetch failed in ctdb_request_call");
     return Outcome::kDone;
   }
+  bool want_ro = (c.flags & CALL_WANT_READONLY) && (db->flags & DB_FLAGS_READONLY);
+  if (!want_ro) c.flags &= ~CALL_WANT_READONLY;
+  if (ro_must_wait(*db, rec, &header, data, want_ro, at)) return Outcome::kBusy;
 
-  if (header.dmaster != at.pnn) {
+  if (header.dmaster != at.pnn && !(header.flags & REC_RO_HAVE_DELEGATIONS)) {
     // Not ours: the lmaster knows who has it; everyone else asks the lmaster.
     uint32_t dest = at.pnn == at.lmaster ? header.dmaster : at.lmaster;
     c.hopcount++;
@@ -361,6 +389,40 @@ CallEngine::Outcome CallEngine::req_call(const proto::Header& h, proto::ReqCall&
   uint32_t bucket = 0;
   for (uint32_t n = c.hopcount; n != 0; n >>= 1) bucket++;
   st.hop_count_bucket[std::min<uint32_t>(bucket, MAX_COUNT_BUCKETS - 1)]++;
+  note_hopcount(*db, rec, c.hopcount);
+
+  if (want_ro && c.callid == FETCH_WITH_HEADER_FUNC) {
+    // A read-only copy instead of the record: this node stays dmaster and
+    // remembers who has copies, to revoke them before the next write.
+    if (!(header.flags & REC_RO_HAVE_DELEGATIONS)) {
+      header.rsn += 3;
+      header.flags |= REC_RO_HAVE_DELEGATIONS;
+      if (!store_record(*db, c.key, &header, data, at, &err)) {
+        send_error(h, -1, err);
+        return Outcome::kDone;
+      }
+    }
+    std::vector<uint32_t>& holders = delegations_[rec];
+    if (std::find(holders.begin(), holders.end(), h.srcnode) == holders.end()) {
+      holders.push_back(h.srcnode);
+    }
+    LtdbHeader copy = header;
+    copy.rsn -= 2;
+    copy.flags |= REC_RO_HAVE_READONLY;
+    copy.flags &= ~REC_RO_HAVE_DELEGATIONS;
+    proto::ReplyCall reply;
+    proto::Writer w(&reply.data);
+    proto::encode(w, copy);
+    w.bytes(data);
+    proto::Header rh;
+    rh.generation = host_.vnnmap().generation;
+    rh.srcnode = at.pnn;
+    rh.destnode = h.srcnode;
+    rh.reqid = h.reqid;
+    send(h.srcnode, proto::encode(rh, reply));
+    st.total_ro_delegations++;
+    return Outcome::kDone;
+  }
 
   if (h.srcnode != at.pnn) {
     // A fetch costs the caller as much as a migration, so the record always
@@ -518,6 +580,7 @@ void CallEngine::become_dmaster(Database& db, uint32_t reqid, const proto::Bytes
               err.c_str());
     return;
   }
+  pin_down_on_arrival(db, RecKey(db.db_id, key));
   if (!ours) {
     CTDB_LOGF(kLogInfo, "record of %s arrived for reqid %u, which no call waits for",
               db.name.c_str(), reqid);
@@ -535,7 +598,8 @@ void CallEngine::become_dmaster(Database& db, uint32_t reqid, const proto::Bytes
   rh.reqid = ch.reqid;
   proto::Statistics& st = host_.stats();
   proto::ReplyCall reply;
-  if (call_local(db, c.callid, key, &header, data, at, &reply, &err)) {
+  if (call_local(db, p.callid_sent, key, &header, data, at, &reply, &err)) {
+    if (p.strip_header) strip_ltdb_header(&reply);
     deliver(p.client_id, proto::encode(rh, reply));
   } else {
     proto::ReplyError e;
@@ -551,24 +615,52 @@ void CallEngine::become_dmaster(Database& db, uint32_t reqid, const proto::Bytes
   if (!loopback_timer_->pending()) loopback_timer_->start(0);
 }
 
-void CallEngine::reply_call(const proto::Header& h, const proto::ReplyCall& r) {
+CallEngine::Outcome CallEngine::reply_call(const proto::Header& h, const proto::ReplyCall& r,
+                                           RecKey* rec) {
   auto it = pending_.find(h.reqid);
   if (it == pending_.end()) {
     CTDB_LOGF(kLogInfo, "dropping REPLY_CALL for reqid %u, which no call waits for", h.reqid);
-    return;
+    return Outcome::kDone;
+  }
+  *rec = it->second.rec;
+  proto::ReplyCall out = r;
+  if (it->second.callid_sent == FETCH_WITH_HEADER_FUNC && r.data.size() >= kLtdbHeaderSize) {
+    // A read-only copy from the dmaster: keep it here unless ours is newer.
+    proto::Reader rd(r.data);
+    LtdbHeader header;
+    Database* db = dbs_.find(rec->first);
+    if (proto::decode(rd, &header) && (header.flags & REC_RO_HAVE_READONLY) && db != nullptr) {
+      if (host_.calls_blocked() || db->frozen || db->freeze_pending) return Outcome::kBusy;
+      LtdbChainLock lock(db->ltdb.get(), rec->second, LtdbChainLock::Mode::kNonBlocking);
+      if (!lock.locked()) return Outcome::kBusy;
+      LtdbHeader old;
+      proto::Bytes old_data;
+      LtdbStatus st = db->ltdb->fetch(rec->second, &old, &old_data);
+      if (st != LtdbStatus::kOk || header.rsn > old.rsn) {
+        proto::Bytes value(r.data.begin() + kLtdbHeaderSize, r.data.end());
+        RecordPlace at{host_.pnn(), lmaster(rec->second)};
+        std::string err;
+        if (!store_record(*db, rec->second, &header, value, at, &err)) {
+          CTDB_LOGF(kLogError, "cannot keep a read-only copy in %s: %s", db->name.c_str(),
+                    err.c_str());
+        }
+      }
+    }
   }
   Pending p = std::move(it->second);
   pending_.erase(it);
+  if (p.strip_header) strip_ltdb_header(&out);
   proto::Header rh;
   rh.generation = host_.vnnmap().generation;
   rh.srcnode = host_.pnn();
   rh.destnode = p.client_hdr.srcnode;
   rh.reqid = p.client_hdr.reqid;
-  deliver(p.client_id, proto::encode(rh, r));
+  deliver(p.client_id, proto::encode(rh, out));
   proto::Statistics& st = host_.stats();
   if (st.pending_calls > 0) st.pending_calls--;
   add_latency(&st.call_latency, seconds_since(p.started));
   release_waiters(p.rec);
+  return Outcome::kDone;
 }
 
 void CallEngine::reply_error(const proto::Header& h, const proto::ReplyError& e) {
@@ -607,6 +699,9 @@ void CallEngine::schedule_retry() {
 
 void CallEngine::retry_parked() {
   if (host_.calls_blocked()) return;  // recovered() starts us again
+  auto revokes = std::move(revokes_to_finish_);
+  revokes_to_finish_.clear();
+  for (auto& [rec, ok] : revokes) finish_revoke(rec.first, rec.second, ok);
   std::deque<Parked> todo = std::move(parked_);
   parked_.clear();
   parked_count_.clear();
@@ -620,7 +715,7 @@ void CallEngine::retry_parked() {
       parked_.push_back(std::move(p));
     }
   }
-  if (parked_.empty()) {
+  if (parked_.empty() && revokes_to_finish_.empty()) {
     retry_delay_ = 0;
     return;
   }
@@ -636,6 +731,10 @@ void CallEngine::recovered() {
   pending_.clear();
   auto waiting = std::move(inflight_);
   inflight_.clear();
+  // A recovery revokes every read-only copy and forgets pinned records.
+  delegations_.clear();
+  revokes_to_finish_.clear();
+  sticky_.clear();
   size_t resent = pending.size();
   for (auto& [reqid, p] : pending) {
     RecKey rec;
@@ -655,6 +754,137 @@ void CallEngine::recovered() {
   if (resent > 0) CTDB_LOGF(kLogNotice, "Resent %zu calls after recovery", resent);
   retry_delay_ = 0;
   if (!parked_.empty()) schedule_retry();
+}
+
+// ---- read-only delegations ----
+
+bool CallEngine::ro_must_wait(Database& db, const RecKey& rec, LtdbHeader* header,
+                              const proto::Bytes& data, bool want_readonly,
+                              const RecordPlace& at) {
+  if (!(header->flags & REC_RO_FLAGS)) return false;
+  std::string err;
+  if (header->flags & REC_RO_REVOKE_COMPLETE) {
+    header->flags &= ~REC_RO_FLAGS;
+    host_.stats().total_ro_revokes++;
+    if (!store_record(db, rec.second, header, data, at, &err)) {
+      CTDB_LOGF(kLogError, "clearing a finished revoke in %s: %s", db.name.c_str(), err.c_str());
+    }
+    delegations_.erase(rec);
+    return false;
+  }
+  if (header->flags & REC_RO_REVOKING_READONLY) return true;
+  if (header->dmaster == at.pnn && !want_readonly &&
+      (header->flags & (REC_RO_HAVE_DELEGATIONS | REC_RO_HAVE_READONLY))) {
+    header->flags |= REC_RO_REVOKING_READONLY;
+    if (!store_record(db, rec.second, header, data, at, &err)) {
+      CTDB_LOGF(kLogError, "starting a revoke in %s: %s", db.name.c_str(), err.c_str());
+      return true;
+    }
+    start_revoke(db, rec, *header, data);
+    return true;
+  }
+  return false;
+}
+
+void CallEngine::start_revoke(Database& db, const RecKey& rec, LtdbHeader header,
+                              const proto::Bytes& data) {
+  // Every copy becomes a plain, slightly older copy of the record.
+  header.flags &= ~(REC_RO_REVOKING_READONLY | REC_RO_HAVE_DELEGATIONS | REC_RO_HAVE_READONLY);
+  header.flags |= REC_FLAG_MIGRATED_WITH_DATA;
+  header.rsn -= 1;
+  proto::RecBuffer recs;
+  recs.db_id = db.db_id;
+  recs.add(0, &header, rec.second, data);
+  proto::Bytes payload = proto::to_bytes(recs);
+  std::vector<uint32_t> holders = delegations_[rec];
+  holders.erase(std::remove(holders.begin(), holders.end(), host_.pnn()), holders.end());
+  if (holders.empty()) {
+    revokes_to_finish_.emplace_back(rec, true);
+    retry_delay_ = 0;
+    schedule_retry();
+    return;
+  }
+  struct State {
+    size_t remaining;
+    bool ok = true;
+  };
+  auto state = std::make_shared<State>(State{holders.size()});
+  for (uint32_t pnn : holders) {
+    host_.send_update_record(pnn, payload, [this, state, rec](bool ok) {
+      if (!ok) state->ok = false;
+      if (--state->remaining == 0) finish_revoke(rec.first, rec.second, state->ok);
+    });
+  }
+}
+
+void CallEngine::finish_revoke(uint32_t db_id, const proto::Bytes& key, bool ok) {
+  Database* db = dbs_.find(db_id);
+  if (db == nullptr) return;
+  RecKey rec(db_id, key);
+  LtdbChainLock lock(db->ltdb.get(), key, LtdbChainLock::Mode::kNonBlocking);
+  if (host_.calls_blocked() || db->frozen || db->freeze_pending || !lock.locked()) {
+    revokes_to_finish_.emplace_back(rec, ok);
+    schedule_retry();
+    return;
+  }
+  LtdbHeader header;
+  proto::Bytes data;
+  if (db->ltdb->fetch(key, &header, &data) != LtdbStatus::kOk) return;
+  const uint32_t revoking = REC_RO_REVOKING_READONLY | REC_RO_HAVE_DELEGATIONS;
+  if ((header.flags & revoking) != revoking) return;  // a recovery got there first
+  if (ok) {
+    header.rsn++;
+    header.flags |= REC_RO_REVOKE_COMPLETE;
+  } else {
+    // Try again with the next call that wants to write.
+    header.flags &= ~REC_RO_REVOKING_READONLY;
+    CTDB_LOGF(kLogWarning, "revoking read-only copies of a record in %s failed",
+              db->name.c_str());
+  }
+  RecordPlace at{host_.pnn(), lmaster(key)};
+  std::string err;
+  if (!store_record(*db, key, &header, data, at, &err)) {
+    CTDB_LOGF(kLogError, "finishing a revoke in %s: %s", db->name.c_str(), err.c_str());
+  }
+  retry_delay_ = 0;
+  schedule_retry();
+}
+
+// ---- sticky records ----
+
+bool CallEngine::pinned_down(const Database& db, const RecKey& rec) {
+  if (!(db.flags & DB_FLAGS_STICKY)) return false;
+  auto it = sticky_.find(rec);
+  if (it == sticky_.end()) return false;
+  double now = monotonic_now();
+  if (it->second.until <= now) {
+    sticky_.erase(it);
+    return false;
+  }
+  return it->second.pinned_until > now;
+}
+
+void CallEngine::note_hopcount(const Database& db, const RecKey& rec, uint32_t hopcount) {
+  if (!(db.flags & DB_FLAGS_STICKY)) return;
+  if (hopcount < host_.call_tunable("HopcountMakeSticky")) return;
+  if (sticky_.count(rec)) return;
+  CTDB_LOGF(kLogNotice, "Make record sticky for %u seconds in db %s key:0x%08x",
+            host_.call_tunable("StickyDuration"), db.name.c_str(), ctdb_hash(rec.second));
+  sticky_[rec].until = monotonic_now() + host_.call_tunable("StickyDuration");
+}
+
+void CallEngine::pin_down_on_arrival(const Database& db, const RecKey& rec) {
+  if (!(db.flags & DB_FLAGS_STICKY)) return;
+  auto it = sticky_.find(rec);
+  if (it == sticky_.end()) return;
+  double now = monotonic_now();
+  if (it->second.until <= now) {
+    sticky_.erase(it);
+    return;
+  }
+  if (it->second.pinned_until <= now) {
+    it->second.pinned_until = now + host_.call_tunable("StickyPindown") / 1000.0;
+  }
 }
 
 }  // namespace ctdb::daemon

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "daemon/db/db_registry.h"
+#include "daemon/db/record_store.h"
 #include "daemon/event_loop.h"
 #include "protocol/packet.h"
 #include "protocol/types.h"
@@ -37,6 +38,12 @@ class CallHost {
   // not dmaster): the databases need a recovery.
   virtual void calls_need_recovery(const char* why) = 0;
   virtual proto::Statistics& stats() = 0;
+  // Current value of a tunable (HopcountMakeSticky, StickyDuration, ...).
+  virtual uint32_t call_tunable(const char* name) const = 0;
+  // Sends UPDATE_RECORD with `recbuf` to `pnn` (revoking read-only copies);
+  // done(true) when that node applied it.
+  virtual void send_update_record(uint32_t pnn, const proto::Bytes& recbuf,
+                                  std::function<void(bool ok)> done) = 0;
 };
 
 class CallEngine {
@@ -82,13 +89,17 @@ class CallEngine {
     proto::Bytes client_pkt;  // to restart it after a recovery
     RecKey rec;
     bool vacuum = false;  // CALL_FLAG_VACUUM_MIGRATION
+    // The client asked for FETCH with CALL_WANT_READONLY, which runs as
+    // FETCH_WITH_HEADER: the header is cut off the answer again.
+    bool strip_header = false;
+    uint32_t callid_sent = 0;
     timeval started;
   };
 
   Outcome run_client_call(uint32_t client_id, const uint8_t* pkt, size_t len, RecKey* rec);
   Outcome run_node_packet(uint32_t srcnode, const uint8_t* pkt, size_t len, RecKey* rec);
   Outcome req_call(const proto::Header& h, proto::ReqCall& c);
-  void reply_call(const proto::Header& h, const proto::ReplyCall& r);
+  Outcome reply_call(const proto::Header& h, const proto::ReplyCall& r, RecKey* rec);
   void reply_error(const proto::Header& h, const proto::ReplyError& e);
   Outcome req_dmaster(const proto::Header& h, const proto::ReqDmaster& d);
   Outcome reply_dmaster(const proto::Header& h, const proto::ReplyDmaster& d);
@@ -107,6 +118,20 @@ class CallEngine {
   void schedule_retry();
   void release_waiters(const RecKey& rec);
   uint32_t lmaster(const proto::Bytes& key) const;
+  // Read-only delegations (databases with DB_FLAGS_READONLY). Under the
+  // chain lock: applies a finished revoke, or returns true when the call has
+  // to wait (a revoke runs, or is started here because the call wants to
+  // write a record that has read-only copies out).
+  bool ro_must_wait(Database& db, const RecKey& rec, LtdbHeader* header,
+                    const proto::Bytes& data, bool want_readonly, const RecordPlace& at);
+  void start_revoke(Database& db, const RecKey& rec, LtdbHeader header, const proto::Bytes& data);
+  void finish_revoke(uint32_t db_id, const proto::Bytes& key, bool ok);
+  // Sticky records (databases with DB_FLAGS_STICKY): a record that needed
+  // many hops is sticky for StickyDuration; when it arrives here it stays for
+  // StickyPindown ms before another node may take it.
+  bool pinned_down(const Database& db, const RecKey& rec);
+  void note_hopcount(const Database& db, const RecKey& rec, uint32_t hopcount);
+  void pin_down_on_arrival(const Database& db, const RecKey& rec);
   void send(uint32_t dest, const proto::Bytes& pkt);
   // Hands a call's answer to the client, or to the daemon_migrate() caller.
   void deliver(uint32_t client_id, const proto::Bytes& pkt);
@@ -129,6 +154,15 @@ class CallEngine {
   // (from 0x80000000 up; real client ids count up from 1).
   std::map<uint32_t, DoneFn> internal_;
   uint32_t next_internal_ = 0x80000000u;
+  // Nodes holding a read-only copy, per record this node delegated.
+  std::map<RecKey, std::vector<uint32_t>> delegations_;
+  // Revokes whose chain lock was busy when their last answer came.
+  std::vector<std::pair<RecKey, bool>> revokes_to_finish_;
+  struct Sticky {
+    double until = 0;         // sticky until (monotonic seconds)
+    double pinned_until = 0;  // pinned down here until
+  };
+  std::map<RecKey, Sticky> sticky_;
   // Packets this node addressed to itself, and records that arrived for
   // waiting calls; both run from the reactor after the current packet.
   std::deque<proto::Bytes> loopback_;

@@ -93,8 +93,8 @@ DbRegistry::CallResult DbRegistry::local_call(const proto::ReqCall& call, uint32
 
 bool DbRegistry::apply_persistent(const proto::RecBuffer& recs, std::string* error) {
   Database* db = find(recs.db_id);
-  if (db == nullptr || db->volatile_db()) {
-    *error = "not a persistent database";
+  if (db == nullptr) {
+    *error = "unknown database";
     return false;
   }
   auto records = recs.records();
@@ -102,6 +102,7 @@ bool DbRegistry::apply_persistent(const proto::RecBuffer& recs, std::string* err
     *error = "malformed record buffer";
     return false;
   }
+  if (db->volatile_db()) return apply_volatile_update(*db, *records, error);
   LtdbTransaction tx(db->ltdb.get());
   if (!tx.started()) {
     *error = "cannot start transaction: " + db->ltdb->error_string();
@@ -130,6 +131,35 @@ bool DbRegistry::apply_persistent(const proto::RecBuffer& recs, std::string* err
   if (!tx.commit()) {
     *error = "transaction commit failed: " + db->ltdb->error_string();
     return false;
+  }
+  return true;
+}
+
+// UPDATE_RECORD on a volatile database (the revoke of read-only copies):
+// only records this node has are replaced, and never by an older copy.
+bool DbRegistry::apply_volatile_update(Database& db, const std::vector<proto::RecData>& records,
+                                       std::string* error) {
+  for (const proto::RecData& rec : records) {
+    LtdbHeader header;
+    Bytes value;
+    if (!rec.split_header(&header, &value)) {
+      *error = "record without header";
+      return false;
+    }
+    LtdbChainLock lock(db.ltdb.get(), rec.key, LtdbChainLock::Mode::kNonBlocking);
+    if (!lock.locked()) {
+      *error = "record is locked";
+      return false;
+    }
+    LtdbHeader old;
+    Bytes old_value;
+    if (db.ltdb->fetch(rec.key, &old, &old_value) != LtdbStatus::kOk) continue;
+    if (old.rsn >= header.rsn && old_value != value) {
+      *error = "record has a newer RSN in the database";
+      return false;
+    }
+    RecordPlace at{pnn_, UNKNOWN_PNN};
+    if (!store_record(db, rec.key, &header, value, at, error)) return false;
   }
   return true;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/ltdb.h"
+#include "daemon/db/vacuum.h"
 #include "protocol/packet.h"
 #include "protocol/types.h"
 
@@ -29,6 +30,10 @@ struct Database {
   uint32_t transaction_id = 0;
   uint64_t push_srvid = 0;     // DB_PUSH_START stream, 0 when none
   uint32_t push_count = 0;
+
+  // Vacuuming: the delete and fetch queues (fed by record stores, SCHEDULE_FOR_DELETION and
+  // VACUUM_FETCH) and the run schedule; see vacuum.h.
+  vacuum::DbState vacuum;
 
   bool persistent() const { return flags & DB_FLAGS_PERSISTENT; }
   bool replicated() const { return flags & DB_FLAGS_REPLICATED; }
@@ -58,8 +63,9 @@ class DbRegistry {
   CallResult local_call(const proto::ReqCall& call, uint32_t lmaster, proto::ReplyCall* reply,
                         std::string* error);
 
-  // Applies a TRANS3_COMMIT record buffer to a persistent database inside one
-  // tdb transaction: all records or none.
+  // Applies an UPDATE_RECORD buffer: to a persistent database inside one tdb
+  // transaction, all records or none (TRANS3_COMMIT); to a volatile one,
+  // replacing only records this node has (revoking read-only copies).
   bool apply_persistent(const proto::RecBuffer& recs, std::string* error);
 
   // The persistent sequence number (__db_sequence_number__), 0 if unset.
@@ -68,6 +74,9 @@ class DbRegistry {
   bool seqnum(uint32_t db_id, uint32_t lmaster, uint64_t* seqnum, std::string* error);
 
  private:
+  bool apply_volatile_update(Database& db, const std::vector<proto::RecData>& records,
+                             std::string* error);
+
   std::string volatile_dir_;
   std::string persistent_dir_;
   std::string state_dir_;

@@ -27,8 +27,17 @@ bool fetch_record(Database& db, const Bytes& key, const RecordPlace& at, LtdbHea
 bool store_record(Database& db, const Bytes& key, LtdbHeader* header, const Bytes& data,
                   const RecordPlace& at, std::string* error) {
   bool keep;
-  if (!data.empty() || (header->flags & REC_RO_FLAGS) ||
-      (header->flags & (REC_FLAG_AUTOMATIC | REC_FLAG_MIGRATED_WITH_DATA))) {
+  // An empty record this node keeps as dmaster goes into the vacuuming delete queue, as 4.17
+  // schedules it from ctdb_ltdb_store_server; a kept record that is not such a candidate
+  // leaves the queue.
+  bool schedule = false;
+  if (!data.empty() || (header->flags & REC_RO_FLAGS)) {
+    keep = true;
+  } else if (header->flags & REC_FLAG_AUTOMATIC) {
+    // The initial header of a record nobody has written yet.
+    keep = true;
+    schedule = true;
+  } else if (header->flags & REC_FLAG_MIGRATED_WITH_DATA) {
     keep = true;
   } else if (at.pnn == at.lmaster) {
     // The lmaster keeps even empty records (a client on it expects the
@@ -40,12 +49,21 @@ bool store_record(Database& db, const Bytes& key, LtdbHeader* header, const Byte
   }
   if (keep && db.volatile_db() && header->dmaster == at.pnn && !(header->flags & REC_RO_FLAGS)) {
     header->rsn++;
+    if (data.empty()) schedule = true;
   }
   header->flags &= ~(REC_FLAG_VACUUM_MIGRATED | REC_FLAG_AUTOMATIC);
   if (keep) {
     if (!db.ltdb->store(key, *header, data)) {
       *error = "cannot store record: " + db.ltdb->error_string();
       return false;
+    }
+    // Only volatile databases are vacuumed.
+    if (db.volatile_db()) {
+      if (schedule) {
+        db.vacuum.delete_queue.schedule(key, *header);
+      } else {
+        db.vacuum.delete_queue.remove(key);
+      }
     }
     return true;
   }

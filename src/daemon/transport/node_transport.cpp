@@ -1,7 +1,6 @@
 // TCP links between nodes (see node_transport.h).
 #include "daemon/transport/node_transport.h"
 
-#include <event2/buffer.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -11,7 +10,6 @@
 #include <cstring>
 
 #include "common/logging.h"
-#include "daemon/clients/client_server.h"
 #include "ctdb/protocol.h"
 #include "protocol/packet.h"
 
@@ -30,24 +28,47 @@ void set_socket_options(int fd) {
 }  // namespace
 
 struct NodeTransport::Link {
-  NodeTransport* owner;
+  // What each direction's stream reports. Nothing is expected on our outgoing
+  // link: any byte there means the peer is misbehaving or closing.
+  struct InSide final : PacketStream::Handler {
+    Link* link = nullptr;
+    bool on_packet(const uint8_t* pkt, size_t len) override {
+      return link->owner->incoming_packet(*link, pkt, len);
+    }
+    void on_stream_error(const char* why, bool framing) override {
+      link->owner->drop(*link, framing ? why : "incoming link closed");
+    }
+  };
+  struct OutSide final : PacketStream::Handler {
+    Link* link = nullptr;
+    bool on_packet(const uint8_t*, size_t) override { return false; }
+    void on_stream_error(const char*, bool framing) override {
+      link->owner->drop(*link,
+                        framing ? "unexpected data on outgoing link" : "outgoing link closed");
+    }
+  };
+
+  NodeTransport* owner = nullptr;
   Peer peer;
-  bufferevent* out = nullptr;  // our connection to the peer (we send here)
-  bufferevent* in = nullptr;   // the peer's connection to us (we read here)
-  bool out_up = false;
+  InSide in_side;
+  OutSide out_side;
+  PacketStream::Ptr out;   // our connection to the peer (we send here), once connected
+  PacketStream::Ptr in;    // the peer's connection to us (we read here)
+  int connecting_fd = -1;  // our connection while connect() is in progress
+  event* connect_ev = nullptr;
   bool reported_connected = false;
   double retry = kFirstRetry;
   std::unique_ptr<Timer> connect_timer;
 
+  bool out_up() const { return out != nullptr; }
   void close_out() {
-    if (out) bufferevent_free(out);
-    out = nullptr;
-    out_up = false;
+    if (connect_ev) event_free(connect_ev);
+    connect_ev = nullptr;
+    if (connecting_fd >= 0) close(connecting_fd);
+    connecting_fd = -1;
+    out.reset();
   }
-  void close_in() {
-    if (in) bufferevent_free(in);
-    in = nullptr;
-  }
+  void close_in() { in.reset(); }
   ~Link() {
     close_out();
     close_in();
@@ -100,6 +121,8 @@ void NodeTransport::set_peers(std::vector<Peer> peers) {
       l = std::make_unique<Link>();
       l->owner = this;
       l->peer = p;
+      l->in_side.link = l.get();
+      l->out_side.link = l.get();
       Link* raw = l.get();
       l->connect_timer = std::make_unique<Timer>(loop_, [this, raw] { connect(*raw); });
       if (listener_) schedule_connect(*l);
@@ -138,46 +161,55 @@ void NodeTransport::connect(Link& l) {
     schedule_connect(l);
     return;
   }
-  l.out = bufferevent_socket_new(loop_.base(), fd, BEV_OPT_CLOSE_ON_FREE);
-  bufferevent_setcb(l.out, &NodeTransport::on_out_read, nullptr, &NodeTransport::on_out_event,
-                    &l);
-  bufferevent_enable(l.out, EV_READ | EV_WRITE);
-  if (bufferevent_socket_connect(l.out, const_cast<sockaddr*>(l.peer.addr.sa()),
-                                 static_cast<int>(l.peer.addr.sa_len())) != 0) {
+  l.connecting_fd = fd;
+  if (::connect(fd, l.peer.addr.sa(), l.peer.addr.sa_len()) == 0) {
+    out_connected(l);
+    return;
+  }
+  if (errno != EINPROGRESS && errno != EINTR) {
+    l.close_out();  // the peer is not up yet
+    schedule_connect(l);
+    return;
+  }
+  // Writable once the handshake is over, whichever way it went.
+  l.connect_ev = event_new(loop_.base(), fd, EV_WRITE, &NodeTransport::on_connect_done, &l);
+  if (l.connect_ev == nullptr || event_add(l.connect_ev, nullptr) != 0) {
     l.close_out();
     schedule_connect(l);
   }
 }
 
-void NodeTransport::on_out_event(bufferevent*, short what, void* arg) {
+void NodeTransport::on_connect_done(evutil_socket_t fd, short, void* arg) {
   auto& l = *static_cast<Link*>(arg);
   NodeTransport& self = *l.owner;
-  if (what & BEV_EVENT_CONNECTED) {
-    set_socket_options(bufferevent_getfd(l.out));
-    l.out_up = true;
-    l.retry = kFirstRetry;
-    if (l.in && !l.reported_connected) {
-      l.reported_connected = true;
-      self.handler_.on_node_connected(l.peer.pnn);
-    }
+  int err = 0;
+  socklen_t len = sizeof(err);
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+  if (err != 0) {
+    // Connect failed: the peer is not up yet.
+    l.close_out();
+    self.schedule_connect(l);
     return;
   }
-  if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
-    if (!l.out_up) {
-      // Connect failed: the peer is not up yet.
-      l.close_out();
-      self.schedule_connect(l);
-      return;
-    }
-    self.drop(l, "outgoing link closed");
-  }
+  self.out_connected(l);
 }
 
-// Nothing is expected on our outgoing link; anything arriving means the peer
-// is misbehaving or closing.
-void NodeTransport::on_out_read(bufferevent*, void* arg) {
-  auto& l = *static_cast<Link*>(arg);
-  l.owner->drop(l, "unexpected data on outgoing link");
+void NodeTransport::out_connected(Link& l) {
+  if (l.connect_ev) event_free(l.connect_ev);
+  l.connect_ev = nullptr;
+  int fd = l.connecting_fd;
+  l.connecting_fd = -1;
+  set_socket_options(fd);
+  PacketStream::Limits limits;
+  limits.max_packet = max_packet_;
+  limits.aligned = true;
+  limits.input_allowed = false;
+  l.out = PacketStream::open(loop_, fd, l.out_side, limits);
+  l.retry = kFirstRetry;
+  if (l.in && !l.reported_connected) {
+    l.reported_connected = true;
+    handler_.on_node_connected(l.peer.pnn);
+  }
 }
 
 void NodeTransport::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int len,
@@ -202,60 +234,34 @@ void NodeTransport::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* sa,
     close(fd);
     return;
   }
-  evutil_make_socket_nonblocking(fd);
   set_socket_options(fd);
-  link->in = bufferevent_socket_new(self->loop_.base(), fd, BEV_OPT_CLOSE_ON_FREE);
-  bufferevent_setcb(link->in, &NodeTransport::on_in_read, nullptr, &NodeTransport::on_in_event,
-                    link);
-  bufferevent_enable(link->in, EV_READ);
-  if (link->out_up && !link->reported_connected) {
+  PacketStream::Limits limits;
+  limits.max_packet = self->max_packet_;
+  limits.aligned = true;
+  link->in = PacketStream::open(self->loop_, fd, link->in_side, limits);
+  if (link->out_up() && !link->reported_connected) {
     link->reported_connected = true;
     self->handler_.on_node_connected(link->peer.pnn);
   }
 }
 
-void NodeTransport::on_in_event(bufferevent*, short what, void* arg) {
-  auto& l = *static_cast<Link*>(arg);
-  if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) l.owner->drop(l, "incoming link closed");
-}
-
-void NodeTransport::on_in_read(bufferevent*, void* arg) {
-  auto& l = *static_cast<Link*>(arg);
-  l.owner->drain_incoming(l);
-}
-
-void NodeTransport::drain_incoming(Link& l) {
-  uint32_t pnn = l.peer.pnn;
-  while (l.in != nullptr) {
-    evbuffer* in = bufferevent_get_input(l.in);
-    size_t avail = evbuffer_get_length(in);
-    if (avail < 4) return;
-    uint8_t lenbuf[4];
-    evbuffer_copyout(in, lenbuf, 4);
-    uint32_t len = lenbuf[0] | (lenbuf[1] << 8) | (lenbuf[2] << 16) | (uint32_t(lenbuf[3]) << 24);
-    if (len < kHeaderSize || len > max_packet_ || (len % kPacketAlignment) != 0) {
-      drop(l, "bad packet length");
-      return;
-    }
-    if (avail < len) return;
-    const uint8_t* pkt = evbuffer_pullup(in, len);
-    proto::Header h;
-    if (!proto::decode_header(pkt, len, &h)) {
-      drop(l, "malformed packet header");
-      return;
-    }
-    // The handler may reset this link; copy out first.
-    proto::Bytes copy(pkt, pkt + len);
-    evbuffer_drain(in, len);
-    handler_.on_node_packet(pnn, copy.data(), copy.size());
-    if (find(pnn) != &l) return;  // the peer list changed under us
+bool NodeTransport::incoming_packet(Link& l, const uint8_t* pkt, size_t len) {
+  proto::Header h;
+  if (!proto::decode_header(pkt, len, &h)) {
+    drop(l, "malformed packet header");
+    return false;
   }
+  // Handed over in place: if the handler drops or removes this link, the
+  // stream is closed and stops reading by itself, and the bytes stay valid
+  // until this call returns.
+  handler_.on_node_packet(l.peer.pnn, pkt, len);
+  return true;
 }
 
-bool NodeTransport::send(uint32_t pnn, const proto::Bytes& pkt) {
+bool NodeTransport::send(uint32_t pnn, const uint8_t* pkt, size_t len) {
   Link* l = find(pnn);
-  if (l == nullptr || !l->out_up) return false;
-  write_or_queue(l->out, pkt);
+  if (l == nullptr || !l->out_up()) return false;
+  l->out->send(pkt, len);
   return true;
 }
 

@@ -4,7 +4,6 @@
 // in on the peer's; a peer is connected while both links are up.
 #pragma once
 
-#include <event2/bufferevent.h>
 #include <event2/listener.h>
 
 #include <cstdint>
@@ -39,17 +38,18 @@ class NodeTransport {
   };
 
   // `self` is this node's address (with port); `peers` every other live node.
-  NodeTransport(EventLoop& loop, TransportHandler& handler, SockAddr self,
-                std::vector<Peer> peers, size_t max_packet);
+  NodeTransport(EventLoop& loop, TransportHandler& handler, SockAddr self, std::vector<Peer> peers,
+                size_t max_packet);
   ~NodeTransport();
   NodeTransport(const NodeTransport&) = delete;
   NodeTransport& operator=(const NodeTransport&) = delete;
 
   // Binds the listening socket and starts connecting to every peer.
   bool start(std::string* error);
-  // Queues a packet (already padded to 8 bytes) to `pnn`. Returns false,
-  // dropping the packet, when there is no outgoing link (4.17 does the same).
-  bool send(uint32_t pnn, const proto::Bytes& pkt);
+  // Sends (or queues) a packet (already padded to 8 bytes) to `pnn`. Returns
+  // false, dropping the packet, when there is no outgoing link (4.17 does the same).
+  bool send(uint32_t pnn, const uint8_t* pkt, size_t len);
+  bool send(uint32_t pnn, const proto::Bytes& pkt) { return send(pnn, pkt.data(), pkt.size()); }
   bool connected(uint32_t pnn) const;
   // Tears down both links to `pnn` (keepalive expiry) and reconnects later.
   void reset(uint32_t pnn);
@@ -59,16 +59,14 @@ class NodeTransport {
  private:
   struct Link;
   static void on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int len, void* arg);
-  static void on_out_event(bufferevent* bev, short what, void* arg);
-  static void on_out_read(bufferevent* bev, void* arg);
-  static void on_in_read(bufferevent* bev, void* arg);
-  static void on_in_event(bufferevent* bev, short what, void* arg);
+  static void on_connect_done(evutil_socket_t fd, short what, void* arg);
 
   Link* find(uint32_t pnn) const;
   void connect(Link& l);
+  void out_connected(Link& l);
   void schedule_connect(Link& l);
   void drop(Link& l, const char* why);
-  void drain_incoming(Link& l);
+  bool incoming_packet(Link& l, const uint8_t* pkt, size_t len);
 
   EventLoop& loop_;
   TransportHandler& handler_;
