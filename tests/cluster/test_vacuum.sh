@@ -238,7 +238,7 @@ if not h or tdb.tdb_store(h, TDB_DATA(key, len(key)), TDB_DATA(header, len(heade
     sys.exit("cannot store")
 PYEOF
 hash=$(python3 "$H_TMP/orphan.py" hash orphan)
-lmaster=$(h_ctdb v0 getvnnmap | awk -v h="hash:$((hash % 3))" '$1 == h { sub("lmaster:", "", $2); print $2 }')
+lmaster=$(h_ctdb v0 status | awk -v h="hash:$((hash % 3))" '$1 == h { sub("lmaster:", "", $2); print $2 }')
 L=v$lmaster
 check "an empty record 'orphan' appears in $L's tdb (its lmaster)" \
   python3 "$H_TMP/orphan.py" "$(tdb_file "$L")" orphan "$lmaster"
@@ -262,13 +262,15 @@ check "attach $CDB" h_ctdb v0 attach "$CDB"
 for n in "${NODES[@]}"; do
   check "$n lists $CDB" wait_for "h_ctdb $n getdbmap 2>/dev/null | grep -q 'name:$CDB '" 10
 done
+# Long keys: the empty record each deleted key leaves behind takes room in the file.
+PAD=$(printf 'p%.0s' {1..240})
 churn() {  # NODE LOOP SECONDS: writekey/deletekey of fresh keys until the time is up
   local n=$1 l=$2 end=$(($(h_now_us) + $3 * 1000000)) i=0 tool
   while [ "$(h_now_us)" -lt "$end" ]; do
     tool=$OURS
     [ $((i % 4)) == 3 ] && tool=$STOCK
-    H_TOOL=$tool h_ctdb "$n" writekey "$CDB" "churn-$n-$l-$i" "x" >/dev/null || return 1
-    H_TOOL=$tool h_ctdb "$n" deletekey "$CDB" "churn-$n-$l-$i" >/dev/null || return 1
+    H_TOOL=$tool h_ctdb "$n" writekey "$CDB" "churn-$n-$l-$i-$PAD" "x" >/dev/null || return 1
+    H_TOOL=$tool h_ctdb "$n" deletekey "$CDB" "churn-$n-$l-$i-$PAD" >/dev/null || return 1
     i=$((i + 1))
     echo "$i" >"$H_TMP/churn.$n.$l"
   done

@@ -1,9 +1,12 @@
 // Controls the recovery master sends to every node during a recovery, in 4.17
 // layouts: recovery mode, vnnmap, node flags, and per database freeze,
 // transaction, pull, push and thaw.
+#include <memory>
+
 #include "common/logging.h"
 #include "daemon/controls/dispatch.h"
 #include "daemon/daemon.h"
+#include "daemon/db/record_store.h"
 #include "protocol/types.h"
 
 namespace ctdb::daemon {
@@ -88,7 +91,7 @@ void freeze_step(Daemon& d, uint32_t db_id, Responder to) {
 ControlReply db_freeze(Daemon& d, const ControlRequest& req) {
   Database* db = db_arg(d, req);
   if (db == nullptr) return control_error("unknown database");
-  if (d.recmode() != RECOVERY_ACTIVE) return control_error("not in recovery mode");
+  // Any recovery mode: the tool's wipedb and restoredb freeze outside recoveries.
   if (db->frozen) return {};
   if (db->freeze_pending) return control_error("freeze already in progress");
   db->freeze_pending = true;
@@ -183,6 +186,30 @@ ControlReply db_pull(Daemon& d, const ControlRequest& req) {
   return r;
 }
 
+// WIPE_DATABASE: empties a frozen database inside its recovery transaction
+// (the tool's wipedb and restoredb, and a 4.17 recovery master, send it).
+ControlReply wipe_database(Daemon& d, const ControlRequest& req) {
+  proto::TransDb t;
+  if (!proto::from_bytes(req.c.data, &t)) return control_error();
+  Database* db = d.databases().find(t.db_id);
+  if (db == nullptr) return control_error("unknown database");
+  if (!db->frozen) return control_error("database is not frozen");
+  if (!db->in_transaction) return control_error("transaction not started");
+  if (db->transaction_id != t.tid) return control_error("incorrect transaction id");
+  if (!db->ltdb->wipe_all()) return control_error(db->ltdb->error_string());
+  return {};
+}
+
+// DB_SET_HEALTHY: this daemon has no unhealthy databases to clear.
+ControlReply db_set_healthy(Daemon& d, const ControlRequest& req) {
+  if (db_arg(d, req) == nullptr) return control_error("unknown database");
+  return {};
+}
+
+// DB_PUSH_START: the records that follow as messages on the srvid are stored
+// with the daemon's record rules (the dmaster's copy gets RSN + 1), as 4.17
+// stores them. Like 4.17, a buffer in which a record cannot be stored fails
+// the push: its records and all later ones are not counted.
 ControlReply db_push_start(Daemon& d, const ControlRequest& req) {
   proto::PullDbExt p;
   if (!proto::from_bytes(req.c.data, &p)) return control_error();
@@ -191,26 +218,44 @@ ControlReply db_push_start(Daemon& d, const ControlRequest& req) {
   if (!db->ltdb->wipe_all()) return control_error(db->ltdb->error_string());
   db->push_srvid = p.srvid;
   db->push_count = 0;
+  auto failed = std::make_shared<bool>(false);
   uint32_t db_id = db->db_id;
-  d.set_message_handler(p.srvid, [&d, db_id](const Bytes& data) {
+  d.set_message_handler(p.srvid, [&d, db_id, failed](const Bytes& data) {
     Database* target = d.databases().find(db_id);
     proto::RecBuffer recs;
     if (target == nullptr || !target->in_transaction || !proto::from_bytes(data, &recs) ||
         recs.db_id != db_id) {
       CTDB_LOGF(kLogError, "dropping malformed recovery push for db 0x%08x", db_id);
+      *failed = true;
       return;
     }
+    if (*failed) return;
+    const proto::VnnMap& map = d.vnnmap();
+    uint32_t stored = 0;
     recs.for_each([&](const proto::RecData& rec) {
       LtdbHeader h;
       Bytes value;
-      // A recovery revokes every read-only copy implicitly (as 4.17 does).
-      bool ok = rec.split_header(&h, &value);
-      h.flags &= ~REC_RO_FLAGS;
-      if (ok && target->ltdb->store(rec.key, h, value)) {
-        target->push_count++;
+      if (!rec.split_header(&h, &value)) {
+        *failed = true;
+        return false;
       }
+      // A recovery revokes every read-only copy implicitly (as 4.17 does).
+      h.flags &= ~REC_RO_FLAGS;
+      RecordPlace at{d.pnn(), map.map.empty() ? d.pnn()
+                                              : map.map[ctdb_hash(rec.key) % map.map.size()]};
+      bool deletes = value.empty() && !(h.flags & (REC_FLAG_AUTOMATIC | REC_FLAG_MIGRATED_WITH_DATA)) &&
+                     at.pnn != at.lmaster && h.dmaster != at.pnn;
+      std::string err;
+      if ((deletes && !target->ltdb->exists(rec.key)) ||
+          !store_record(*target, rec.key, &h, value, at, &err)) {
+        CTDB_LOGF(kLogError, "Unable to store record in push to db 0x%08x", db_id);
+        *failed = true;
+        return false;
+      }
+      stored++;
       return true;
     });
+    if (!*failed) target->push_count += stored;
   });
   return {};
 }
@@ -248,6 +293,8 @@ void register_recovery_controls(ControlTable& t) {
   t.add(CONTROL_DB_PULL, db_pull);
   t.add(CONTROL_DB_PUSH_START, db_push_start);
   t.add(CONTROL_DB_PUSH_CONFIRM, db_push_confirm);
+  t.add(CONTROL_WIPE_DATABASE, wipe_database);
+  t.add(CONTROL_DB_SET_HEALTHY, db_set_healthy);
   t.add(CONTROL_START_RECOVERY, start_recovery);
   t.add(CONTROL_END_RECOVERY, end_recovery);
 }

@@ -184,8 +184,8 @@ struct VacuumManager::Run {
   timeval started{};
   DoneFn done;
   Phase phase = Phase::kTraverse;
-  bool sent = false;     // the phase's controls or child are under way
-  int outstanding = 0;   // migrations or control replies still awaited
+  bool sent = false;    // the phase's controls or child are under way
+  int outstanding = 0;  // migrations or control replies still awaited
 
   std::map<Bytes, LtdbHeader> queue;  // the delete queue this run works on
   std::vector<Bytes> fetch;           // the fetch queue this run works on
@@ -336,7 +336,8 @@ void VacuumManager::schedule_due() {
     // The interval is read each time, so a changed VacuumInterval applies at once.
     if (seconds_between(st.interval_start, t) < interval) continue;
     uint32_t saved = st.fast_path_count;
-    bool full = vacuum::full_run_due(&st.fast_path_count, d_.tunables().value("VacuumFastPathCount"));
+    bool full =
+        vacuum::full_run_due(&st.fast_path_count, d_.tunables().value("VacuumFastPathCount"));
     int err = start_run(db->db_id, full, nullptr);
     if (err == 0) return;  // one run at a time
     st.fast_path_count = saved;
@@ -666,7 +667,12 @@ bool VacuumManager::start_child(bool traverse) {
     CTDB_LOGF(kLogError, "vacuum of %s: pipe: %s", r.db_name.c_str(), strerror(errno));
     return false;
   }
-  ChildJob job{db->ltdb->raw(), db->ltdb->fd(), fds[1], d_.pnn(), getpid(), traverse,
+  ChildJob job{db->ltdb->raw(),
+               db->ltdb->fd(),
+               fds[1],
+               d_.pnn(),
+               getpid(),
+               traverse,
                d_.tunables().value("RepackLimit")};
   pid_t pid = fork();
   if (pid < 0) {

@@ -109,8 +109,8 @@ enum class QueuedAction {
 
 // The fast path's decision for one delete-queue entry (4.17 delete_queue_traverse). A copy
 // with read-only delegations is never deleted here (4.17 checks that only later).
-inline QueuedAction classify_queued(const LocalCopy& now, const LtdbHeader& queued,
-                                    uint32_t pnn, uint32_t lmaster) {
+inline QueuedAction classify_queued(const LocalCopy& now, const LtdbHeader& queued, uint32_t pnn,
+                                    uint32_t lmaster) {
   if (!now.exists || !now.empty) return QueuedAction::kSkip;
   if (now.header.dmaster != pnn) return QueuedAction::kSkip;
   if (now.header.rsn != queued.rsn) return QueuedAction::kSkip;  // away and back again
@@ -143,8 +143,8 @@ enum class TryDelete {
 // garbage and goes. A copy newer than the lmaster's, one this node is dmaster of, or one with
 // read-only delegations on either side stays.
 inline TryDelete try_delete_verdict(bool we_are_lmaster, size_t value_len, bool exists,
-                                    bool corrupt, const LtdbHeader& local,
-                                    const LtdbHeader& sent, uint32_t pnn) {
+                                    bool corrupt, const LtdbHeader& local, const LtdbHeader& sent,
+                                    uint32_t pnn) {
   if (we_are_lmaster || value_len != proto::kLtdbHeaderSize) return TryDelete::kRefuse;
   if (!exists) return TryDelete::kNothing;
   if (corrupt) return TryDelete::kDelete;
@@ -243,8 +243,16 @@ class VacuumManager {
 
  private:
   struct Run;
-  enum class Phase { kTraverse, kFetch, kWaitMigrations, kDeleteQueue, kVacuumFetch,
-                     kTryDelete, kPurge, kRepack };
+  enum class Phase {
+    kTraverse,
+    kFetch,
+    kWaitMigrations,
+    kDeleteQueue,
+    kVacuumFetch,
+    kTryDelete,
+    kPurge,
+    kRepack
+  };
 
   void tick();
   void schedule_due();

@@ -205,7 +205,6 @@ void NodeTransport::out_connected(Link& l) {
   limits.aligned = true;
   limits.input_allowed = false;
   l.out = PacketStream::open(loop_, fd, l.out_side, limits);
-  l.retry = kFirstRetry;
   if (l.in && !l.reported_connected) {
     l.reported_connected = true;
     handler_.on_node_connected(l.peer.pnn);
@@ -280,7 +279,9 @@ void NodeTransport::drop(Link& l, const char* why) {
   l.close_out();
   l.close_in();
   l.reported_connected = false;
-  l.retry = kFirstRetry;
+  // A peer that accepts and then refuses us (we are not in its nodes file
+  // yet) is retried at the backed-off pace, not ten times a second.
+  if (was_connected) l.retry = kFirstRetry;
   schedule_connect(l);
   if (was_connected) handler_.on_node_dead(l.peer.pnn);
 }
