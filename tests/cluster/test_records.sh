@@ -3,9 +3,9 @@
 # recovery lock: volatile records (`ctdb writekey`) and persistent ones (`ctdb pstore`) written
 # on one node are, after `ctdb recover`, in every node's copy (`ctdb catdb`, `ctdb pfetch`), and
 # survive the restart of a node (kill -9, started again with the same directories), including
-# the node that wrote them. Volatile records are read with `readkey` only where they are local
-# (the writer, then the leader, which a recovery makes dmaster of every record): record
-# migration between nodes is not implemented yet. Every node's copy is checked with catdb.
+# the node that wrote them. Volatile records are read with `readkey` where they are local (the
+# writer, then the leader, which a recovery makes dmaster of every record), so that reading does
+# not move them; test_migration.sh covers reads elsewhere. Every node's copy is checked with catdb.
 source "$(dirname "$0")/../lib/harness.sh"
 
 h_init cluster_records

@@ -223,9 +223,15 @@ ControlReply db_push_start(Daemon& d, const ControlRequest& req) {
   d.set_message_handler(p.srvid, [&d, db_id, failed](const Bytes& data) {
     Database* target = d.databases().find(db_id);
     proto::RecBuffer recs;
-    if (target == nullptr || !target->in_transaction || !proto::from_bytes(data, &recs) ||
-        recs.db_id != db_id) {
-      CTDB_LOGF(kLogError, "dropping malformed recovery push for db 0x%08x", db_id);
+    const char* why = target == nullptr            ? "database gone"
+                      : !target->in_transaction      ? "no transaction"
+                      : !proto::from_bytes(data, &recs) ? "malformed record buffer"
+                                                      : nullptr;
+    // The buffer's own db_id is not checked: the tool's restoredb sends the
+    // buffers of the backup file, whose db_id may be another one (4.17 does
+    // not look at it either).
+    if (why != nullptr) {
+      CTDB_LOGF(kLogError, "dropping recovery push for db 0x%08x: %s", db_id, why);
       *failed = true;
       return;
     }

@@ -26,6 +26,15 @@ bool fetch_record(Database& db, const Bytes& key, const RecordPlace& at, LtdbHea
 
 bool store_record(Database& db, const Bytes& key, LtdbHeader* header, const Bytes& data,
                   const RecordPlace& at, std::string* error) {
+  if (!db.volatile_db()) {
+    // Persistent and replicated records are written as they are (4.17 uses
+    // its server store rules for volatile databases only).
+    if (!db.ltdb->store(key, *header, data)) {
+      *error = "cannot store record: " + db.ltdb->error_string();
+      return false;
+    }
+    return true;
+  }
   bool keep;
   // An empty record this node keeps as dmaster goes into the vacuuming delete queue, as 4.17
   // schedules it from ctdb_ltdb_store_server; a kept record that is not such a candidate

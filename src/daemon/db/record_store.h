@@ -22,7 +22,8 @@ struct RecordPlace {
 bool fetch_record(Database& db, const Bytes& key, const RecordPlace& at, LtdbHeader* header,
                   Bytes* data, std::string* error);
 
-// Writes a record as 4.17's daemon does: it keeps the record when it has data,
+// Writes a record as 4.17's daemon does. Persistent and replicated records are
+// written as given. A volatile record is kept when it has data,
 // read-only or AUTOMATIC/MIGRATED_WITH_DATA flags, or this node is its
 // lmaster or dmaster, and deletes it otherwise (an empty record migrating
 // away). A kept volatile record this node masters gets RSN + 1, written back
