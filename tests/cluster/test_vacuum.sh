@@ -275,7 +275,13 @@ churn() {  # NODE LOOP SECONDS: writekey/deletekey of fresh keys until the time 
     echo "$i" >"$H_TMP/churn.$n.$l"
   done
 }
-churned() { echo $(($(cat "$H_TMP/churn.$1.a" 2>/dev/null || echo 0) + $(cat "$H_TMP/churn.$1.b" 2>/dev/null || echo 0))); }
+# (A counter file read while its loop rewrites it can be empty: that reads as 0.)
+churned() {
+  local a b
+  a=$(cat "$H_TMP/churn.$1.a" 2>/dev/null)
+  b=$(cat "$H_TMP/churn.$1.b" 2>/dev/null)
+  echo $((${a:-0} + ${b:-0}))
+}
 ctdb_file() { echo "${H_DIR[$1]}/db/volatile/$CDB.${1#v}"; }
 sizes() { local n; for n in "${NODES[@]}"; do stat -c %s "$(ctdb_file "$n")"; done | paste -sd' '; }
 records() { local n; for n in "${NODES[@]}"; do tdbdump "$(ctdb_file "$n")" | grep -c '^{'; done | paste -sd' '; }
