@@ -56,6 +56,15 @@ CallEngine::CallEngine(CallHost& host, DbRegistry& dbs, EventLoop& loop)
 
 CallEngine::~CallEngine() = default;
 
+proto::Header CallEngine::header_to(uint32_t dest, uint32_t reqid) const {
+  proto::Header h;
+  h.generation = host_.vnnmap().generation;
+  h.srcnode = host_.pnn();
+  h.destnode = dest;
+  h.reqid = reqid;
+  return h;
+}
+
 uint32_t CallEngine::lmaster(const proto::Bytes& key) const {
   const proto::VnnMap& map = host_.vnnmap();
   if (map.map.empty()) return host_.pnn();
@@ -138,11 +147,7 @@ CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_
   *rec = RecKey(c.db_id, c.key);
   if (parked_count_.count(*rec)) return Outcome::kBusy;  // keep arrival order
 
-  proto::Header rh;
-  rh.generation = host_.vnnmap().generation;
-  rh.srcnode = host_.pnn();
-  rh.destnode = h.srcnode;
-  rh.reqid = h.reqid;
+  proto::Header rh = header_to(h.srcnode, h.reqid);
   proto::Statistics& st = host_.stats();
   auto answer = [&](const proto::Bytes& out) {
     deliver(client_id, out);
@@ -236,11 +241,7 @@ CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_
   pending_.emplace(reqid, std::move(p));
   inflight_[*rec];
 
-  proto::Header fh;
-  fh.generation = host_.vnnmap().generation;
-  fh.srcnode = at.pnn;
-  fh.destnode = dest;
-  fh.reqid = reqid;
+  proto::Header fh = header_to(dest, reqid);
   proto::ReqCall fc = c;
   fc.hopcount = 0;
   fc.callid = callid;
@@ -325,11 +326,7 @@ CallEngine::Outcome CallEngine::run_node_packet(uint32_t srcnode, const uint8_t*
 }
 
 void CallEngine::send_error(const proto::Header& to, int32_t status, const std::string& msg) {
-  proto::Header rh;
-  rh.generation = host_.vnnmap().generation;
-  rh.srcnode = host_.pnn();
-  rh.destnode = to.srcnode;
-  rh.reqid = to.reqid;
+  proto::Header rh = header_to(to.srcnode, to.reqid);
   proto::ReplyError e;
   e.status = status;
   e.msg.assign(msg.begin(), msg.end());
@@ -414,11 +411,7 @@ CallEngine::Outcome CallEngine::req_call(const proto::Header& h, proto::ReqCall&
     proto::Writer w(&reply.data);
     proto::encode(w, copy);
     w.bytes(data);
-    proto::Header rh;
-    rh.generation = host_.vnnmap().generation;
-    rh.srcnode = at.pnn;
-    rh.destnode = h.srcnode;
-    rh.reqid = h.reqid;
+    proto::Header rh = header_to(h.srcnode, h.reqid);
     send(h.srcnode, proto::encode(rh, reply));
     st.total_ro_delegations++;
     return Outcome::kDone;
@@ -437,11 +430,7 @@ CallEngine::Outcome CallEngine::req_call(const proto::Header& h, proto::ReqCall&
     send_error(h, -1, err);
     return Outcome::kDone;
   }
-  proto::Header rh;
-  rh.generation = host_.vnnmap().generation;
-  rh.srcnode = at.pnn;
-  rh.destnode = h.srcnode;
-  rh.reqid = h.reqid;
+  proto::Header rh = header_to(h.srcnode, h.reqid);
   send(h.srcnode, proto::encode(rh, reply));
   return Outcome::kDone;
 }
@@ -462,11 +451,7 @@ void CallEngine::send_dmaster(Database& db, const proto::Header& call_hdr,
   d.key = key;
   d.data = data;
   d.record_flags = header.flags;
-  proto::Header rh;
-  rh.generation = host_.vnnmap().generation;
-  rh.srcnode = at.pnn;
-  rh.destnode = at.lmaster;
-  rh.reqid = call_hdr.reqid;
+  proto::Header rh = header_to(at.lmaster, call_hdr.reqid);
   // Our copy now points at the new dmaster (an empty one is dropped).
   header.dmaster = call_hdr.srcnode;
   std::string err;
@@ -492,11 +477,7 @@ void CallEngine::send_dmaster_reply(Database& db, const proto::Bytes& key, LtdbH
   r.key = key;
   r.data = data;
   r.record_flags = header.flags;
-  proto::Header rh;
-  rh.generation = host_.vnnmap().generation;
-  rh.srcnode = at.pnn;
-  rh.destnode = new_dmaster;
-  rh.reqid = reqid;
+  proto::Header rh = header_to(new_dmaster, reqid);
   send(new_dmaster, proto::encode(rh, r));
 }
 
@@ -591,11 +572,7 @@ void CallEngine::become_dmaster(Database& db, uint32_t reqid, const proto::Bytes
   proto::Header ch;
   proto::ReqCall c;
   proto::decode(p.client_pkt.data(), p.client_pkt.size(), &ch, &c);
-  proto::Header rh;
-  rh.generation = host_.vnnmap().generation;
-  rh.srcnode = at.pnn;
-  rh.destnode = ch.srcnode;
-  rh.reqid = ch.reqid;
+  proto::Header rh = header_to(ch.srcnode, ch.reqid);
   proto::Statistics& st = host_.stats();
   proto::ReplyCall reply;
   if (call_local(db, p.callid_sent, key, &header, data, at, &reply, &err)) {
@@ -650,11 +627,7 @@ CallEngine::Outcome CallEngine::reply_call(const proto::Header& h, const proto::
   Pending p = std::move(it->second);
   pending_.erase(it);
   if (p.strip_header) strip_ltdb_header(&out);
-  proto::Header rh;
-  rh.generation = host_.vnnmap().generation;
-  rh.srcnode = host_.pnn();
-  rh.destnode = p.client_hdr.srcnode;
-  rh.reqid = p.client_hdr.reqid;
+  proto::Header rh = header_to(p.client_hdr.srcnode, p.client_hdr.reqid);
   deliver(p.client_id, proto::encode(rh, out));
   proto::Statistics& st = host_.stats();
   if (st.pending_calls > 0) st.pending_calls--;
@@ -671,11 +644,7 @@ void CallEngine::reply_error(const proto::Header& h, const proto::ReplyError& e)
   }
   Pending p = std::move(it->second);
   pending_.erase(it);
-  proto::Header rh;
-  rh.generation = host_.vnnmap().generation;
-  rh.srcnode = host_.pnn();
-  rh.destnode = p.client_hdr.srcnode;
-  rh.reqid = p.client_hdr.reqid;
+  proto::Header rh = header_to(p.client_hdr.srcnode, p.client_hdr.reqid);
   deliver(p.client_id, proto::encode(rh, e));
   proto::Statistics& st = host_.stats();
   if (st.pending_calls > 0) st.pending_calls--;

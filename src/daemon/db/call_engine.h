@@ -118,6 +118,8 @@ class CallEngine {
   void schedule_retry();
   void release_waiters(const RecKey& rec);
   uint32_t lmaster(const proto::Bytes& key) const;
+  // A packet header from this node in the current generation.
+  proto::Header header_to(uint32_t dest, uint32_t reqid) const;
   // Read-only delegations (databases with DB_FLAGS_READONLY). Under the
   // chain lock: applies a finished revoke, or returns true when the call has
   // to wait (a revoke runs, or is started here because the call wants to
