@@ -1,5 +1,6 @@
 // Cluster-wide traverse (see traverse.h): the client side state on the node a client asked,
 // and the forked children that walk this node's tdb for any node that asked.
+#include "daemon/child_process.h"
 #include "daemon/db/traverse.h"
 
 #include <errno.h>
@@ -322,33 +323,26 @@ bool TraverseManager::start_local(uint32_t db_id, uint32_t reqid, uint32_t srcno
                                   uint32_t client_reqid, uint64_t srvid, bool with_empty) {
   Database* db = d_.databases().find(db_id);
   if (db == nullptr || !db->ltdb) return false;
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) {
-    CTDB_LOGF(kLogError, "traverse of %s: pipe: %s", db->name.c_str(), strerror(errno));
-    return false;
-  }
   ChildJob job{};
   job.tdb = db->ltdb->raw();
   job.tdb_fd = db->ltdb->fd();
-  job.out_fd = fds[1];
   job.volatile_db = db->volatile_db();
   job.with_empty = with_empty;
   job.pnn = d_.pnn();
   job.reqid = reqid;
   job.parent = getpid();
-  pid_t pid = fork();
+  int fd = -1;
+  pid_t pid = fork_reporting_child(
+      [&job](int out_fd) {
+        job.out_fd = out_fd;
+        run_child(job);
+      },
+      &fd);
   if (pid < 0) {
-    CTDB_LOGF(kLogError, "traverse of %s: fork: %s", db->name.c_str(), strerror(errno));
-    close(fds[0]);
-    close(fds[1]);
+    CTDB_LOGF(kLogError, "traverse of %s: cannot start a child: %s", db->name.c_str(),
+              strerror(errno));
     return false;
   }
-  if (pid == 0) {
-    close(fds[0]);
-    run_child(job);
-  }
-  close(fds[1]);
-  fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
 
   auto t = std::make_unique<LocalTraverse>();
   t->id = next_local_id_++;
@@ -359,7 +353,7 @@ bool TraverseManager::start_local(uint32_t db_id, uint32_t reqid, uint32_t srcno
   t->client_reqid = client_reqid;
   t->srvid = srvid;
   t->child = pid;
-  t->fd = fds[0];
+  t->fd = fd;
   uint64_t id = t->id;
   t->watcher = std::make_unique<FdWatcher>(d_.loop(), t->fd, [this, id] { on_child_readable(id); });
   local_[id] = std::move(t);

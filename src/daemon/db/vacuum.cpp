@@ -1,5 +1,6 @@
 // Vacuuming runs and the vacuuming controls' work on this node (see vacuum.h): the scheduler,
 // the run's phases in the reactor, and the forked children that scan and repack a tdb.
+#include "daemon/child_process.h"
 #include "daemon/db/vacuum.h"
 
 #include <fcntl.h>
@@ -662,33 +663,27 @@ void VacuumManager::step_purge() {
 bool VacuumManager::start_child(bool traverse) {
   Run& r = *run_;
   Database* db = d_.databases().find(r.db_id);
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) {
-    CTDB_LOGF(kLogError, "vacuum of %s: pipe: %s", r.db_name.c_str(), strerror(errno));
-    return false;
-  }
   ChildJob job{db->ltdb->raw(),
                db->ltdb->fd(),
-               fds[1],
+               -1,
                d_.pnn(),
                getpid(),
                traverse,
                d_.tunables().value("RepackLimit")};
-  pid_t pid = fork();
+  int fd = -1;
+  pid_t pid = fork_reporting_child(
+      [&job](int out_fd) {
+        job.out_fd = out_fd;
+        run_child(job);
+      },
+      &fd);
   if (pid < 0) {
-    CTDB_LOGF(kLogError, "vacuum of %s: fork: %s", r.db_name.c_str(), strerror(errno));
-    close(fds[0]);
-    close(fds[1]);
+    CTDB_LOGF(kLogError, "vacuum of %s: cannot start a child: %s", r.db_name.c_str(),
+              strerror(errno));
     return false;
   }
-  if (pid == 0) {
-    close(fds[0]);
-    run_child(job);
-  }
-  close(fds[1]);
-  fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
   r.child = pid;
-  r.fd = fds[0];
+  r.fd = fd;
   r.child_done = false;
   r.repack_out.clear();
   r.watcher = std::make_unique<FdWatcher>(d_.loop(), r.fd, [this] { on_child_readable(); });
