@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "ctdb/protocol.h"
+#include "protocol/names.h"
 
 namespace ctdb::client {
 namespace {
@@ -31,9 +32,6 @@ constexpr FlagName kNodeFlagNames[] = {
     {NODE_FLAGS_STOPPED, "STOPPED"},
     {NODE_FLAGS_INACTIVE, "INACTIVE"},
 };
-
-constexpr const char* kRunstateNames[] = {"UNKNOWN", "INIT",    "SETUP",   "FIRST_RECOVERY",
-                                          "STARTUP", "RUNNING", "SHUTDOWN"};
 
 struct LevelName {
   int level;
@@ -121,19 +119,9 @@ std::string node_flags_string(uint32_t flags) {
   return s.empty() ? "OK" : s;
 }
 
-const char* runstate_name(uint32_t runstate) {
-  if (runstate < sizeof(kRunstateNames) / sizeof(kRunstateNames[0])) {
-    return kRunstateNames[runstate];
-  }
-  return kRunstateNames[0];
-}
+const char* runstate_name(uint32_t runstate) { return proto::runstate_name(runstate); }
 
-uint32_t runstate_from_name(const std::string& name) {
-  for (uint32_t i = 0; i < sizeof(kRunstateNames) / sizeof(kRunstateNames[0]); i++) {
-    if (strcasecmp(kRunstateNames[i], name.c_str()) == 0) return i;
-  }
-  return RUNSTATE_UNKNOWN;
-}
+uint32_t runstate_from_name(const std::string& name) { return proto::runstate_from_name(name); }
 
 bool debug_level_parse(const std::string& s, int* level) {
   if (!s.empty() && isdigit(static_cast<unsigned char>(s[0]))) {

@@ -65,6 +65,7 @@ Daemon::Daemon(DaemonOptions opts) : opts_(std::move(opts)) {
   register_vacuum_controls(controls_);
   register_recovery_controls(controls_);
   register_admin_controls(controls_);
+  register_monitor_controls(controls_);
   start_time_ = now();
   stats_.statistics_start_time = {start_time_.tv_sec, start_time_.tv_usec};
 }
@@ -72,6 +73,7 @@ Daemon::Daemon(DaemonOptions opts) : opts_(std::move(opts)) {
 // Parts that call back into the daemon go first, while everything they use
 // still exists.
 Daemon::~Daemon() {
+  monitor_.reset();
   recoverd_.reset();
   remote_controls_.clear();
   oneshots_.clear();
@@ -97,7 +99,8 @@ bool Daemon::load_nodes(std::string* error) {
     NodeInfo n;
     n.pnn = entry.pnn;
     n.addr = *proto::SockAddr::from_sockaddr(entry.addr.sa(), entry.addr.sa_len());
-    n.flags = entry.deleted ? NODE_FLAGS_DELETED : NODE_FLAGS_DISCONNECTED;
+    // As 4.17: a node is UNHEALTHY until its own monitor event has passed.
+    n.flags = entry.deleted ? NODE_FLAGS_DELETED : NODE_FLAGS_DISCONNECTED | NODE_FLAGS_UNHEALTHY;
     nodes_.push_back(n);
     if (entry.deleted || pnn_ != UNKNOWN_PNN) continue;
     // This node is the --listen address, or else the first address of the
@@ -156,7 +159,6 @@ bool Daemon::init(std::string* error) {
   vacuum_ = std::make_unique<VacuumManager>(*this);
   clients_ = std::make_unique<ClientServer>(loop_, *this, kMaxClientPacket);
   if (!clients_->listen(opts_.socket, error)) return false;
-  if (!start_transport(error)) return false;
 
   for (int sig : {SIGTERM, SIGINT}) {
     signals_.push_back(std::make_unique<SignalWatcher>(loop_, sig, [this, sig] {
@@ -167,8 +169,81 @@ bool Daemon::init(std::string* error) {
   signal(SIGPIPE, SIG_IGN);
   vnnmap_.generation = INVALID_GENERATION;
   recoverd_ = std::make_unique<cluster::Recoverd>(*this);
-  recoverd_->start();
+  monitor_ = std::make_unique<monitor::Monitor>(loop_, *this, monitor_settings());
   return true;
+}
+
+// What every script run by this node sees, and where its scripts are.
+monitor::MonitorSettings Daemon::monitor_settings() const {
+  monitor::MonitorSettings s;
+  s.event_script_dir = opts_.event_script_dir;
+  s.notification_script = opts_.notification_script;
+  const char* base = getenv("CTDB_BASE");
+  std::string ctdb_base = base != nullptr && *base != 0 ? base : "";
+  if (ctdb_base.empty()) {
+    size_t slash = opts_.event_script_dir.find_last_of('/');
+    ctdb_base = slash == std::string::npos   ? "."
+                : slash == 0                 ? "/"
+                                             : opts_.event_script_dir.substr(0, slash);
+  }
+  s.env = {"CTDB_BASE=" + ctdb_base, "CTDB_SOCKET=" + opts_.socket,
+           "CTDB_EVENT_SCRIPT_DIR=" + opts_.event_script_dir};
+  // 4.17's hook for hung scripts: CTDB_DEBUG_HUNG_SCRIPT names it (empty
+  // for none), else debug-hung-script.sh in CTDB_BASE when it is executable.
+  const char* debug = getenv("CTDB_DEBUG_HUNG_SCRIPT");
+  if (debug != nullptr) {
+    s.debug_script = debug;
+  } else if (access((ctdb_base + "/debug-hung-script.sh").c_str(), X_OK) == 0) {
+    s.debug_script = ctdb_base + "/debug-hung-script.sh";
+  }
+  s.fast_start = getenv("CTDB_TEST_MODE") != nullptr;
+  return s;
+}
+
+void Daemon::start(std::function<void(const std::string& error)> started) {
+  bool missing = false;
+  std::vector<monitor::ScriptFile> scripts;
+  std::string error;
+  if (!monitor::list_scripts(opts_.event_script_dir, &scripts, &missing, &error)) {
+    CTDB_LOGF(kLogError, "%s", error.c_str());
+  } else if (missing) {
+    CTDB_LOGF(kLogWarning, "Event script directory %s does not exist: no event scripts run",
+              opts_.event_script_dir.c_str());
+  }
+  monitor_->run_init([this, started](bool ok) {
+    if (shutting_down_) {
+      started("shut down while starting");
+      return;
+    }
+    if (!ok) {
+      started("the init event failed (see the log)");
+      request_shutdown(1);
+      return;
+    }
+    std::string err;
+    if (!start_transport(&err)) {
+      started(err);
+      request_shutdown(1);
+      return;
+    }
+    started("");
+    monitor_->run_setup([this](bool setup_ok) {
+      if (shutting_down_) return;
+      if (!setup_ok) {
+        CTDB_LOGF(kLogError, "Failed to run setup event: shutting down");
+        request_shutdown(1);
+        return;
+      }
+      recoverd_->start();
+      monitor_->wait_for_first_recovery();
+    });
+  });
+}
+
+void Daemon::startup_complete() {
+  for (uint32_t pnn : broadcast_targets(BROADCAST_CONNECTED)) {
+    if (pnn != pnn_) send_control(pnn, CONTROL_STARTUP, 0, {}, 0, nullptr, CTRL_FLAG_NOREPLY);
+  }
 }
 
 int Daemon::run() {
@@ -180,10 +255,21 @@ int Daemon::run() {
 }
 
 void Daemon::request_shutdown(int exit_code) {
+  if (shutting_down_) {
+    CTDB_LOGF(kLogNotice, "Already shutting down");
+    return;
+  }
+  shutting_down_ = true;
   exit_code_ = exit_code;
-  runstate_ = RUNSTATE_SHUTDOWN;
-  clients_->shutdown();
-  loop_.stop();
+  CTDB_LOGF(kLogNotice, "Shutdown sequence commencing.");
+  // No recoveries or elections while the shutdown event runs; the client
+  // socket stays open for the scripts' own ctdb calls.
+  recoverd_.reset();
+  monitor_->shutdown([this] {
+    CTDB_LOGF(kLogNotice, "Shutdown sequence complete, exiting.");
+    clients_->shutdown();
+    loop_.stop();
+  });
 }
 
 void Daemon::on_client_packet(ClientConnection& client, const uint8_t* pkt, size_t len) {

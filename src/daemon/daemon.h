@@ -21,6 +21,7 @@
 #include "daemon/db/call_engine.h"
 #include "daemon/db/db_registry.h"
 #include "daemon/event_loop.h"
+#include "daemon/monitor/monitor.h"
 #include "daemon/options.h"
 #include "daemon/transport/node_transport.h"
 #include "protocol/types.h"
@@ -36,7 +37,10 @@ struct NodeInfo {
 class TraverseManager;
 class VacuumManager;
 
-class Daemon : public ClientHandler, public TransportHandler, public CallHost {
+class Daemon : public ClientHandler,
+               public TransportHandler,
+               public CallHost,
+               public monitor::MonitorHost {
  public:
   explicit Daemon(DaemonOptions opts);
   ~Daemon() override;
@@ -47,9 +51,15 @@ class Daemon : public ClientHandler, public TransportHandler, public CallHost {
   // opens the client socket. On failure *error is a one-line message naming
   // the file (and line) at fault.
   bool init(std::string* error);
+  // Brings the node up from the reactor, as 4.17 does: the init event, the
+  // node transport, the setup event, then recovery and monitoring.
+  // `started` hears "" once the init event ran and the transport is up, or
+  // the reason the daemon is giving up (it then exits with status 1).
+  void start(std::function<void(const std::string& error)> started);
   // Runs the reactor until shutdown; returns the exit code.
   int run();
-  // Starts an orderly shutdown from the reactor (SHUTDOWN control, SIGTERM).
+  // Starts an orderly shutdown from the reactor (SHUTDOWN control, SIGTERM):
+  // the shutdown event runs, then the reactor stops.
   void request_shutdown(int exit_code);
 
   // ClientHandler.
@@ -107,9 +117,9 @@ class Daemon : public ClientHandler, public TransportHandler, public CallHost {
   TraverseManager& traverses() { return *traverses_; }
   VacuumManager& vacuum() { return *vacuum_; }
   CallEngine& calls() { return *calls_; }
-  uint32_t recmode() const { return recmode_; }
+  uint32_t recmode() const override { return recmode_; }
   uint32_t leader() const { return leader_; }
-  Runstate runstate() const { return runstate_; }
+  Runstate runstate() const override { return runstate_; }
   uint32_t capabilities() const { return capabilities_; }
   const proto::VnnMap& vnnmap() const override { return vnnmap_; }
   const timeval& start_time() const { return start_time_; }
@@ -120,17 +130,20 @@ class Daemon : public ClientHandler, public TransportHandler, public CallHost {
   void set_recmode(uint32_t mode);
   void set_vnnmap(proto::VnnMap map) { vnnmap_ = std::move(map); }
   void set_leader(uint32_t pnn) { leader_ = pnn; }
-  void set_runstate(Runstate r) { runstate_ = r; }
-  // Changes this node's own flags (disable, stop, ban...) and tells every
-  // connected node; a node that becomes inactive freezes its databases.
-  void set_own_flags(uint32_t flags);
+  void set_runstate(Runstate r) override { runstate_ = r; }
+  uint32_t own_flags() const override { return nodes_[pnn_].flags; }
+  // Changes this node's own flags (disable, stop, ban, health...) and tells
+  // every connected node; a node that becomes inactive freezes its databases.
+  void set_own_flags(uint32_t flags) override;
   void set_capabilities(uint32_t caps) { capabilities_ = caps; }
   // Re-reads the nodes file: new nodes join, removed ones become DELETED.
   bool reload_nodes(std::string* error);
   // Ban bookkeeping for GET_BAN_STATE; the unban timer lives here too.
   void ban(uint32_t seconds);
   uint32_t ban_seconds() const { return ban_seconds_; }
-  cluster::Recoverd& recoverd() { return *recoverd_; }
+  // Null once a shutdown has begun.
+  cluster::Recoverd* recoverd() { return recoverd_.get(); }
+  monitor::Monitor& monitor() { return *monitor_; }
   // Debug level as 4.17 numbers it (ERROR 0, WARNING 1, NOTICE 3, INFO 5, DEBUG 10).
   int debug_level() const;
   void set_debug_level(int level);
@@ -160,6 +173,10 @@ class Daemon : public ClientHandler, public TransportHandler, public CallHost {
   void send_client_packet(uint32_t client_id, const proto::Bytes& pkt) override;
   void calls_need_recovery(const char* why) override;
   uint32_t call_tunable(const char* name) const override { return tunables_.value(name); }
+  // MonitorHost.
+  uint32_t monitor_tunable(const char* name) const override { return tunables_.value(name); }
+  void startup_complete() override;
+  monitor::MonitorSettings monitor_settings() const;
   void send_update_record(uint32_t pnn, const proto::Bytes& recbuf,
                           std::function<void(bool ok)> done) override;
   proto::Bytes message_packet(uint64_t srvid, const proto::Bytes& data) const;
@@ -178,7 +195,8 @@ class Daemon : public ClientHandler, public TransportHandler, public CallHost {
   // Databases stay closed to clients until the first recovery has run.
   uint32_t recmode_ = RECOVERY_ACTIVE;
   uint32_t leader_ = UNKNOWN_PNN;
-  Runstate runstate_ = RUNSTATE_FIRST_RECOVERY;
+  Runstate runstate_ = RUNSTATE_UNKNOWN;
+  bool shutting_down_ = false;
   uint32_t capabilities_ = CAP_DEFAULT;
   proto::VnnMap vnnmap_;
   timeval start_time_{};
@@ -193,6 +211,7 @@ class Daemon : public ClientHandler, public TransportHandler, public CallHost {
 
   std::unique_ptr<NodeTransport> transport_;
   std::unique_ptr<cluster::Recoverd> recoverd_;
+  std::unique_ptr<monitor::Monitor> monitor_;
   std::unique_ptr<Timer> keepalive_timer_;
   std::unique_ptr<Timer> torture_timer_;
   struct PeerLiveness {

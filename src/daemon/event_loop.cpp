@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -51,6 +52,12 @@ timeval to_timeval(double seconds) {
   return tv;
 }
 }  // namespace
+
+double monotonic_now() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
 
 Timer::Timer(EventLoop& loop, std::function<void()> cb) : cb_(std::move(cb)) {
   ev_ = event_new(loop.base(), -1, 0, &Timer::trampoline, this);

@@ -15,6 +15,9 @@ namespace ctdb::daemon {
 
 class PacketStream;
 
+// Seconds on the monotonic clock (deadlines, intervals; never wall time).
+double monotonic_now();
+
 // Owns the event_base. Must outlive every Timer/FdWatcher/SignalWatcher made on it.
 class EventLoop {
  public:

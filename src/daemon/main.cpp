@@ -131,7 +131,17 @@ int main(int argc, const char** argv) {
   }
   if (!opts.nosetsched) set_realtime_scheduling();
   CTDB_LOGF(kLogNotice, "CTDB starting on node %u (version %s)", d.pnn(), version_string());
-  report(report_fd, "ok");
+  // The waiting parent (or the terminal with -i) hears how startup went once
+  // the init event has run and the node transport is up.
+  d.start([report_fd, interactive = opts.interactive](const std::string& err) {
+    if (err.empty()) {
+      report(report_fd, "ok");
+      return;
+    }
+    CTDB_LOGF(kLogError, "ctdbd: %s", err.c_str());
+    if (report_fd < 0 && interactive) fprintf(stderr, "ctdbd: %s\n", err.c_str());
+    report(report_fd, "ctdbd: " + err);
+  });
   int rc = d.run();
   if (!opts.pidfile.empty()) unlink(opts.pidfile.c_str());
   return rc;

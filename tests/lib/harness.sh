@@ -262,17 +262,22 @@ _h_register() {
 
 # h_start_ours NAME ADDR NODES_FILE [EXTRA_CTDBD_ARGS...]
 # Starts our ctdbd in the foreground mode (-i) in the background; returns at once.
-# Directory $H_TMP/NAME holds nodes, db/{volatile,persistent,state}, ctdbd.socket, log.ctdb.
+# Directory $H_TMP/NAME holds nodes, db/{volatile,persistent,state}, ctdbd.socket, log.ctdb
+# and an empty events.d (the event script dir unless EXTRA_CTDBD_ARGS name another).
+# Like the stock daemons here, ours run with CTDB_TEST_MODE=1 (startup does not wait
+# RerecoveryTimeout after the last recovery) unless H_OURS_TEST_MODE is set empty.
 h_start_ours() {
   local name=$1 addr=$2 nodes=$3
   shift 3
   local d=$H_TMP/$name
-  mkdir -p "$d/db/volatile" "$d/db/persistent" "$d/db/state"
+  mkdir -p "$d/db/volatile" "$d/db/persistent" "$d/db/state" "$d/events.d"
   [ "$nodes" -ef "$d/nodes" ] || cp "$nodes" "$d/nodes"
-  setsid "$H_CTDBD" -i --nlist="$d/nodes" --listen="$addr" --socket="$d/ctdbd.socket" \
-    --dbdir="$d/db/volatile" --dbdir-persistent="$d/db/persistent" \
+  local -a env_args=()
+  [ -z "${H_OURS_TEST_MODE-1}" ] || env_args=(CTDB_TEST_MODE=1)
+  env "${env_args[@]}" setsid "$H_CTDBD" -i --nlist="$d/nodes" --listen="$addr" \
+    --socket="$d/ctdbd.socket" --dbdir="$d/db/volatile" --dbdir-persistent="$d/db/persistent" \
     --dbdir-state="$d/db/state" --logfile="$d/log.ctdb" -d NOTICE --pidfile="$d/ctdbd.pid" \
-    --nosetsched "$@" </dev/null >"$d/output" 2>&1 &
+    --event-script-dir="$d/events.d" --nosetsched "$@" </dev/null >"$d/output" 2>&1 &
   _h_register "$name" ours "$addr" "$d" "$d/ctdbd.socket" "$d/log.ctdb" "$d/output" $!
 }
 

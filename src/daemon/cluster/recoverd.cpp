@@ -22,12 +22,6 @@ constexpr double kLeaderBroadcastInterval = 1.0;
 constexpr double kLeaderTimeout = 5.0;
 constexpr double kFastElectionTimeout = 0.5;
 
-double monotonic_now() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 // Sends one control to many nodes; `each` sees every reply (returning false
 // marks the round failed) and `done` runs once after the last one.
 // `culprit` is the first node whose reply failed (UNKNOWN_PNN when none).
@@ -126,12 +120,15 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
   void start() {
     CTDB_LOGF(kLogNotice, "Recovery started on %zu active node(s)", nodes.size());
     fan_out(d, nodes, CONTROL_SET_RECMODE, u32_bytes(RECOVERY_ACTIVE), timeout(), nullptr,
-            then(&Run::get_caps));
+            then(&Run::start_recovery_event));
+  }
+
+  // The startrecovery event on every node; a node whose event fails fails the recovery.
+  void start_recovery_event() {
+    fan_out(d, nodes, CONTROL_START_RECOVERY, {}, timeout(), nullptr, then(&Run::get_caps));
   }
 
   void get_caps() {
-    fan_out(d, nodes, CONTROL_START_RECOVERY, {}, timeout(), nullptr,
-            [](bool, const std::string&, uint32_t) {});
     std::weak_ptr<Run> weak = shared_from_this();
     fan_out(
         d, nodes, CONTROL_GET_CAPABILITIES, {}, timeout(),
@@ -364,9 +361,12 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
             then(&Run::end));
   }
 
+  // The recovered event on every node; as in 4.17, its failure fails the recovery.
   void end() {
-    fan_out(d, nodes, CONTROL_END_RECOVERY, {}, timeout(), nullptr,
-            [](bool, const std::string&, uint32_t) {});
+    fan_out(d, nodes, CONTROL_END_RECOVERY, {}, timeout(), nullptr, then(&Run::complete));
+  }
+
+  void complete() {
     finished = true;
     CTDB_LOGF(kLogNotice, "Recovery complete, generation %u", generation);
     rec.recovery_done(true, "", UNKNOWN_PNN);
@@ -627,7 +627,68 @@ void Recoverd::main_loop() {
     give_up_leadership("recovery lock not held");
     return;
   }
-  check_cluster();
+  check_flags();
+}
+
+// As 4.17's update_flags: every connected node is the authority on its own flags. The leader
+// reads each node's nodemap and, wherever a node's view of another differs from that node's
+// own, sets it right; then the cluster check goes on.
+void Recoverd::check_flags() {
+  std::vector<uint32_t> connected;
+  for (const NodeInfo& n : d_.nodes()) {
+    if (!(n.flags & (NODE_FLAGS_DISCONNECTED | NODE_FLAGS_DELETED))) connected.push_back(n.pnn);
+  }
+  checking_ = true;
+  auto maps = std::make_shared<std::map<uint32_t, proto::NodeMap>>();
+  fan_out(
+      d_, connected, CONTROL_GET_NODEMAP, {}, 5.0,
+      [maps](uint32_t pnn, int32_t status, const proto::Bytes& data) {
+        proto::NodeMap m;
+        if (status != 0 || !proto::from_bytes(data, &m)) return false;
+        (*maps)[pnn] = std::move(m);
+        return true;
+      },
+      [this, maps](bool ok, const std::string& err, uint32_t) {
+        checking_ = false;
+        if (!is_leader()) return;
+        if (!ok) {
+          CTDB_LOGF(kLogInfo, "flag check incomplete: %s", err.c_str());
+          return;
+        }
+        sync_flags(*maps);
+        check_cluster();
+      });
+}
+
+void Recoverd::sync_flags(const std::map<uint32_t, proto::NodeMap>& maps) {
+  auto view = [](const proto::NodeMap& m, uint32_t pnn, uint32_t* flags) {
+    for (const auto& n : m.nodes) {
+      if (n.pnn == pnn) {
+        *flags = n.flags & ~NODE_FLAGS_DISCONNECTED;
+        return true;
+      }
+    }
+    return false;
+  };
+  for (const auto& [owner, own_map] : maps) {
+    uint32_t truth;
+    if (!view(own_map, owner, &truth)) continue;
+    for (const auto& [viewer, map] : maps) {
+      uint32_t seen;
+      if (viewer == owner || !view(map, owner, &seen) || seen == truth) continue;
+      if (viewer == d_.pnn()) {
+        NodeInfo& n = d_.nodes()[owner];
+        uint32_t old = n.flags;
+        n.flags = truth | (old & NODE_FLAGS_DISCONNECTED);
+        CTDB_LOGF(kLogNotice, "Node %u has changed flags - 0x%x -> 0x%x", owner, old, n.flags);
+        if ((old ^ n.flags) & NODE_FLAGS_INACTIVE) node_changed(owner);
+        continue;
+      }
+      proto::NodeFlagChange fc{owner, truth, seen};
+      d_.send_control(viewer, CONTROL_MODIFY_FLAGS, 0, proto::to_bytes(fc), 0, nullptr,
+                      CTRL_FLAG_NOREPLY);
+    }
+  }
 }
 
 // The leader's periodic check: every active node must have our vnnmap and

@@ -59,6 +59,8 @@ class Recoverd {
   void give_up_leadership(const char* why);
   bool can_be_leader() const;
   proto::ElectionMessage election_data() const;
+  void check_flags();
+  void sync_flags(const std::map<uint32_t, proto::NodeMap>& maps);
   void check_cluster();
   void check_recmodes();
   void check_vnnmaps(const std::vector<uint32_t>& active);

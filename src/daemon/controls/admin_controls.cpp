@@ -64,7 +64,7 @@ ControlReply set_role(Daemon& d, const ControlRequest& req, uint32_t cap) {
   if (caps != d.capabilities()) {
     CTDB_LOGF(kLogNotice, "Capabilities changed to 0x%x", caps);
     d.set_capabilities(caps);
-    d.recoverd().node_changed(d.pnn());
+    if (d.recoverd()) d.recoverd()->node_changed(d.pnn());
   }
   return {};
 }

@@ -53,6 +53,8 @@ ControlReply modify_flags(Daemon& d, const ControlRequest& req) {
   proto::NodeFlagChange fc;
   if (!proto::from_bytes(req.c.data, &fc)) return control_error();
   if (fc.pnn >= d.nodes().size()) return control_error("unknown node");
+  // Each node is the authority on its own flags; the leader learns them from it.
+  if (fc.pnn == d.pnn()) return {};
   NodeInfo& n = d.nodes()[fc.pnn];
   uint32_t keep = n.flags & NODE_FLAGS_DISCONNECTED;
   uint32_t next = (fc.new_flags & ~NODE_FLAGS_DISCONNECTED) | keep;
@@ -60,7 +62,7 @@ ControlReply modify_flags(Daemon& d, const ControlRequest& req) {
   if (next == old) return {};
   CTDB_LOGF(kLogNotice, "Node %u flags changed from 0x%x to 0x%x", fc.pnn, old, next);
   n.flags = next;
-  if ((next ^ old) & NODE_FLAGS_INACTIVE) d.recoverd().node_changed(fc.pnn);
+  if ((next ^ old) & NODE_FLAGS_INACTIVE) if (d.recoverd()) d.recoverd()->node_changed(fc.pnn);
   return {};
 }
 
@@ -276,15 +278,6 @@ ControlReply db_push_confirm(Daemon& d, const ControlRequest& req) {
   return r;
 }
 
-ControlReply start_recovery(Daemon&, const ControlRequest&) { return {}; }
-ControlReply end_recovery(Daemon& d, const ControlRequest&) {
-  if (d.runstate() == RUNSTATE_FIRST_RECOVERY) {
-    CTDB_LOGF(kLogNotice, "First recovery done: node is running");
-    d.set_runstate(RUNSTATE_RUNNING);
-  }
-  return {};
-}
-
 }  // namespace
 
 void register_recovery_controls(ControlTable& t) {
@@ -301,8 +294,6 @@ void register_recovery_controls(ControlTable& t) {
   t.add(CONTROL_DB_PUSH_CONFIRM, db_push_confirm);
   t.add(CONTROL_WIPE_DATABASE, wipe_database);
   t.add(CONTROL_DB_SET_HEALTHY, db_set_healthy);
-  t.add(CONTROL_START_RECOVERY, start_recovery);
-  t.add(CONTROL_END_RECOVERY, end_recovery);
 }
 
 }  // namespace ctdb::daemon

@@ -19,12 +19,6 @@ namespace {
 constexpr double kFirstRetry = 0.0005;
 constexpr double kMaxRetry = 0.02;
 
-double monotonic_now() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 // The answer to FETCH asked with CALL_WANT_READONLY, which ran as
 // FETCH_WITH_HEADER: the record data without its header.
 void strip_ltdb_header(proto::ReplyCall* r) {

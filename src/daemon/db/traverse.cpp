@@ -105,12 +105,8 @@ void close_other_fds(int keep_a, int keep_b) {
 // The traverse child. Never returns. It uses the tdb handle it inherited, as 4.17's child
 // does: fcntl locks belong to the process, so its read locks are its own.
 [[noreturn]] void run_child(ChildJob job) {
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
+  reset_child_signals();
+  restore_child_scheduling();
   // The name 4.17 gives its traverse children, so that ps shows what this is.
   prctl(PR_SET_NAME, "ctdb_traverse");
   // Nobody is left to read what we find once the daemon is gone.

@@ -136,12 +136,8 @@ void write_all(int fd, const Bytes& b) {
 // to the process, so its locks are its own), may wait for locks, and writes its result only
 // after libtdb has released every lock, so the parent never waits on it either.
 [[noreturn]] void run_child(const ChildJob& job) {
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
+  reset_child_signals();
+  restore_child_scheduling();
   prctl(PR_SET_NAME, "ctdb_vacuum");  // 4.17's name for it
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != job.parent) _exit(1);

@@ -1,0 +1,123 @@
+// Controls of the event scripts and node health: the recovery events, the
+// seed's script status and enable/disable, running an event by hand, and the
+// startup notice from other nodes.
+#include <sstream>
+
+#include "common/logging.h"
+#include "daemon/controls/dispatch.h"
+#include "daemon/daemon.h"
+#include "daemon/monitor/script_dir.h"
+#include "protocol/names.h"
+#include "protocol/types.h"
+
+namespace ctdb::daemon {
+namespace {
+
+ControlReply async_reply() {
+  ControlReply r;
+  r.async = true;
+  return r;
+}
+
+// START_RECOVERY and END_RECOVERY answer once their event has run; a failed
+// event fails the control, and so the recovery (4.17's recovery helper).
+ControlReply start_recovery(Daemon& d, const ControlRequest& req) {
+  Responder to = req.responder;
+  d.monitor().startrecovery([&d, to](int32_t status) {
+    ControlReply r;
+    r.status = status;
+    if (status != 0) r.errmsg = "startrecovery event failed";
+    d.respond(to, r);
+  });
+  return async_reply();
+}
+
+ControlReply end_recovery(Daemon& d, const ControlRequest& req) {
+  CTDB_LOGF(kLogNotice, "Recovery has finished");
+  Responder to = req.responder;
+  d.monitor().recovered([&d, to](int32_t status) {
+    ControlReply r;
+    r.status = status;
+    if (status != 0) r.errmsg = "recovered event failed";
+    d.respond(to, r);
+  });
+  return async_reply();
+}
+
+ControlReply get_event_script_status(Daemon& d, const ControlRequest& req) {
+  uint32_t event;
+  if (!payload_u32(req.c.data, &event) || proto::event_name(event) == nullptr) {
+    return control_error("unknown event");
+  }
+  ControlReply r;
+  const auto& last = d.monitor().runner().last_run(event);
+  if (last) r.data = proto::to_bytes(*last);  // never run: no data, as 4.17
+  return r;
+}
+
+ControlReply set_script(Daemon& d, const ControlRequest& req, bool enable) {
+  proto::Reader rd(req.c.data);
+  std::string name, error;
+  if (!proto::decode_cstring(rd, &name)) return control_error("bad script name");
+  if (!monitor::set_script_enabled(d.monitor().runner().dir(), name, enable, &error)) {
+    CTDB_LOGF(kLogError, "Cannot %s event script: %s", enable ? "enable" : "disable",
+              error.c_str());
+    return control_error(error);
+  }
+  CTDB_LOGF(kLogNotice, "Event script %s %s", name.c_str(), enable ? "enabled" : "disabled");
+  return {};
+}
+
+ControlReply enable_script(Daemon& d, const ControlRequest& req) { return set_script(d, req, true); }
+ControlReply disable_script(Daemon& d, const ControlRequest& req) {
+  return set_script(d, req, false);
+}
+
+// "EVENT ARG..." (the old `ctdb eventscript` and our `ctdb event run`):
+// answers with 0 once the event succeeded, -1 otherwise.
+ControlReply run_eventscripts(Daemon& d, const ControlRequest& req) {
+  proto::Reader rd(req.c.data);
+  std::string line;
+  if (!proto::decode_cstring(rd, &line)) return control_error("bad event arguments");
+  std::istringstream in(line);
+  std::string name, word;
+  in >> name;
+  std::vector<std::string> args;
+  while (in >> word) args.push_back(word);
+  uint32_t event;
+  if (!proto::event_from_name(name, &event)) return control_error("unknown event " + name);
+  Responder to = req.responder;
+  std::string error;
+  bool ok = d.monitor().run_event(
+      event, std::move(args),
+      [&d, to](monitor::EventResult result) {
+        ControlReply r;
+        if (result != monitor::EventResult::kOk) {
+          r.status = -1;
+          r.errmsg = std::string("event ") + monitor::event_result_name(result);
+        }
+        d.respond(to, r);
+      },
+      &error);
+  if (!ok) return control_error(error);
+  return async_reply();
+}
+
+ControlReply startup(Daemon&, const ControlRequest& req) {
+  CTDB_LOGF(kLogNotice, "Received startup control from node %u", req.srcnode);
+  return {};
+}
+
+}  // namespace
+
+void register_monitor_controls(ControlTable& t) {
+  t.add(CONTROL_START_RECOVERY, start_recovery);
+  t.add(CONTROL_END_RECOVERY, end_recovery);
+  t.add(CONTROL_GET_EVENT_SCRIPT_STATUS, get_event_script_status);
+  t.add(CONTROL_ENABLE_SCRIPT, enable_script);
+  t.add(CONTROL_DISABLE_SCRIPT, disable_script);
+  t.add(CONTROL_RUN_EVENTSCRIPTS, run_eventscripts);
+  t.add(CONTROL_STARTUP, startup);
+}
+
+}  // namespace ctdb::daemon

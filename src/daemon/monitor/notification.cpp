@@ -1,0 +1,93 @@
+// Notification script calls; see notification.h.
+#include "daemon/monitor/notification.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "common/logging.h"
+#include "daemon/monitor/script_process.h"
+
+namespace ctdb::daemon::monitor {
+
+Notifier::Notifier(EventLoop& loop, std::string script, std::vector<std::string> env,
+                   double timeout)
+    : loop_(loop), script_(std::move(script)), env_(std::move(env)), timeout_(timeout) {}
+
+Notifier::~Notifier() {
+  if (pid_ > 0) kill(-pid_, SIGKILL);
+  if (out_fd_ >= 0) close(out_fd_);
+}
+
+void Notifier::notify(const std::string& event) {
+  if (script_.empty()) return;
+  queue_.push_back(event);
+  if (running_.empty()) start_next();
+}
+
+void Notifier::start_next() {
+  while (running_.empty() && !queue_.empty()) {
+    std::string event = std::move(queue_.front());
+    queue_.pop_front();
+    struct stat st;
+    if (stat(script_.c_str(), &st) != 0) {
+      CTDB_LOGF(kLogError, "Could not stat notification script %s (%s): %s event not sent",
+                script_.c_str(), strerror(errno), event.c_str());
+      continue;
+    }
+    if (!S_ISREG(st.st_mode) || !(st.st_mode & S_IXUSR)) {
+      CTDB_LOGF(kLogError, "Notification script %s is not an executable file: %s event not sent",
+                script_.c_str(), event.c_str());
+      continue;
+    }
+    output_.clear();
+    pid_ = spawn_script({script_, event}, env_, &out_fd_);
+    if (pid_ < 0) {
+      CTDB_LOGF(kLogError, "Cannot fork notification script %s: %s", script_.c_str(),
+                strerror(errno));
+      continue;
+    }
+    running_ = event;
+    out_watch_ = std::make_unique<FdWatcher>(loop_, out_fd_, [this] {
+      if (!drain_output(out_fd_, &output_)) {
+        out_watch_.reset();
+        close(out_fd_);
+        out_fd_ = -1;
+      }
+    });
+    watch_ = std::make_unique<ChildWatch>(loop_, pid_, [this](int st) { finished(st); });
+    timer_ = std::make_unique<Timer>(loop_, [this] {
+      CTDB_LOGF(kLogError, "Notification script \"%s %s\" still runs after %.0f s: killed",
+                script_.c_str(), running_.c_str(), timeout_);
+      kill(-pid_, SIGKILL);
+    });
+    timer_->start(timeout_);
+  }
+}
+
+void Notifier::finished(int wait_status) {
+  if (out_fd_ >= 0) {
+    drain_output(out_fd_, &output_);
+    out_watch_.reset();
+    close(out_fd_);
+    out_fd_ = -1;
+  }
+  log_output(kLogNotice, "notification script", output_);
+  bool ok = wait_status != -1 && WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
+  if (!ok) {
+    CTDB_LOGF(kLogError, "Notification script \"%s %s\" failed (%s %d)", script_.c_str(),
+              running_.c_str(), WIFSIGNALED(wait_status) ? "signal" : "exit status",
+              WIFSIGNALED(wait_status) ? WTERMSIG(wait_status) : WEXITSTATUS(wait_status));
+  }
+  watch_.reset();
+  timer_.reset();
+  pid_ = -1;
+  running_.clear();
+  start_next();
+}
+
+}  // namespace ctdb::daemon::monitor

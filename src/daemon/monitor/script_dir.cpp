@@ -1,0 +1,85 @@
+// Listing and enabling event scripts; see script_dir.h.
+#include "daemon/monitor/script_dir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+#include "ctdb/protocol.h"
+
+namespace ctdb::daemon::monitor {
+
+namespace {
+
+bool ends_with(const std::string& s, const char* suffix) {
+  size_t n = strlen(suffix);
+  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
+constexpr mode_t kAllExec = S_IXUSR | S_IXGRP | S_IXOTH;
+
+}  // namespace
+
+bool is_script_name(const std::string& name) {
+  if (name.size() < 4 || name.size() > MAX_SCRIPT_NAME) return false;
+  if (!isdigit(static_cast<unsigned char>(name[0])) ||
+      !isdigit(static_cast<unsigned char>(name[1])) || name[2] != '.') {
+    return false;
+  }
+  for (size_t i = 3; i < name.size(); i++) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
+    if (!isalnum(c) && c != '_' && c != '-' && c != '.') return false;
+  }
+  for (const char* junk : {".rpmsave", ".rpmnew", ".rpmorig", ".swp"}) {
+    if (ends_with(name, junk)) return false;
+  }
+  return name.find(".dpkg-") == std::string::npos;
+}
+
+bool list_scripts(const std::string& dir, std::vector<ScriptFile>* out, bool* missing,
+                  std::string* error) {
+  out->clear();
+  *missing = false;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) {
+    if (errno == ENOENT) {
+      *missing = true;
+      return true;
+    }
+    *error = "cannot read event script directory " + dir + ": " + strerror(errno);
+    return false;
+  }
+  while (dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (!is_script_name(name)) continue;
+    struct stat st;
+    if (stat((dir + "/" + name).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    out->push_back({name, (st.st_mode & S_IXUSR) != 0});
+  }
+  closedir(d);
+  std::sort(out->begin(), out->end(),
+            [](const ScriptFile& a, const ScriptFile& b) { return a.name < b.name; });
+  return true;
+}
+
+bool set_script_enabled(const std::string& dir, const std::string& name, bool enabled,
+                        std::string* error) {
+  std::string path = dir + "/" + name;
+  struct stat st;
+  if (!is_script_name(name) || stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    *error = "no event script " + name + " in " + dir;
+    return false;
+  }
+  mode_t mode = enabled ? (st.st_mode | kAllExec) : (st.st_mode & ~kAllExec);
+  if (chmod(path.c_str(), mode & 07777) != 0) {
+    *error = "cannot change the mode of " + path + ": " + strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace ctdb::daemon::monitor

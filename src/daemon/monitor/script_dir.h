@@ -1,0 +1,33 @@
+// The event script directory (--event-script-dir): which files are event
+// scripts, in which order they run, and enabling or disabling one by its
+// executable bit (`ctdb enablescript` / `disablescript`).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ctdb::daemon::monitor {
+
+struct ScriptFile {
+  std::string name;
+  bool enabled = false;  // the owner's executable bit is set
+};
+
+// An event script is named NN.name: two digits, a dot, then letters, digits,
+// '_', '-' or '.', at most MAX_SCRIPT_NAME characters in all. Editor and
+// package-manager leftovers (`~`, .rpmnew, .rpmsave, .rpmorig, .dpkg-*,
+// .swp) are not scripts.
+bool is_script_name(const std::string& name);
+
+// The regular files (symlinks followed) in `dir` with script names, sorted by
+// name. A missing directory is an empty list (*missing set); another error
+// reading it fails with *error.
+bool list_scripts(const std::string& dir, std::vector<ScriptFile>* out, bool* missing,
+                  std::string* error);
+
+// Sets or clears every executable bit of script `name`. Refuses a name that
+// is not a script of `dir`.
+bool set_script_enabled(const std::string& dir, const std::string& name, bool enabled,
+                        std::string* error);
+
+}  // namespace ctdb::daemon::monitor
