@@ -1,7 +1,9 @@
 #!/bin/bash
 # Starts (or stops) a local ctdbd cluster of N nodes on 127.0.0.1..N, each with
 # its own directories and socket under $CTDB_CLUSTER_DIR (default
-# /tmp/ctdb-local), then shows `ctdb status` and `ctdb ip` from node 0.
+# /tmp/ctdb-local), then shows `ctdb status` and `ctdb ip` from node 0. The nodes run
+# the repository's event scripts (events.d/, with config/functions) and read the
+# sysconfig $CTDB_CLUSTER_DIR/sysconfig (made empty here: no services managed).
 #   tools/local-cluster.sh start [N]     (default N=3)
 #   tools/local-cluster.sh status
 #   tools/local-cluster.sh stop
@@ -41,10 +43,14 @@ start)
   mkdir -p "$DIR"
   for i in $(seq 1 "$N"); do echo "127.0.0.$i"; done >"$DIR/nodes"
   : >"$DIR/public_addresses"
+  : >"$DIR/sysconfig"
   for n in $(seq 0 $((N - 1))); do
     B=$DIR/node.$n
     mkdir -p "$B"
+    # The scripts' own `ctdb` calls reach this node through CTDB_SOCKET, with our tool.
+    CTDB_SYSCONFIG="$DIR/sysconfig" PATH="$BUILD:$PATH" \
     "$CTDBD" --nlist="$DIR/nodes" --listen="127.0.0.$((n + 1))" \
+      --event-script-dir="$top/events.d" --notification-script="$top/config/notify.sh" \
       --socket="$B/ctdbd.socket" --pidfile="$B/ctdbd.pid" --logfile="$B/log.ctdb" \
       --dbdir="$B/db/volatile" --dbdir-persistent="$B/db/persistent" \
       --dbdir-state="$B/db/state" --public-addresses="$DIR/public_addresses" \
@@ -60,9 +66,11 @@ start)
     [ -n "$ok" ] || { echo "node $n did not start; see $DIR/node.$n/log.ctdb" >&2; exit 1; }
   done
   # The nodes elect a leader, which recovers them into one cluster (recoveries are
-  # RerecoveryTimeout = 10 s apart, so joining nodes can take that long).
-  echo "waiting for the cluster to settle..."
-  for _ in $(seq 1 120); do
+  # RerecoveryTimeout = 10 s apart, so joining nodes can take that long); each node
+  # then runs its startup event RerecoveryTimeout + 3 s after the last recovery and
+  # is UNHEALTHY until its first monitor event passes.
+  echo "waiting for the cluster to settle and the nodes to become healthy..."
+  for _ in $(seq 1 180); do
     st=$(CTDB_SOCKET=$(node_socket 0) "$CTDB" status 2>/dev/null) || st=""
     if [[ "$st" == *"Size:$N"* && "$st" == *"Recovery mode:NORMAL"* ]] &&
       [ "$(grep -c ' OK' <<<"$st")" -eq "$N" ]; then

@@ -217,21 +217,21 @@ void Daemon::start(std::function<void(const std::string& error)> started) {
     }
     if (!ok) {
       started("the init event failed (see the log)");
-      request_shutdown(1);
+      die(1);
       return;
     }
     std::string err;
     if (!start_transport(&err)) {
       started(err);
-      request_shutdown(1);
+      die(1);
       return;
     }
     started("");
     monitor_->run_setup([this](bool setup_ok) {
       if (shutting_down_) return;
       if (!setup_ok) {
-        CTDB_LOGF(kLogError, "Failed to run setup event: shutting down");
-        request_shutdown(1);
+        CTDB_LOGF(kLogError, "Failed to run setup event: exiting");
+        die(1);
         return;
       }
       recoverd_->start();
@@ -252,6 +252,16 @@ int Daemon::run() {
   clients_->flush_all();
   CTDB_LOGF(kLogNotice, "ctdbd exiting");
   return exit_code_;
+}
+
+// Startup failed: exit at once, without the shutdown event (as 4.17's ctdb_die), since the
+// services it would stop were never started.
+void Daemon::die(int exit_code) {
+  shutting_down_ = true;
+  exit_code_ = exit_code;
+  recoverd_.reset();
+  clients_->shutdown();
+  loop_.stop();
 }
 
 void Daemon::request_shutdown(int exit_code) {

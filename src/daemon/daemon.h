@@ -150,6 +150,7 @@ class Daemon : public ClientHandler,
 
  private:
   bool load_nodes(std::string* error);
+  void die(int exit_code);
   bool start_transport(std::string* error);
   void keepalive_tick();
   void torture_tick();

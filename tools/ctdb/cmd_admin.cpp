@@ -1,6 +1,5 @@
 // ctdb commands that change a node's state or roles (disable, enable, stop, continue, ban, unban,
-// recover, ipreallocate, roles, reloadnodes, getreclock) and the seed's monitoring commands
-// (scriptstatus, enablescript, disablescript, lvsmaster).
+// recover, ipreallocate, roles, reloadnodes, getreclock) and the seed's lvsmaster.
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -199,85 +198,6 @@ int disable_recoveries(Context* ctx, uint32_t timeout, const std::vector<uint32_
   return status >= 0 ? 0 : 1;
 }
 
-// ---- the seed's event script status ----
-
-const char* const kEventNames[] = {
-    "init",    "setup",   "startup", "startrecovery", "recovered", "takeip",   "releaseip",
-    "stopped", "monitor", "status",  "shutdown",      "reload",    "updateip", "ipreallocated"};
-constexpr uint32_t kNumEvents = sizeof(kEventNames) / sizeof(kEventNames[0]);
-
-const char* script_status_name(int32_t status) {
-  if (status == -ETIME) return "TIMEDOUT";
-  if (status == -ENOEXEC) return "DISABLED";
-  if (status == 0) return "OK";
-  if (status > 0) return "ERROR";
-  return nullptr;  // could not run at all: errno in -status
-}
-
-int print_one_scriptstatus(Context* ctx, uint32_t event) {
-  proto::ScriptList list;
-  bool never_run = false;
-  int ret = client::ctrl_get_event_script_status(ctx->c(), ctx->cmd_pnn, ctx->timeout(), event,
-                                                 &list, &never_run);
-  if (ret != 0) {
-    fprintf(stderr, "Unable to get script status from node %u\n", ctx->cmd_pnn);
-    return ret;
-  }
-  const char* event_name = kEventNames[event];
-  if (never_run) {
-    if (!options.machinereadable) printf("%s cycle never run\n", event_name);
-    return 0;
-  }
-  if (!options.machinereadable) {
-    int executed = 0;
-    for (const auto& s : list.scripts) {
-      if (s.status != -ENOEXEC) executed++;
-    }
-    printf("%d scripts were executed last %s cycle\n", executed, event_name);
-  }
-  const char* sep = options.sep;
-  for (const auto& s : list.scripts) {
-    const char* status = script_status_name(s.status);
-    if (options.machinereadable) {
-      printf("%s%s%s%s%s%d%s%s%s%lld.%06lld%s%lld.%06lld%s%s%s\n", sep, event_name, sep,
-             s.name.c_str(), sep, s.status, sep, status ? status : "", sep,
-             static_cast<long long>(s.start.sec), static_cast<long long>(s.start.usec), sep,
-             static_cast<long long>(s.finished.sec), static_cast<long long>(s.finished.usec), sep,
-             s.output.c_str(), sep);
-      continue;
-    }
-    if (status != nullptr) {
-      printf("%-20s Status:%s    ", s.name.c_str(), status);
-    } else {
-      printf("%-20s Status:CANNOT RUN (%s)", s.name.c_str(), strerror(-s.status));
-    }
-    if (s.status >= 0) {
-      double duration = static_cast<double>(s.finished.sec - s.start.sec) +
-                        static_cast<double>(s.finished.usec - s.start.usec) * 1.0e-6;
-      printf("Duration:%.3lf ", duration);
-    }
-    if (s.status == -ENOEXEC) {
-      printf("\n");
-      continue;
-    }
-    fputs(client::ctime_string(s.start.sec).c_str(), stdout);
-    if (s.status != 0) printf("   OUTPUT:%s\n", s.output.c_str());
-  }
-  return 0;
-}
-
-int script_control(Context* ctx, const std::vector<std::string>& args, const char* command,
-                   uint32_t opcode, const char* verb) {
-  if (args.size() != 1) usage(command);
-  Bytes name(args[0].begin(), args[0].end());
-  name.push_back(0);
-  int ret = client::ctrl_simple(ctx->c(), ctx->cmd_pnn, ctx->timeout(), opcode, name);
-  if (ret != 0) {
-    fprintf(stderr, "Unable to %s script %s on node %u\n", verb, args[0].c_str(), ctx->cmd_pnn);
-  }
-  return ret;
-}
-
 }  // namespace
 
 int control_disable(Context* ctx, const std::vector<std::string>& args) {
@@ -439,45 +359,6 @@ int control_reloadnodes(Context* ctx, const std::vector<std::string>&) {
   return 0;
 }
 
-int control_scriptstatus(Context* ctx, const std::vector<std::string>& args) {
-  if (args.size() > 1) {
-    fprintf(stderr, "Unknown arguments to scriptstatus\n");
-    return 1;
-  }
-  std::string arg = args.empty() ? "monitor" : args[0];
-  uint32_t first = 0, last = 0;
-  if (arg == "all") {
-    last = kNumEvents;
-  } else {
-    for (uint32_t e = 0; e < kNumEvents; e++) {
-      if (arg == kEventNames[e]) {
-        first = e;
-        last = e + 1;
-      }
-    }
-    if (last == 0) {
-      fprintf(stderr, "Unknown event type %s\n", arg.c_str());
-      return 1;
-    }
-  }
-  if (options.machinereadable) {
-    const char* s = options.sep;
-    printf("%sType%sName%sCode%sStatus%sStart%sEnd%sError Output...%s\n", s, s, s, s, s, s, s, s);
-  }
-  for (uint32_t e = first; e < last; e++) {
-    int ret = print_one_scriptstatus(ctx, e);
-    if (ret != 0) return ret;
-  }
-  return 0;
-}
-
-int control_enablescript(Context* ctx, const std::vector<std::string>& args) {
-  return script_control(ctx, args, "enablescript", CONTROL_ENABLE_SCRIPT, "enable");
-}
-
-int control_disablescript(Context* ctx, const std::vector<std::string>& args) {
-  return script_control(ctx, args, "disablescript", CONTROL_DISABLE_SCRIPT, "disable");
-}
 
 int control_lvsmaster(Context* ctx, const std::vector<std::string>& args) {
   if (!args.empty()) usage("lvsmaster");

@@ -73,9 +73,10 @@ const std::vector<Command>& commands() {
       {"leader", control_leader, false, true, "show the pnn of the leader", nullptr},
       // The seed's name for the same thing; not in the 4.17 help text.
       {"recmaster", control_leader, false, true, "show the pnn of the leader", nullptr, true},
-      {"event", nullptr, true, false, "event and event script commands", nullptr},
+      // 4.17 runs its event helper here; ours asks the daemon, which runs the scripts.
+      {"event", control_event, false, true, "event and event script commands", nullptr},
       // The seed's form: asks the daemon (GET_EVENT_SCRIPT_STATUS), so it needs
-      // one and may name a node; 4.17 runs its event helper instead.
+      // one and may name a node.
       {"scriptstatus", control_scriptstatus, false, true, "show event script status",
        "[init|setup|startup|monitor|takeip|releaseip|ipreallocated]"},
       {"natgw", nullptr, false, false, "show natgw configuration", "leader|list|status"},

@@ -151,6 +151,7 @@ int control_reloadnodes(Context*, const std::vector<std::string>&);
 int control_scriptstatus(Context*, const std::vector<std::string>&);
 int control_enablescript(Context*, const std::vector<std::string>&);
 int control_disablescript(Context*, const std::vector<std::string>&);
+int control_event(Context*, const std::vector<std::string>&);
 int control_lvsmaster(Context*, const std::vector<std::string>&);
 // cmd_dbadmin.cpp
 int control_cattdb(Context*, const std::vector<std::string>&);

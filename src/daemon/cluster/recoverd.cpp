@@ -627,6 +627,11 @@ void Recoverd::main_loop() {
     give_up_leadership("recovery lock not held");
     return;
   }
+  // A needed recovery goes first; it does not wait for every node to answer a flag check.
+  if (need_recovery_) {
+    check_cluster();
+    return;
+  }
   check_flags();
 }
 
@@ -651,10 +656,8 @@ void Recoverd::check_flags() {
       [this, maps](bool ok, const std::string& err, uint32_t) {
         checking_ = false;
         if (!is_leader()) return;
-        if (!ok) {
-          CTDB_LOGF(kLogInfo, "flag check incomplete: %s", err.c_str());
-          return;
-        }
+        // A node that did not answer (stopped by a signal, say) is left out; the rest agree.
+        if (!ok) CTDB_LOGF(kLogInfo, "flag check incomplete: %s", err.c_str());
         sync_flags(*maps);
         check_cluster();
       });
@@ -680,6 +683,7 @@ void Recoverd::sync_flags(const std::map<uint32_t, proto::NodeMap>& maps) {
         NodeInfo& n = d_.nodes()[owner];
         uint32_t old = n.flags;
         n.flags = truth | (old & NODE_FLAGS_DISCONNECTED);
+        if (n.flags == old) continue;  // a broadcast set it meanwhile
         CTDB_LOGF(kLogNotice, "Node %u has changed flags - 0x%x -> 0x%x", owner, old, n.flags);
         if ((old ^ n.flags) & NODE_FLAGS_INACTIVE) node_changed(owner);
         continue;

@@ -285,9 +285,11 @@ void Monitor::health_result(EventResult result) {
       notifier_.notify("healthy");
     }
   }
-  double interval = next_interval_;
-  next_interval_ = std::min<double>(next_interval_ * 2,
-                                    std::max<uint32_t>(host_.monitor_tunable("MonitorInterval"), 1));
+  // 4.17's pacing, except that no wait exceeds MonitorInterval (an administrator who sets
+  // it to 1 s gets a check every second, also right after a change).
+  double max_interval = std::max<uint32_t>(host_.monitor_tunable("MonitorInterval"), 1);
+  double interval = std::min(next_interval_, max_interval);
+  next_interval_ = std::min(next_interval_ * 2, max_interval);
   schedule_check(interval);
   if (flags != old_flags) {
     CTDB_LOGF(kLogNotice, "Node became %s", (flags & NODE_FLAGS_UNHEALTHY) ? "UNHEALTHY" : "HEALTHY");

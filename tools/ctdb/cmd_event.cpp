@@ -1,0 +1,255 @@
+// ctdb commands about event scripts: the seed's scriptstatus, enablescript and
+// disablescript, and 4.17's `ctdb event status|run|script` for the one script
+// directory ("legacy") that ctdbd runs itself.
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <string>
+#include <vector>
+
+#include "client/controls.h"
+#include "client/format.h"
+#include "ctdb/protocol.h"
+#include "protocol/names.h"
+#include "tool.h"
+
+namespace ctdb::tool {
+
+namespace {
+
+// 4.17's event scripts live in per-component directories; ctdbd has one.
+constexpr const char* kComponent = "legacy";
+
+constexpr int32_t kStatusTimedOut = -ETIME;
+constexpr int32_t kStatusDisabled = -ENOEXEC;
+
+const char* script_status_name(int32_t status) {
+  if (status == kStatusTimedOut) return "TIMEDOUT";
+  if (status == kStatusDisabled) return "DISABLED";
+  if (status == 0) return "OK";
+  if (status > 0) return "ERROR";
+  return nullptr;  // could not run at all: errno in -status
+}
+
+double duration(const proto::Script& s) {
+  return static_cast<double>(s.finished.sec - s.start.sec) +
+         static_cast<double>(s.finished.usec - s.start.usec) * 1.0e-6;
+}
+
+int get_status(Context* ctx, uint32_t event, proto::ScriptList* list, bool* never_run) {
+  int ret = client::ctrl_get_event_script_status(ctx->c(), ctx->cmd_pnn, ctx->timeout(), event,
+                                                 list, never_run);
+  if (ret != 0) fprintf(stderr, "Unable to get script status from node %u\n", ctx->cmd_pnn);
+  return ret;
+}
+
+int print_one_scriptstatus(Context* ctx, uint32_t event) {
+  proto::ScriptList list;
+  bool never_run = false;
+  int ret = get_status(ctx, event, &list, &never_run);
+  if (ret != 0) return ret;
+  const char* event_name = proto::event_name(event);
+  if (never_run) {
+    if (!options.machinereadable) printf("%s cycle never run\n", event_name);
+    return 0;
+  }
+  if (!options.machinereadable) {
+    int executed = 0;
+    for (const auto& s : list.scripts) {
+      if (s.status != kStatusDisabled) executed++;
+    }
+    printf("%d scripts were executed last %s cycle\n", executed, event_name);
+  }
+  const char* sep = options.sep;
+  for (const auto& s : list.scripts) {
+    const char* status = script_status_name(s.status);
+    if (options.machinereadable) {
+      printf("%s%s%s%s%s%d%s%s%s%lld.%06lld%s%lld.%06lld%s%s%s\n", sep, event_name, sep,
+             s.name.c_str(), sep, s.status, sep, status ? status : "", sep,
+             static_cast<long long>(s.start.sec), static_cast<long long>(s.start.usec), sep,
+             static_cast<long long>(s.finished.sec), static_cast<long long>(s.finished.usec), sep,
+             s.output.c_str(), sep);
+      continue;
+    }
+    if (status != nullptr) {
+      printf("%-20s Status:%s    ", s.name.c_str(), status);
+    } else {
+      printf("%-20s Status:CANNOT RUN (%s)", s.name.c_str(), strerror(-s.status));
+    }
+    if (s.status >= 0) printf("Duration:%.3lf ", duration(s));
+    if (s.status == kStatusDisabled) {
+      printf("\n");
+      continue;
+    }
+    fputs(client::ctime_string(s.start.sec).c_str(), stdout);
+    if (s.status != 0) printf("   OUTPUT:%s\n", s.output.c_str());
+  }
+  return 0;
+}
+
+int script_control(Context* ctx, const std::string& name, uint32_t opcode, const char* verb) {
+  Bytes data(name.begin(), name.end());
+  data.push_back(0);
+  int ret = client::ctrl_simple(ctx->c(), ctx->cmd_pnn, ctx->timeout(), opcode, data);
+  if (ret != 0) {
+    fprintf(stderr, "Unable to %s script %s on node %u\n", verb, name.c_str(), ctx->cmd_pnn);
+  }
+  return ret;
+}
+
+// `ctdb event status [legacy] EVENT`, printed as 4.17's event tool does.
+int event_status(Context* ctx, const std::vector<std::string>& args) {
+  if (args.size() != 2) {
+    fprintf(stderr, "Usage: ctdb event status %s <event>\n", kComponent);
+    return 1;
+  }
+  uint32_t event;
+  if (!proto::event_from_name(args[1], &event) || proto::event_arg_count(event) < 0) {
+    fprintf(stderr, "Invalid event %s\n", args[1].c_str());
+    return EINVAL;
+  }
+  proto::ScriptList list;
+  bool never_run = false;
+  int ret = get_status(ctx, event, &list, &never_run);
+  if (ret != 0) return ret;
+  if (never_run) {
+    printf("Event %s has never run in %s\n", args[1].c_str(), kComponent);
+    return EINVAL;
+  }
+  int32_t summary = 0;
+  for (const auto& s : list.scripts) {
+    std::string start = client::ctime_string(s.start.sec);
+    if (s.status == kStatusTimedOut) {
+      printf("%-20s %-10s %s", s.name.c_str(), "TIMEDOUT", start.c_str());
+    } else if (s.status == kStatusDisabled) {
+      printf("%-20s %-10s\n", s.name.c_str(), "DISABLED");
+    } else if (s.status < 0) {
+      printf("%-20s %-10s (%s)\n", s.name.c_str(), "CANNOT RUN", strerror(-s.status));
+    } else {
+      printf("%-20s %-10s %.3lf %s", s.name.c_str(), s.status == 0 ? "OK" : "ERROR", duration(s),
+             start.c_str());
+    }
+    if (s.status != 0 && s.status != kStatusDisabled) {
+      printf("  OUTPUT: %s\n", s.output.c_str());
+      summary = s.status;
+    }
+  }
+  return summary < 0 ? -summary : summary;
+}
+
+// `ctdb event run TIMEOUT legacy EVENT [ARGS...]`. The daemon bounds the
+// event with its EventScriptTimeout; TIMEOUT only bounds the wait here.
+int event_run(Context* ctx, const std::vector<std::string>& args) {
+  if (args.size() < 3) {
+    fprintf(stderr, "Usage: ctdb event run <timeout> %s <event> [<args>]\n", kComponent);
+    return 1;
+  }
+  int timeout = atoi(args[0].c_str());
+  std::string line = args[2];
+  for (size_t i = 3; i < args.size(); i++) line += " " + args[i];
+  Bytes data(line.begin(), line.end());
+  data.push_back(0);
+  client::ControlReply reply;
+  int wait = std::max(timeout, 0) + options.timelimit;
+  int ret = ctx->c().control(ctx->cmd_pnn, CONTROL_RUN_EVENTSCRIPTS, data,
+                             client::Deadline::after_seconds(wait), &reply);
+  if (ret != 0) {
+    fprintf(stderr, "Failed to run event %s in %s, ret=%d\n", args[2].c_str(), kComponent, ret);
+    return 1;
+  }
+  if (reply.status == 0) return 0;
+  const std::string& why = reply.errmsg;
+  if (why.find("timed out") != std::string::npos) {
+    printf("Event %s in %s timed out\n", args[2].c_str(), kComponent);
+    return ETIMEDOUT;
+  }
+  if (why.find("cancelled") != std::string::npos) {
+    printf("Event %s in %s got cancelled\n", args[2].c_str(), kComponent);
+    return ECANCELED;
+  }
+  if (why.find("failed") != std::string::npos) {
+    printf("Event %s in %s failed\n", args[2].c_str(), kComponent);
+    return ENOEXEC;
+  }
+  printf("Failed to run event %s in %s: %s\n", args[2].c_str(), kComponent, why.c_str());
+  return 1;
+}
+
+int event_script(Context* ctx, const std::vector<std::string>& args) {
+  if (args.size() == 3 && (args[0] == "enable" || args[0] == "disable")) {
+    bool enable = args[0] == "enable";
+    return script_control(ctx, args[2], enable ? CONTROL_ENABLE_SCRIPT : CONTROL_DISABLE_SCRIPT,
+                          enable ? "enable" : "disable");
+  }
+  if (args.size() == 2 && args[0] == "list") {
+    // ctdbd reports scripts only as part of an event's status.
+    fprintf(stderr, "ctdb event script list is not available: see ctdb scriptstatus all\n");
+    return 1;
+  }
+  fprintf(stderr, "Usage: ctdb event script enable|disable %s <script>\n", kComponent);
+  return 1;
+}
+
+}  // namespace
+
+int control_scriptstatus(Context* ctx, const std::vector<std::string>& args) {
+  if (args.size() > 1) {
+    fprintf(stderr, "Unknown arguments to scriptstatus\n");
+    return 1;
+  }
+  std::string arg = args.empty() ? "monitor" : args[0];
+  std::vector<uint32_t> events;
+  uint32_t e;
+  if (arg == "all") {
+    for (e = 0; e < EVENT_MAX; e++) events.push_back(e);
+  } else if (proto::event_from_name(arg, &e)) {
+    events.push_back(e);
+  } else {
+    fprintf(stderr, "Unknown event type %s\n", arg.c_str());
+    return 1;
+  }
+  if (options.machinereadable) {
+    const char* s = options.sep;
+    printf("%sType%sName%sCode%sStatus%sStart%sEnd%sError Output...%s\n", s, s, s, s, s, s, s, s);
+  }
+  for (uint32_t event : events) {
+    int ret = print_one_scriptstatus(ctx, event);
+    if (ret != 0) return ret;
+  }
+  return 0;
+}
+
+int control_enablescript(Context* ctx, const std::vector<std::string>& args) {
+  if (args.size() != 1) usage("enablescript");
+  return script_control(ctx, args[0], CONTROL_ENABLE_SCRIPT, "enable");
+}
+
+int control_disablescript(Context* ctx, const std::vector<std::string>& args) {
+  if (args.size() != 1) usage("disablescript");
+  return script_control(ctx, args[0], CONTROL_DISABLE_SCRIPT, "disable");
+}
+
+// `ctdb event status|run|script ...`; the component must be "legacy"
+// (status also accepts the event alone).
+int control_event(Context* ctx, const std::vector<std::string>& args) {
+  if (args.empty()) {
+    fprintf(stderr, "Usage: ctdb event run|status|script ...\n");
+    return 1;
+  }
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (args[0] == "status" && rest.size() == 1) rest.insert(rest.begin(), kComponent);
+  // Where the component stands: status COMPONENT, run TIMEOUT COMPONENT, script VERB COMPONENT.
+  size_t at = args[0] == "status" ? 0 : 1;
+  if (rest.size() > at && rest[at] != kComponent) {
+    printf("Event dir for %s does not exist\n", rest[at].c_str());
+    return ENOENT;
+  }
+  if (args[0] == "status") return event_status(ctx, rest);
+  if (args[0] == "run") return event_run(ctx, rest);
+  if (args[0] == "script") return event_script(ctx, rest);
+  fprintf(stderr, "Unknown event command %s\n", args[0].c_str());
+  return 1;
+}
+
+}  // namespace ctdb::tool
