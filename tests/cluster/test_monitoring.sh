@@ -350,6 +350,35 @@ if wait_for '[ "$(count "$H_TMP/notify.log")" -ge 8 ]' 15 0.2; then :; fi
 assert_eq "notification script after DisableWhenUnhealthy" "$want_notify unhealthy healthy" \
   "$(tr '\n' ' ' <"$H_TMP/notify.log" 2>/dev/null | sed 's/ $//')"
 
+# ---- 4.17's `ctdb event` commands, answered by our daemon, on node 0
+EV_RE='[A-Za-z0-9.]+ +OK +[0-9]+\.[0-9]{3} '"$DATE_RE"
+for form in "legacy monitor" "monitor"; do
+  # shellcheck disable=SC2086
+  run_tool ours m0 event status $form
+  assert_eq "event status $form: exit 0" 0 "$RC"
+  check "event status $form: one 4.17-style line per script, all OK" \
+    [ "$(grep -cE "^$EV_RE\$" <<<"$OUT")" -eq 4 -a "$(wc -l <<<"$OUT")" -eq 4 ]
+done
+run_tool ours m0 event status legacy takeip
+assert_eq "event status of an event never run" "22[Event takeip has never run in legacy]" \
+  "${RC}[$OUT]"
+run_tool ours m0 event status nosuch monitor
+assert_eq "event status of another component" "2[Event dir for nosuch does not exist]" \
+  "${RC}[$OUT]"
+run_tool ours m0 event run 10 legacy ipreallocated
+assert_eq "event run ipreallocated: exit 0" "0[]" "${RC}[$OUT]"
+assert_eq "event run ipreallocated: 15.count heard it" ipreallocated \
+  "$(tail -n 1 "$H_TMP/m0/calls.15.count")"
+run_tool ours m0 event status legacy ipreallocated
+check "event status ipreallocated: 4 scripts OK" [ "$(grep -cE "^$EV_RE\$" <<<"$OUT")" -eq 4 ]
+run_tool ours m0 event run 10 legacy takeip eth0
+assert_eq "event run takeip with a missing argument fails" \
+  "1[Failed to run event takeip in legacy: wrong arguments for event takeip]" "${RC}[$OUT]"
+run_tool ours m0 event script disable legacy 15.count
+assert_eq "event script disable: exit 0, mode" "0 -rw-r--r--" "$RC $(stat -c %A "$d0/15.count")"
+run_tool ours m0 event script enable legacy 15.count
+assert_eq "event script enable: exit 0, mode" "0 -rwxr-xr-x" "$RC $(stat -c %A "$d0/15.count")"
+
 fork_children_gone() {
   local p
   for p in $(cat "$H_TMP/m0/fork.pids"); do ! h_pid_running "$p" || return 1; done
