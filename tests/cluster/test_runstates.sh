@@ -5,7 +5,9 @@
 # init event makes a daemonizing ctdbd exit 1 with a message, a failing setup event makes it exit
 # 1; `ctdb shutdown` runs the shutdown event while the daemon still answers; without test mode
 # startup waits RerecoveryTimeout + 3 s after the last recovery; the repository's own event
-# scripts (events.d, config/functions) apply the sysconfig's tunables and keep a node OK.
+# scripts (events.d, config/functions) apply the sysconfig's tunables and keep a node OK; a
+# missing script directory is logged and the node runs without scripts; bad script requests
+# (unknown names and events, wrong arguments) fail with a message and leave the node up.
 source "$(dirname "$0")/../lib/harness.sh"
 
 h_init runstates
@@ -109,7 +111,10 @@ EOF
 h_write_nodes "$H_TMP/r5.nodes" 127.0.0.139
 CTDB_SYSCONFIG=$H_TMP/r5.sysconfig PATH="$CTDB_BUILD_DIR:$PATH" \
   h_start_ours r5 127.0.0.139 "$H_TMP/r5.nodes" --event-script-dir="$B/events.d"
-for n in r4 r0 r1 r5; do h_wait_ping "$n" || fail "$n answers ping"; done
+# r6: its event script directory does not exist (a typo in --event-script-dir).
+h_write_nodes "$H_TMP/r6.nodes" 127.0.0.143
+h_start_ours r6 127.0.0.143 "$H_TMP/r6.nodes" --event-script-dir="$H_TMP/no/such/dir"
+for n in r4 r0 r1 r5 r6; do h_wait_ping "$n" || fail "$n answers ping"; done
 
 # ---- r4 (checked first, while it waits): recovered, but not yet started up
 rerec=$(H_TOOL=$OURS_TOOL h_ctdb r4 getvar RerecoveryTimeout 2>/dev/null | awk '{ print $3 }')
@@ -242,6 +247,28 @@ $(ss_re 50.samba OK)\$"
   fi
 done
 both_tools "repository scripts" r5 RUNNING OK
+
+# ---- r6: a missing event script directory is logged; the node runs without scripts
+check "missing script dir: status OK" wait_for '[ "$(flag_of "$OURS_TOOL" r6)" == OK ]' 30 0.2
+both_tools "missing script dir" r6 RUNNING OK
+assert_contains "missing script dir: the log names it" "$(cat "${H_LOG[r6]}")" \
+  "Event script directory $H_TMP/no/such/dir does not exist"
+run_tool ours r6 scriptstatus
+assert_eq "missing script dir: scriptstatus" "0[0 scripts were executed last monitor cycle]" \
+  "${RC}[$OUT]"
+# Bad requests about scripts get an error and leave the node up.
+run_tool ours r6 enablescript 10.none
+assert_eq "missing script dir: enablescript fails" \
+  "1[Unable to enable script 10.none on node 0]" "${RC}[${ERR##*$'\n'}]"
+run_tool ours r6 event run 5 legacy bogus
+assert_eq "event run of an unknown event" "1[Failed to run event bogus in legacy: unknown event bogus]" \
+  "${RC}[$OUT]"
+run_tool ours r6 scriptstatus bogus
+assert_eq "scriptstatus of an unknown event" "1[Unknown event type bogus]" "${RC}[$ERR]"
+run_tool ours r6 event run 5 legacy monitor extra
+assert_eq "event run monitor with an argument" \
+  "1[Failed to run event monitor in legacy: wrong arguments for event monitor]" "${RC}[$OUT]"
+both_tools "after bad script requests" r6 RUNNING OK
 
 # ---- r4: startup waits RerecoveryTimeout + 3 s after the last recovery (no test mode)
 check "no test mode: the startup event runs" \
