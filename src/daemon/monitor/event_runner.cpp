@@ -67,12 +67,8 @@ EventRunner::EventRunner(EventLoop& loop, Settings settings)
       }) {}
 
 EventRunner::~EventRunner() {
-  if (current_ && current_->pid > 0) kill(-current_->pid, SIGKILL);
-  if (current_ && current_->out_fd >= 0) close(current_->out_fd);
-  for (auto& l : leftovers_) {
-    kill(-l->watch->pid(), SIGKILL);
-    if (l->out_fd >= 0) close(l->out_fd);
-  }
+  if (current_ && current_->child) current_->child->kill_group(SIGKILL);
+  for (auto& l : leftovers_) l->child->kill_group(SIGKILL);
 }
 
 bool EventRunner::run(uint32_t event, std::vector<std::string> args, double timeout,
@@ -162,9 +158,8 @@ void EventRunner::run_script() {
   c.list.scripts.push_back(s);
   std::vector<std::string> argv{settings_.dir + "/" + name, proto::event_name(c.req.event)};
   argv.insert(argv.end(), c.req.args.begin(), c.req.args.end());
-  c.output.clear();
-  c.pid = spawn_script(argv, settings_.env, &c.out_fd);
-  if (c.pid < 0) {
+  c.child = ScriptChild::start(loop_, argv, settings_.env, [this](int st) { script_exited(st); });
+  if (!c.child) {
     int err = errno;
     CTDB_LOGF(kLogError, "Cannot fork event script %s: %s", name.c_str(), strerror(err));
     c.list.scripts.back().status = -err;
@@ -172,67 +167,58 @@ void EventRunner::run_script() {
     finish(EventResult::kFailed, true);
     return;
   }
-  c.out_watch = std::make_unique<FdWatcher>(loop_, c.out_fd, [this] { read_output(); });
-  c.watch = std::make_unique<ChildWatch>(loop_, c.pid, [this](int st) { script_exited(st); });
   c.timeout = std::make_unique<Timer>(loop_, [this] { script_timed_out(); });
   c.timeout->start(std::max(0.0, c.deadline - monotonic_now()));
 }
 
-void EventRunner::read_output() {
-  Current& c = *current_;
-  if (!drain_output(c.out_fd, &c.output)) {
-    // End of output; the exit comes through the watch.
-    c.out_watch.reset();
-    close(c.out_fd);
-    c.out_fd = -1;
-  }
-}
-
 void EventRunner::script_exited(int wait_status) {
   Current& c = *current_;
-  if (c.out_fd >= 0) {
-    // What it wrote before it exited. A child it left running may still hold
-    // the pipe; it is not waited for.
-    drain_output(c.out_fd, &c.output);
-    c.out_watch.reset();
-    close(c.out_fd);
-    c.out_fd = -1;
-  }
-  c.watch.reset();
+  std::unique_ptr<ScriptChild> child = std::move(c.child);
   c.timeout.reset();
-  c.pid = -1;
   proto::Script& s = c.list.scripts.back();
   s.finished = wall_now();
   s.status = exit_status(wait_status);
-  s.output = c.output.substr(0, MAX_SCRIPT_OUTPUT);
+  const std::string& output = child->output();
+  s.output = output.substr(0, MAX_SCRIPT_OUTPUT);
   const char* event = proto::event_name(c.req.event);
   if (s.status != 0) {
     CTDB_LOGF(kLogError, "%s event failed: %s %s", event, s.name.c_str(),
               describe_status(s.status).c_str());
-    log_output(kLogError, s.name, c.output);
+    log_output(kLogError, s.name, output);
     finish(EventResult::kFailed, true);
     return;
   }
-  log_output(kLogInfo, s.name, c.output);
+  log_output(kLogInfo, s.name, output);
   c.index++;
   run_script();
 }
 
 void EventRunner::script_timed_out() {
   Current& c = *current_;
-  if (c.out_fd >= 0) drain_output(c.out_fd, &c.output);
   proto::Script& s = c.list.scripts.back();
   s.finished = wall_now();
   s.status = kStatusTimedOut;
-  s.output = c.output.substr(0, MAX_SCRIPT_OUTPUT);
+  const std::string& output = c.child->output();
+  s.output = output.substr(0, MAX_SCRIPT_OUTPUT);
   const char* event = proto::event_name(c.req.event);
   CTDB_LOGF(kLogError, "%s event timed out after %.0f s in script %s (pid %d)", event,
-            c.req.timeout, s.name.c_str(), static_cast<int>(c.pid));
-  log_output(kLogError, s.name, c.output);
-  pid_t hung = c.pid;
+            c.req.timeout, s.name.c_str(), static_cast<int>(c.child->pid()));
+  log_output(kLogError, s.name, output);
+  pid_t hung = c.child->pid();
   abandon_current_script(settings_.debug_script.empty() ? "timed out" : nullptr);
   if (!settings_.debug_script.empty()) run_debug_script(hung, event);
   finish(EventResult::kTimedOut, true);
+}
+
+EventRunner::Leftover* EventRunner::add_leftover(std::unique_ptr<ScriptChild> child,
+                                                 std::string label) {
+  auto l = std::make_unique<Leftover>();
+  Leftover* raw = l.get();
+  l->child = std::move(child);
+  l->label = std::move(label);
+  l->child->set_on_exit([this, raw](int st) { reap_leftover(raw, st); });
+  leftovers_.push_back(std::move(l));
+  return raw;
 }
 
 // Moves the running script into the leftovers. With a reason it is killed
@@ -240,34 +226,23 @@ void EventRunner::script_timed_out() {
 void EventRunner::abandon_current_script(const char* why) {
   Current& c = *current_;
   c.timeout.reset();
-  c.out_watch.reset();
-  if (c.out_fd >= 0) close(c.out_fd);
-  c.out_fd = -1;
-  if (c.pid < 0) return;
-  auto l = std::make_unique<Leftover>();
-  Leftover* raw = l.get();
-  l->label = c.list.scripts.back().name;
-  l->watch = std::make_unique<ChildWatch>(loop_, c.pid,
-                                          [this, raw](int st) { reap_leftover(raw, st); });
-  c.watch.reset();
+  if (!c.child) return;
+  Leftover* l = add_leftover(std::move(c.child), c.list.scripts.back().name);
   if (why != nullptr) {
     CTDB_LOGF(kLogNotice, "Killing script %s (pid %d): %s", l->label.c_str(),
-              static_cast<int>(c.pid), why);
-    kill(-c.pid, SIGKILL);
+              static_cast<int>(l->child->pid()), why);
+    l->child->kill_group(SIGKILL);
   } else {
-    pid_t pid = c.pid;
+    pid_t pid = l->child->pid();
     l->kill_timer = std::make_unique<Timer>(loop_, [pid] { kill(-pid, SIGKILL); });
     l->kill_timer->start(kDebugScriptTimeout);
   }
-  c.pid = -1;
-  leftovers_.push_back(std::move(l));
 }
 
 void EventRunner::run_debug_script(pid_t hung, const std::string& event) {
-  int out_fd = -1;
-  pid_t pid = spawn_script({settings_.debug_script, std::to_string(hung), event}, settings_.env,
-                           &out_fd);
-  if (pid < 0) {
+  auto child = ScriptChild::start(loop_, {settings_.debug_script, std::to_string(hung), event},
+                                  settings_.env, nullptr);
+  if (!child) {
     CTDB_LOGF(kLogError, "Cannot run debug script %s: %s", settings_.debug_script.c_str(),
               strerror(errno));
     kill(-hung, SIGKILL);
@@ -275,39 +250,24 @@ void EventRunner::run_debug_script(pid_t hung, const std::string& event) {
   }
   CTDB_LOGF(kLogNotice, "Running debug script %s %d %s", settings_.debug_script.c_str(),
             static_cast<int>(hung), event.c_str());
-  auto l = std::make_unique<Leftover>();
-  Leftover* raw = l.get();
-  l->label = "debug script";
-  l->out_fd = out_fd;
-  l->out_watch = std::make_unique<FdWatcher>(loop_, out_fd, [raw] {
-    if (!drain_output(raw->out_fd, &raw->output)) {
-      raw->out_watch.reset();
-      close(raw->out_fd);
-      raw->out_fd = -1;
-    }
-  });
+  pid_t pid = child->pid();
+  Leftover* l = add_leftover(std::move(child), "debug script");
   // The hung script dies when its debug script is done, or gives up.
-  l->watch = std::make_unique<ChildWatch>(loop_, pid, [this, raw, hung](int st) {
+  l->child->set_on_exit([this, l, hung](int st) {
     kill(-hung, SIGKILL);
-    reap_leftover(raw, st);
+    reap_leftover(l, st);
   });
   l->kill_timer = std::make_unique<Timer>(loop_, [pid, hung] {
     kill(-pid, SIGKILL);
     kill(-hung, SIGKILL);
   });
   l->kill_timer->start(kDebugScriptTimeout);
-  leftovers_.push_back(std::move(l));
 }
 
 void EventRunner::reap_leftover(Leftover* l, int wait_status) {
-  if (l->out_fd >= 0) {
-    drain_output(l->out_fd, &l->output);
-    l->out_watch.reset();
-    close(l->out_fd);
-    l->out_fd = -1;
-  }
-  if (!l->output.empty()) log_output(kLogError, l->label, l->output);
-  CTDB_LOGF(kLogInfo, "%s (pid %d) ended: %s", l->label.c_str(), static_cast<int>(l->watch->pid()),
+  const std::string& output = l->child->output();
+  if (!output.empty()) log_output(kLogError, l->label, output);
+  CTDB_LOGF(kLogInfo, "%s (pid %d) ended: %s", l->label.c_str(), static_cast<int>(l->child->pid()),
             describe_status(exit_status(wait_status)).c_str());
   auto it = std::find_if(leftovers_.begin(), leftovers_.end(),
                          [l](const std::unique_ptr<Leftover>& p) { return p.get() == l; });

@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "ctdb/protocol.h"
-#include "daemon/child_process.h"
 #include "daemon/event_loop.h"
 #include "daemon/monitor/script_dir.h"
+#include "daemon/monitor/script_process.h"
 #include "protocol/types.h"
 
 namespace ctdb::daemon::monitor {
@@ -84,20 +84,13 @@ class EventRunner {
     size_t index = 0;
     proto::ScriptList list;
     double deadline = 0;  // monotonic seconds
-    pid_t pid = -1;
-    std::unique_ptr<ChildWatch> watch;
-    int out_fd = -1;
-    std::unique_ptr<FdWatcher> out_watch;
-    std::string output;
+    std::unique_ptr<ScriptChild> child;
     std::unique_ptr<Timer> timeout;
   };
-  // A process group left behind: a timed-out or cancelled script that is
-  // being killed, or a debug script. Dropped once reaped.
+  // A script left behind: a timed-out or cancelled one being killed, or a
+  // debug script. Dropped once reaped.
   struct Leftover {
-    std::unique_ptr<ChildWatch> watch;
-    int out_fd = -1;
-    std::unique_ptr<FdWatcher> out_watch;
-    std::string output;
+    std::unique_ptr<ScriptChild> child;
     std::string label;  // for the log
     std::unique_ptr<Timer> kill_timer;
   };
@@ -106,11 +99,11 @@ class EventRunner {
   void run_script();
   void script_exited(int wait_status);
   void script_timed_out();
-  void read_output();
   void finish(EventResult result, bool keep_status);
   void post(DoneFn done, EventResult result);
   void run_debug_script(pid_t hung, const std::string& event);
   void abandon_current_script(const char* why);
+  Leftover* add_leftover(std::unique_ptr<ScriptChild> child, std::string label);
   void reap_leftover(Leftover* l, int wait_status);
 
   EventLoop& loop_;

@@ -19,8 +19,7 @@ Notifier::Notifier(EventLoop& loop, std::string script, std::vector<std::string>
     : loop_(loop), script_(std::move(script)), env_(std::move(env)), timeout_(timeout) {}
 
 Notifier::~Notifier() {
-  if (pid_ > 0) kill(-pid_, SIGKILL);
-  if (out_fd_ >= 0) close(out_fd_);
+  if (child_) child_->kill_group(SIGKILL);
 }
 
 void Notifier::notify(const std::string& event) {
@@ -44,39 +43,24 @@ void Notifier::start_next() {
                 script_.c_str(), event.c_str());
       continue;
     }
-    output_.clear();
-    pid_ = spawn_script({script_, event}, env_, &out_fd_);
-    if (pid_ < 0) {
+    child_ = ScriptChild::start(loop_, {script_, event}, env_, [this](int st) { finished(st); });
+    if (!child_) {
       CTDB_LOGF(kLogError, "Cannot fork notification script %s: %s", script_.c_str(),
                 strerror(errno));
       continue;
     }
     running_ = event;
-    out_watch_ = std::make_unique<FdWatcher>(loop_, out_fd_, [this] {
-      if (!drain_output(out_fd_, &output_)) {
-        out_watch_.reset();
-        close(out_fd_);
-        out_fd_ = -1;
-      }
-    });
-    watch_ = std::make_unique<ChildWatch>(loop_, pid_, [this](int st) { finished(st); });
     timer_ = std::make_unique<Timer>(loop_, [this] {
       CTDB_LOGF(kLogError, "Notification script \"%s %s\" still runs after %.0f s: killed",
                 script_.c_str(), running_.c_str(), timeout_);
-      kill(-pid_, SIGKILL);
+      child_->kill_group(SIGKILL);
     });
     timer_->start(timeout_);
   }
 }
 
 void Notifier::finished(int wait_status) {
-  if (out_fd_ >= 0) {
-    drain_output(out_fd_, &output_);
-    out_watch_.reset();
-    close(out_fd_);
-    out_fd_ = -1;
-  }
-  log_output(kLogNotice, "notification script", output_);
+  log_output(kLogNotice, "notification script", child_->output());
   bool ok = wait_status != -1 && WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
   if (!ok) {
     std::string how = wait_status == -1        ? "exit status unknown"
@@ -86,9 +70,8 @@ void Notifier::finished(int wait_status) {
     CTDB_LOGF(kLogError, "Notification script \"%s %s\" failed (%s)", script_.c_str(),
               running_.c_str(), how.c_str());
   }
-  watch_.reset();
+  child_.reset();
   timer_.reset();
-  pid_ = -1;
   running_.clear();
   start_next();
 }

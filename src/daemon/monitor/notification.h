@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/child_process.h"
 #include "daemon/event_loop.h"
+#include "daemon/monitor/script_process.h"
 
 namespace ctdb::daemon::monitor {
 
@@ -35,11 +35,7 @@ class Notifier {
   double timeout_;
   std::deque<std::string> queue_;
   std::string running_;  // the event being notified, empty when idle
-  pid_t pid_ = -1;
-  int out_fd_ = -1;
-  std::string output_;
-  std::unique_ptr<FdWatcher> out_watch_;
-  std::unique_ptr<ChildWatch> watch_;
+  std::unique_ptr<ScriptChild> child_;
   std::unique_ptr<Timer> timer_;
 };
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -88,6 +89,52 @@ void log_output(int level, const std::string& who, const std::string& output) {
     }
     pos = nl + 1;
   }
+}
+
+std::unique_ptr<ScriptChild> ScriptChild::start(EventLoop& loop,
+                                                const std::vector<std::string>& argv,
+                                                const std::vector<std::string>& env,
+                                                ExitFn on_exit) {
+  int out_fd = -1;
+  pid_t pid = spawn_script(argv, env, &out_fd);
+  if (pid < 0) return nullptr;
+  return std::unique_ptr<ScriptChild>(new ScriptChild(loop, pid, out_fd, std::move(on_exit)));
+}
+
+ScriptChild::ScriptChild(EventLoop& loop, pid_t pid, int out_fd, ExitFn on_exit)
+    : pid_(pid), out_fd_(out_fd), on_exit_(std::move(on_exit)) {
+  out_watch_ = std::make_unique<FdWatcher>(loop, out_fd_, [this] { read(); });
+  watch_ = std::make_unique<ChildWatch>(loop, pid_, [this](int st) { exited(st); });
+}
+
+ScriptChild::~ScriptChild() { close_output(); }
+
+const std::string& ScriptChild::output() {
+  if (out_fd_ >= 0) read();
+  return output_;
+}
+
+void ScriptChild::kill_group(int sig) const { kill(-pid_, sig); }
+
+void ScriptChild::read() {
+  if (!drain_output(out_fd_, &output_)) close_output();  // end of output; the exit comes apart
+}
+
+void ScriptChild::close_output() {
+  out_watch_.reset();
+  if (out_fd_ >= 0) close(out_fd_);
+  out_fd_ = -1;
+}
+
+void ScriptChild::exited(int wait_status) {
+  if (out_fd_ >= 0) {
+    drain_output(out_fd_, &output_);
+    close_output();
+  }
+  watch_.reset();
+  // Copy: the callback may destroy this object.
+  ExitFn fn = on_exit_;
+  fn(wait_status);
 }
 
 }  // namespace ctdb::daemon::monitor
