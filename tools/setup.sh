@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config libevent-dev libtdb-dev tdb-tools libpopt-dev
-      libtalloc-dev libgtest-dev googletest iproute2 procps psmisc ctdb"
+      libtalloc-dev libgtest-dev googletest iproute2 procps psmisc ctdb samba smbclient"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -12,9 +12,13 @@ done
 if [ -n "$missing" ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
-  # The stock ctdb package is an interop oracle only; keep its service off.
+  # The stock ctdb and samba packages are interop oracles only; keep their services off.
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
-  if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now ctdb >/dev/null 2>&1 || true; fi
+  if command -v systemctl >/dev/null 2>&1; then
+    for unit in ctdb smbd nmbd winbind samba-ad-dc; do
+      $SUDO systemctl disable --now "$unit" >/dev/null 2>&1 || true
+    done
+  fi
 fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"

@@ -56,6 +56,7 @@ CTDB_NOTIFY_SCRIPT=$b/notify.sh
 CTDB_NOSETSCHED=yes
 CTDB_DEBUGLEVEL=NOTICE
 CTDB_SET_MonitorInterval=5
+CTDB_SET_RerecoveryTimeout=2
 CTDB_SCRIPT_VARDIR=$b/vardir
 CTDB_MANAGES_SAMBA=no
 CTDB_MANAGES_WINBIND=no
@@ -97,6 +98,33 @@ tool() {
   TOUT=$(H_TOOL=$t h_ctdb "$2" "${@:3}" 2>&1)
   TRC=$?
 }
+
+# settled TOOL: both nodes answer TOOL's `ctdb status` with recovery mode NORMAL, one generation,
+# pnn 0 OK and pnn 1 DISABLED (a disabled node stays an lmaster: vnnmap size 2). Sets SETTLED
+# to the first difference.
+settled() {
+  local n st g gen=""
+  for n in n0 n1; do
+    st=$(H_TOOL=$1 h_ctdb "$n" -t 5 status 2>&1) || { SETTLED="$n: status failed: $st"; return 1; }
+    g=$(sed -n 's/^Generation:\(.*\)$/\1/p' <<<"$st")
+    if [[ "$st" != *"Recovery mode:NORMAL (0)"* ]] || [[ "$st" != *"Size:2"* ]] ||
+      ! grep -Eq "^pnn:0 +${ADDRS[0]} +OK( \(THIS NODE\))?\$" <<<"$st" ||
+      ! grep -Eq "^pnn:1 +${ADDRS[1]} +DISABLED( \(THIS NODE\))?\$" <<<"$st" ||
+      [ -z "$g" ] || [ "$g" == INVALID ] || { [ -n "$gen" ] && [ "$g" != "$gen" ]; }; then
+      SETTLED="$n (first generation seen: ${gen:-none}): $st"
+      return 1
+    fi
+    gen=$g
+  done
+  SETTLED=""
+}
+
+# wait_settled LABEL TOOL DEADLINE
+wait_settled() {
+  if wait_for "settled $2" "$3" 0.2; then pass "$1"; else fail "$1" "$SETTLED"; fi
+}
+
+gone() { ! h_pid_running "$1"; }
 
 runstate_is() { [ "$(H_TOOL=$OURS_TOOL h_ctdb "$1" runstate 2>/dev/null)" == "$2" ]; }
 lines() { tr '\n' ' ' <"$1" 2>/dev/null | sed 's/ $//'; }
@@ -165,10 +193,8 @@ done
 for n in n0 n1; do
   check "$n: runstate RUNNING" wait_for "runstate_is $n RUNNING" 45 0.2
 done
-H_TOOL=$STOCK_TOOL h_wait_converged "cluster converged: OK DISABLED (stock tool)" 45 \
-  n0 n1 -- OK DISABLED
-H_TOOL=$OURS_TOOL h_wait_converged "cluster converged: OK DISABLED (our tool)" 20 \
-  n0 n1 -- OK DISABLED
+wait_settled "cluster settles: OK DISABLED (stock tool)" "$STOCK_TOOL" 45
+wait_settled "cluster settles: OK DISABLED (our tool)" "$OURS_TOOL" 20
 for t in ours stock; do
   for n in n0 n1; do
     tool "$t" "$n" status
@@ -181,6 +207,9 @@ for t in ours stock; do
     tool "$t" "$n" getvar MonitorInterval
     assert_eq "$t tool, $n: MonitorInterval from the sysconfig" "0 MonitorInterval = 5" \
       "$TRC $(tr -s ' ' <<<"$TOUT")"
+    tool "$t" "$n" getvar RerecoveryTimeout
+    assert_eq "$t tool, $n: RerecoveryTimeout from the sysconfig" "0 RerecoveryTimeout = 2" \
+      "$TRC $(tr -s ' ' <<<"$TOUT")"
     tool "$t" "$n" getreclock
     assert_eq "$t tool, $n: getreclock" "0 $RECLOCK" "$TRC $TOUT"
     tool "$t" "$n" leader
@@ -188,13 +217,15 @@ for t in ours stock; do
   done
   tool "$t" n1 getcapabilities
   assert_eq "$t tool: getcapabilities on n1 (CTDB_CAPABILITY_RECMASTER=no)" \
-    "0 LEADER: NO LMASTER: YES" "$TRC $(echo $TOUT)"
+    "0 LEADER: NO LMASTER: YES" "$TRC ${TOUT//$'\n'/ }"
   tool "$t" n0 getcapabilities
-  assert_eq "$t tool: getcapabilities on n0" "0 LEADER: YES LMASTER: YES" "$TRC $(echo $TOUT)"
+  assert_eq "$t tool: getcapabilities on n0" "0 LEADER: YES LMASTER: YES" \
+    "$TRC ${TOUT//$'\n'/ }"
 done
+first_notes() { head -n 3 "$H_TMP/$1/notify.log" 2>/dev/null | tr '\n' ' '; }
 for n in n0 n1; do
   check "$n: the notification script saw init, setup, startup first" \
-    wait_for "[ \"\$(head -n 3 '$H_TMP/$n/notify.log' 2>/dev/null | tr '\n' ' ')\" == 'init setup startup ' ]" 20 0.2
+    wait_for "[ \"\$(first_notes $n)\" == 'init setup startup ' ]" 20 0.2
 done
 check "n0: the notification script then saw healthy" \
   wait_for "sed -n '4,\$p' '$H_TMP/n0/notify.log' | grep -qx healthy" 30 0.2
@@ -216,17 +247,18 @@ assert_eq "restart: exit 0" 0 "$RC"
 assert_contains "restart: stops the old daemon" "$OUT" "Stopping ctdbd (pid $pid1)"
 assert_contains "restart: starts a new one" "$OUT" "Starting ctdbd: $CTDBD "
 newpid1=$(pidfile_pid n1)
-check "restart: the old daemon is gone" eval '! h_pid_running "$pid1"'
+check "restart: the old daemon is gone" gone "$pid1"
 if [ -n "$newpid1" ] && [ "$newpid1" != "$pid1" ] && h_pid_running "$newpid1"; then
   pass "restart: a new daemon with a new pid runs"
 else
   fail "restart: a new daemon with a new pid runs" "old $pid1, new '$newpid1'"
 fi
+check "restart: n1 RUNNING again" wait_for "runstate_is n1 RUNNING" 45 0.2
 assert_eq "restart: 99.log saw shutdown, then init and setup" "shutdown init setup" \
   "$(head -n 3 "$H_TMP/n1/events.log" | tr '\n' ' ' | sed 's/ $//')"
-check "restart: n1 RUNNING again" wait_for "runstate_is n1 RUNNING" 45 0.2
-H_TOOL=$STOCK_TOOL h_wait_converged "restart: cluster converged again: OK DISABLED" 45 \
-  n0 n1 -- OK DISABLED
+check "restart: 99.log saw startup after them" \
+  grep -qx startup <(sed -n '4,$p' "$H_TMP/n1/events.log")
+wait_settled "restart: the cluster settles again: OK DISABLED" "$STOCK_TOOL" 45
 init n1 status
 assert_eq "restart: status running with the new pid" "0 ctdbd is running (pid $newpid1)" \
   "$RC $OUT"
@@ -236,7 +268,7 @@ for n in n1 n0; do
   pid=$(pidfile_pid "$n")
   init "$n" stop
   assert_eq "$n stop: exit 0, Stopping line" "0 Stopping ctdbd (pid $pid)" "$RC $OUT"
-  check "$n stop: the daemon is gone" eval '! h_pid_running "$pid"'
+  check "$n stop: the daemon is gone" gone "$pid"
   check "$n stop: the pid file is removed" test ! -e "$H_TMP/$n/run/ctdbd.pid"
   assert_eq "$n stop: 99.log saw shutdown last" shutdown "$(tail -n 1 "$H_TMP/$n/events.log")"
   init "$n" status

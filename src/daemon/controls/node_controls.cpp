@@ -172,6 +172,15 @@ ControlReply get_public_ips(Daemon&, const ControlRequest&) {
   return r;
 }
 
+// smbd registers every client connection so that a node taking over a public
+// address can send tickle ACKs. With no public addresses (takeover is not built
+// yet) 4.17 accepts it and keeps nothing; so does this.
+ControlReply tcp_client(Daemon&, const ControlRequest& req) {
+  proto::Connection conn;
+  if (!proto::from_bytes(req.c.data, &conn)) return control_error("bad connection");
+  return {};
+}
+
 ControlReply get_ifaces(Daemon&, const ControlRequest&) {
   ControlReply r;
   r.data = proto::to_bytes(proto::IfaceList{});
@@ -196,6 +205,7 @@ void register_node_controls(ControlTable& t) {
   t.add(CONTROL_UPTIME, uptime);
   t.add(CONTROL_PROCESS_EXISTS, process_exists);
   t.add(CONTROL_GET_RUNSTATE, get_runstate);
+  t.add(CONTROL_TCP_CLIENT, tcp_client);
   t.add(CONTROL_GET_NODEMAP, get_nodemap);
   t.add(CONTROL_GET_NODES_FILE, get_nodes_file);
   t.add(CONTROL_GETVNNMAP, getvnnmap);
