@@ -5,4 +5,6 @@ set -eu
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 cd build
-ctest --output-on-failure -j1 --timeout 600
+# Unit and event script tests run side by side; every suite that starts daemons is
+# RUN_SERIAL (tests/CMakeLists.txt), so it always runs alone.
+ctest --output-on-failure -j"$(nproc)" --timeout 600

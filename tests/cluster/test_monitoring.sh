@@ -256,6 +256,9 @@ for v in "MonitorTimeoutCount 1" "EventScriptTimeout 3"; do
   # shellcheck disable=SC2086
   H_TOOL=$OURS_TOOL h_ctdb m2 setvar $v >/dev/null || fail "setvar $v on m2"
 done
+# An event keeps the timeout it started with: hang only events begun after the setvar.
+check "hung monitor: a monitor event starts after the new EventScriptTimeout" \
+  wait_monitor_runs m2 1
 touch "$H_TMP/m2/hang_monitor"
 hang_started=$(h_now_us)
 assert_flags "hung monitor on pnn 2" OK OK UNHEALTHY
