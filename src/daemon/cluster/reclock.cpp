@@ -14,6 +14,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "daemon/child_process.h"
+
 namespace ctdb::daemon::cluster {
 
 namespace {
@@ -59,12 +61,7 @@ void write_byte(int fd, char c) {
                              int64_t start_delay_ms) {
   // Signals go back to their defaults so that the reactor's handlers (which
   // write into the daemon's own wakeup socket) never run here.
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
+  reset_child_signals();
   // Keep nothing of the daemon open: its sockets and other children's pipes
   // must not outlive it through us.
   if (pipe_fd > 3) close_range(3, pipe_fd - 1, 0);

@@ -34,34 +34,24 @@ pid_t spawn_script(const std::vector<std::string>& argv, const std::vector<std::
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
 
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return -1;
-  pid_t pid = fork();
-  if (pid < 0) {
-    int saved = errno;
-    close(fds[0]);
-    close(fds[1]);
-    errno = saved;
-    return -1;
-  }
-  if (pid == 0) {
-    // Its own process group, so that a timeout kills everything it started.
-    setpgid(0, 0);
-    reset_child_signals();
-    restore_child_scheduling();
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-    dup2(fds[1], STDOUT_FILENO);
-    dup2(fds[1], STDERR_FILENO);
-    close_fds_from(3);
-    execve(args[0], args.data(), envp.data());
-    dprintf(STDERR_FILENO, "cannot execute %s: %s\n", args[0], strerror(errno));
-    _exit(126);
-  }
-  setpgid(pid, pid);  // here too: the parent may signal the group before the child ran
-  close(fds[1]);
-  fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
-  *out_fd = fds[0];
+  pid_t pid = fork_reporting_child(
+      [&](int out) {
+        // Its own process group, so that a timeout kills everything it started.
+        setpgid(0, 0);
+        reset_child_signals();
+        restore_child_scheduling();
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+        dup2(out, STDOUT_FILENO);
+        dup2(out, STDERR_FILENO);
+        close_fds_from(3);
+        execve(args[0], args.data(), envp.data());
+        dprintf(STDERR_FILENO, "cannot execute %s: %s\n", args[0], strerror(errno));
+        _exit(126);
+      },
+      out_fd);
+  // Here too: the parent may signal the group before the child ran.
+  if (pid > 0) setpgid(pid, pid);
   return pid;
 }
 
