@@ -79,16 +79,6 @@ if [ "$1" = monitor ] && [ -e "$CTDB_BASE/fork_monitor" ]; then
 fi'
 }
 
-# run_tool ours|stock NAME ARGS...: sets OUT (stdout), ERR (stderr), RC.
-run_tool() {
-  local which=$1 tool=$OURS_TOOL
-  shift
-  [ "$which" == ours ] || tool=$STOCK_TOOL
-  OUT=$(H_TOOL=$tool h_ctdb "$@" 2>"$H_TMP/stderr")
-  RC=$?
-  ERR=$(cat "$H_TMP/stderr")
-}
-
 # flags_seen TOOL NAME: the status words of pnn 0..2 in NAME's `ctdb status`, space separated.
 flags_seen() {
   H_TOOL=$1 h_ctdb "$2" -t 2 status 2>/dev/null | awk '$1 ~ /^pnn:/ { w = w sep $3; sep = " " }

@@ -16,16 +16,6 @@ DISC='DISCONNECTED[A-Z|]*'
 XHDR='|Node|IP|Disconnected|Unknown|Banned|Disabled|Unhealthy|Stopped|Inactive|'
 XHDR+='PartiallyOnline|ThisNode|'
 
-# run_tool ours|stock NAME ARGS...: sets OUT (stdout), ERR (stderr), RC.
-run_tool() {
-  local which=$1 tool=$OURS_TOOL
-  shift
-  [ "$which" == ours ] || tool=$STOCK_TOOL
-  OUT=$(H_TOOL=$tool h_ctdb "$@" 2>"$H_TMP/stderr")
-  RC=$?
-  ERR=$(cat "$H_TMP/stderr")
-}
-
 # expect_tool LABEL WANT_RC WANT_STDOUT WANT_STDERR ours|stock NAME ARGS...
 expect_tool() {
   local label=$1 rc=$2 out=$3 err=$4

@@ -53,16 +53,6 @@ EOF
 # events NAME: the events node NAME's scripts saw, space separated.
 events() { awk '{ print $1 }' "${H_DIR[$1]}/events" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
 
-# run_tool ours|stock NAME ARGS...: sets OUT (stdout), ERR (stderr), RC.
-run_tool() {
-  local which=$1 tool=$OURS_TOOL
-  shift
-  [ "$which" == ours ] || tool=$STOCK_TOOL
-  OUT=$(H_TOOL=$tool h_ctdb "$@" 2>"$H_TMP/stderr")
-  RC=$?
-  ERR=$(cat "$H_TMP/stderr")
-}
-
 # flag_of TOOL NAME: the status word of pnn 0 on single-node NAME.
 flag_of() { H_TOOL=$1 h_node_flags "$2" 0; }
 

@@ -315,6 +315,18 @@ h_ctdb() {
   CTDB_SOCKET=${H_SOCK[$name]} CTDB_BASE=${H_DIR[$name]} timeout "$H_TOOL_TIMEOUT" "$H_TOOL" "$@"
 }
 
+# run_tool ours|stock NAME ARGS...: `ctdb ARGS` on node NAME with our tool ($OURS_TOOL, default
+# the build's) or the stock one ($STOCK_TOOL, default /usr/bin/ctdb); sets OUT (stdout),
+# ERR (stderr) and RC.
+run_tool() {
+  local which=$1 tool=${OURS_TOOL:-$CTDB_BUILD_DIR/ctdb}
+  shift
+  [ "$which" == ours ] || tool=${STOCK_TOOL:-/usr/bin/ctdb}
+  OUT=$(H_TOOL=$tool h_ctdb "$@" 2>"$H_TMP/stderr")
+  RC=$?
+  ERR=$(cat "$H_TMP/stderr")
+}
+
 h_node_running() { h_pid_running "${H_PID[$1]}"; }
 
 # h_wait_ping NAME [DEADLINE]: until the node answers `ctdb ping`. Gives up at once if the
