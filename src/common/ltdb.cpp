@@ -256,6 +256,7 @@ bool Ltdb::wipe_all() { return tdb_wipe_all(tdb_) == 0; }
 bool Ltdb::repack() { return tdb_repack(tdb_) == 0; }
 int Ltdb::seqnum() const { return tdb_get_seqnum(tdb_); }
 void Ltdb::enable_seqnum() { tdb_enable_seqnum(tdb_); }
+void Ltdb::increment_seqnum() { tdb_increment_seqnum_nonblock(tdb_); }
 int Ltdb::hash_size() const { return tdb_hash_size(tdb_); }
 int Ltdb::tdb_flags() const { return tdb_get_flags(tdb_); }
 int Ltdb::fd() const { return tdb_fd(tdb_); }

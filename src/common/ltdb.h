@@ -125,8 +125,11 @@ class Ltdb {
 
   bool wipe_all();
   bool repack();
+  // tdb's change counter in the file header (moves only once enabled).
   int seqnum() const;
   void enable_seqnum();
+  // Moves the counter by one without waiting for a lock (a change elsewhere).
+  void increment_seqnum();
 
   const std::string& path() const { return path_; }
   int hash_size() const;

@@ -157,6 +157,16 @@ bool Daemon::init(std::string* error) {
   calls_ = std::make_unique<CallEngine>(*this, *dbs_, loop_);
   traverses_ = std::make_unique<TraverseManager>(*this);
   vacuum_ = std::make_unique<VacuumManager>(*this);
+  SeqnumSync::Host seqnum_host;
+  seqnum_host.interval_ms = [this] { return tunables_.value("SeqnumInterval"); };
+  seqnum_host.broadcast_update = [this](uint32_t db_id) {
+    for (uint32_t pnn : broadcast_targets(BROADCAST_ACTIVE)) {
+      if (pnn == pnn_) continue;
+      send_control(pnn, CONTROL_UPDATE_SEQNUM, 0, u32_bytes(db_id), 0, nullptr,
+                   CTRL_FLAG_NOREPLY);
+    }
+  };
+  seqnums_ = std::make_unique<SeqnumSync>(loop_, *dbs_, std::move(seqnum_host));
   clients_ = std::make_unique<ClientServer>(loop_, *this, kMaxClientPacket);
   if (!clients_->listen(opts_.socket, error)) return false;
 

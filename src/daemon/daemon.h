@@ -20,6 +20,7 @@
 #include "daemon/controls/dispatch.h"
 #include "daemon/db/call_engine.h"
 #include "daemon/db/db_registry.h"
+#include "daemon/db/seqnum_sync.h"
 #include "daemon/event_loop.h"
 #include "daemon/monitor/monitor.h"
 #include "daemon/options.h"
@@ -114,6 +115,7 @@ class Daemon : public ClientHandler,
   SrvidRegistry& srvids() { return srvids_; }
   ClientServer& clients() { return *clients_; }
   DbRegistry& databases() { return *dbs_; }
+  SeqnumSync& seqnums() { return *seqnums_; }
   TraverseManager& traverses() { return *traverses_; }
   VacuumManager& vacuum() { return *vacuum_; }
   CallEngine& calls() { return *calls_; }
@@ -186,6 +188,7 @@ class Daemon : public ClientHandler,
   EventLoop loop_;
   std::unique_ptr<ClientServer> clients_;
   std::unique_ptr<DbRegistry> dbs_;
+  std::unique_ptr<SeqnumSync> seqnums_;
   std::vector<std::unique_ptr<SignalWatcher>> signals_;
   ControlTable controls_;
   SrvidRegistry srvids_;

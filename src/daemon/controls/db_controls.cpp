@@ -120,7 +120,7 @@ ControlReply db_open_flags(Daemon& d, const ControlRequest& req) {
   Database* db = db_from_payload(d, req);
   if (db == nullptr) return control_error();
   ControlReply r;
-  r.data = u32_bytes(static_cast<uint32_t>(db->tdb_flags));
+  r.data = u32_bytes(static_cast<uint32_t>(db->open_flags()));
   return r;
 }
 
@@ -144,9 +144,18 @@ ControlReply get_db_seqnum(Daemon& d, const ControlRequest& req) {
 ControlReply enable_seqnum(Daemon& d, const ControlRequest& req) {
   Database* db = db_from_payload(d, req);
   if (db == nullptr) return control_error();
-  if (!db->seqnum_enabled) {
-    db->ltdb->enable_seqnum();
-    db->seqnum_enabled = true;
+  d.seqnums().enable(*db);
+  return {};
+}
+
+// Another node's periodic check saw the database change (4.17 ignores its own broadcast).
+ControlReply update_seqnum(Daemon& d, const ControlRequest& req) {
+  uint32_t db_id;
+  if (!payload_u32(req.c.data, &db_id)) return control_error();
+  if (req.srcnode == d.pnn()) return {};
+  if (!d.seqnums().peer_changed(db_id)) {
+    CTDB_LOGF(kLogError, "Unknown db_id 0x%08x in UPDATE_SEQNUM", db_id);
+    return control_error();
   }
   return {};
 }
@@ -309,6 +318,7 @@ void register_db_controls(ControlTable& t) {
   t.add(CONTROL_DB_OPEN_FLAGS, db_open_flags);
   t.add(CONTROL_GET_DB_SEQNUM, get_db_seqnum);
   t.add(CONTROL_ENABLE_SEQNUM, enable_seqnum);
+  t.add(CONTROL_UPDATE_SEQNUM, update_seqnum);
   t.add(CONTROL_TRANS3_COMMIT, trans3_commit);
   t.add(CONTROL_UPDATE_RECORD, update_record);
   t.add(CONTROL_DB_GET_HEALTH, db_get_health);

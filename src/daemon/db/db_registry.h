@@ -19,9 +19,9 @@ struct Database {
   uint32_t db_id = 0;
   std::string name;
   uint8_t flags = 0;  // DB_FLAGS_*
-  int tdb_flags = 0;  // what DB_OPEN_FLAGS tells clients such as smbd
+  int tdb_flags = 0;  // the flags this node opened the file with
   std::unique_ptr<Ltdb> ltdb;
-  bool seqnum_enabled = false;
+  bool seqnum_enabled = false;  // ENABLE_SEQNUM seen (see seqnum_sync.h)
 
   // Recovery state (DB_FREEZE ... DB_THAW).
   bool frozen = false;         // every chain is locked by us (lockall)
@@ -35,6 +35,9 @@ struct Database {
   // VACUUM_FETCH) and the run schedule; see vacuum.h.
   vacuum::DbState vacuum;
 
+  // What DB_OPEN_FLAGS tells clients such as smbd to open the file with: a
+  // client without TDB_SEQNUM would change records without moving the counter.
+  int open_flags() const { return tdb_flags | (seqnum_enabled ? TDB_SEQNUM : 0); }
   bool persistent() const { return flags & DB_FLAGS_PERSISTENT; }
   bool replicated() const { return flags & DB_FLAGS_REPLICATED; }
   bool volatile_db() const { return !(flags & (DB_FLAGS_PERSISTENT | DB_FLAGS_REPLICATED)); }
