@@ -6,11 +6,10 @@
 # clustered databases through our daemons); smbd's volatile and persistent databases are attached
 # on both nodes; both nodes stay OK throughout.
 source "$(dirname "$0")/../lib/harness.sh"
+source "$(dirname "$0")/smb_lib.sh"
 
 h_init smbd
-for tool in /usr/sbin/smbd /usr/bin/smbclient /usr/bin/smbstatus; do
-  [ -x "$tool" ] || { fail "$tool is installed (package samba / smbclient)"; h_finish; }
-done
+smb_have_tools /usr/sbin/smbd /usr/bin/smbclient /usr/bin/smbstatus || h_finish
 ADDRS=(127.0.0.201 127.0.0.202)
 PORT=4450
 SHARE=$H_TMP/share
@@ -24,57 +23,11 @@ chmod 777 "$SHARE"
 h_start_ours_cluster s "$H_TMP/s.reclock" "${ADDRS[@]}" || fail "2 nodes answer ping"
 h_wait_converged "start: both OK" 60 s0 s1 -- OK OK || h_finish
 
-# smbd for node N: its own directories and port, bound to the node's address, talking to the
-# node's daemon through `ctdbd socket`; the share is one directory both see (a cluster
-# filesystem stand-in).
-smb_conf() {
-  local n=$1 d=$H_TMP/smb$1
-  mkdir -p "$d"/{private,lock,state,cache,pid,ncalrpc,log}
-  cat >"$d/smb.conf" <<EOF
-[global]
-  clustering = yes
-  ctdbd socket = ${H_SOCK[s$n]}
-  netbios name = CLUSTER
-  workgroup = TESTGRP
-  server role = standalone server
-  interfaces = ${ADDRS[$n]}/8
-  bind interfaces only = yes
-  smb ports = $PORT
-  private dir = $d/private
-  lock directory = $d/lock
-  state directory = $d/state
-  cache directory = $d/cache
-  pid directory = $d/pid
-  ncalrpc dir = $d/ncalrpc
-  log file = $d/log/log.%m
-  log level = 1
-  map to guest = Bad User
-  guest account = nobody
-  load printers = no
-  printing = bsd
-  printcap name = /dev/null
-  disable spoolss = yes
-[share]
-  path = $SHARE
-  guest ok = yes
-  read only = no
-EOF
-  echo "$d/smb.conf"
-}
-
 SMB_PIDS=()
 for n in 0 1; do
-  conf=$(smb_conf "$n")
-  /usr/sbin/smbd -D -s "$conf" || fail "smbd $n starts"
-  pidfile=$H_TMP/smb$n/pid/smbd.pid
-  if wait_for "[ -s $pidfile ] && ss -ltn | grep -q '${ADDRS[$n]}:$PORT '" 30 0.2; then
-    pass "smbd on node $n listens on ${ADDRS[$n]}:$PORT"
-    SMB_PIDS+=("$(cat "$pidfile")")
-    h_track_pid "$(cat "$pidfile")"
-  else
-    fail "smbd on node $n listens on ${ADDRS[$n]}:$PORT" \
-      "$(tail -n 30 "$H_TMP/smb$n/log/log.smbd" 2>/dev/null)"
-  fi
+  conf=$(smb_conf "s$n" "s$n" "${ADDRS[$n]}" "$PORT" "$SHARE" guest)
+  smb_start "s$n" "$conf" "${ADDRS[$n]}" "$PORT"
+  SMB_PIDS+=("${SMB_PID[s$n]:-}")
 done
 
 # smb N COMMANDS: smbclient as guest through node N; sets OUT and RC.
@@ -165,12 +118,12 @@ echo "open n0.01" >&7
 echo "open n0.01" >&8
 # smbclient's own output is buffered until it quits; smbstatus tells when both opens exist.
 check "both held sessions have n0.01 open" wait_for \
-  '[ "$(open_nodes "$(timeout 30 smbstatus -s "$H_TMP/smb0/smb.conf" -L 2>&1)")" == "0 1" ]' 30 0.5
+  '[ "$(open_nodes "$(timeout 30 smbstatus -s "$H_TMP/smb-s0/smb.conf" -L 2>&1)")" == "0 1" ]' 30 0.5
 for n in 0 1; do
-  st=$(timeout 30 smbstatus -s "$H_TMP/smb$n/smb.conf" -b 2>&1)
+  st=$(timeout 30 smbstatus -s "$H_TMP/smb-s$n/smb.conf" -b 2>&1)
   assert_eq "smbstatus -b on node $n lists the sessions on node 0 and node 1" "0 1" \
     "$(session_nodes "$st")"
-  lk=$(timeout 30 smbstatus -s "$H_TMP/smb$n/smb.conf" -L 2>&1)
+  lk=$(timeout 30 smbstatus -s "$H_TMP/smb-s$n/smb.conf" -L 2>&1)
   assert_eq "smbstatus -L on node $n shows n0.01 open through node 0 and node 1" "0 1" \
     "$(open_nodes "$lk")"
 done
@@ -205,8 +158,7 @@ for n in 0 1; do
 done
 for n in 0 1; do
   check "smbd on node $n still runs" h_pid_running "${SMB_PIDS[$n]}"
-  panics=$(grep -c "PANIC" "$H_TMP/smb$n/log/"log.* 2>/dev/null | awk -F: '{ s += $NF } END { print s + 0 }')
-  assert_eq "no smbd panic in node $n's smbd logs" 0 "$panics"
+  assert_eq "no smbd panic in node $n's smbd logs" 0 "$(smb_panics "s$n")"
 done
 
 h_finish

@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -91,6 +92,7 @@ struct ChildResult {
   uint64_t elapsed_us = 0;
   uint64_t lowest_read = UINT64_MAX;
   uint64_t highest_stored = 0;
+  int64_t file_growth = 0;  // bytes the node's tdb file grew during the run (-1: no database)
 };
 
 Bytes u64_bytes(uint64_t v) {
@@ -453,6 +455,42 @@ int run_transaction_loop(NodeCtx& ctx, Clock::time_point end, uint64_t* ops) {
   return 0;
 }
 
+const char kChurnDb[] = "bench_delete_churn.tdb";
+
+int setup_delete_churn(NodeCtx& ctx) {
+  int err =
+      client::Database::attach(*ctx.client, Deadline::after_seconds(30), kChurnDb, 0, &ctx.db);
+  if (err != 0) fprintf(stderr, "node %zu: attach %s failed: %d\n", ctx.index, kChurnDb, err);
+  return err;
+}
+
+// delete_churn: every node creates records under fresh keys and deletes each at once, as smbd
+// deletes (fetch-lock, store, then an empty record and SCHEDULE_FOR_DELETION), so that only
+// vacuuming clears what is left. Counts keys; the growth of each node's tdb file tells whether
+// vacuuming keeps up.
+int run_delete_churn(NodeCtx& ctx, Clock::time_point end, uint64_t* ops) {
+  // Long keys: each record left behind takes visible room in the file.
+  const std::string pad(200, 'p');
+  const std::string prefix =
+      "churn-" + std::to_string(ctx.srvid) + "-" + std::to_string(ctx.index) + "-";
+  uint64_t count = 0;
+  while (Clock::now() < end) {
+    std::string k = prefix + std::to_string(count) + "-" + pad;
+    Bytes key(k.begin(), k.end());
+    std::unique_ptr<client::RecordLock> lock;
+    int err = client::RecordLock::fetch(*ctx.client, *ctx.db, key, false, &lock);
+    if (err == 0) err = lock->store(u64_bytes(count));
+    if (err == 0) err = lock->remove();
+    if (err != 0) {
+      fprintf(stderr, "node %zu: churn of key %" PRIu64 " failed: %d\n", ctx.index, count, err);
+      return err;
+    }
+    count++;
+  }
+  *ops = count;
+  return 0;
+}
+
 struct Workload {
   const char* name;
   const char* unit;
@@ -469,6 +507,8 @@ const Workload kWorkloads[] = {
      setup_fetch_ring, run_fetch_ring, true},
     {"transaction_loop", "commits/s", "persistent transactions from every node at once",
      setup_transaction_loop, run_transaction_loop, true},
+    {"delete_churn", "keys/s", "fresh records created and deleted on every node, vacuumed",
+     setup_delete_churn, run_delete_churn, false},
 };
 
 const Workload* find_workload(const std::string& name) {
@@ -512,6 +552,11 @@ bool read_all(int fd, void* p, size_t n, Clock::time_point end) {
   return true;
 }
 
+int64_t file_size(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : -1;
+}
+
 struct Child {
   pid_t pid = -1;
   int up = -1;    // child -> parent
@@ -546,11 +591,13 @@ int child_main(const Options& opt, const Workload& w, size_t index, uint64_t srv
   if (!read_all(down, &go, 1, setup_end) || go != 'g') return 1;
   const Clock::time_point start = Clock::now();
   ChildResult res;
+  const int64_t size_before = ctx.db ? file_size(ctx.db->path()) : -1;
   res.status = w.run(ctx, start + std::chrono::seconds(opt.seconds), &res.ops);
   res.elapsed_us = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count());
   res.lowest_read = ctx.lowest_read;
   res.highest_stored = ctx.highest_stored;
+  res.file_growth = size_before < 0 ? -1 : file_size(ctx.db->path()) - size_before;
   return write_all(up, &res, sizeof(res)) ? 0 : 1;
 }
 
@@ -639,6 +686,7 @@ int run(const Options& opt, const Workload& w) {
   const Clock::time_point results_end =
       Clock::now() + std::chrono::seconds(opt.seconds + kGraceSeconds);
   uint64_t total = 0, max_us = 0, lowest = UINT64_MAX, highest = 0;
+  int64_t max_growth = -1;
   std::string per_node;
   for (size_t i = 0; i < kids.size(); i++) {
     ChildResult res;
@@ -651,6 +699,7 @@ int run(const Options& opt, const Workload& w) {
     if (res.lowest_read < lowest) lowest = res.lowest_read;
     if (res.highest_stored > highest) highest = res.highest_stored;
     per_node += " pnn" + std::to_string(pnns[i]) + "=" + std::to_string(res.ops);
+    if (res.file_growth > max_growth) max_growth = res.file_growth;
   }
   reap_children(kids);
   if (total == 0) {
@@ -673,8 +722,11 @@ int run(const Options& opt, const Workload& w) {
       ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
   fprintf(stderr, "# %s:%s (longest child %.3f s) clients_cpu=%.2fs (%.1f us/op)\n", w.name,
           per_node.c_str(), max_us / 1e6, cpu, cpu * 1e6 / static_cast<double>(total));
-  printf("%s rate=%.1f unit=%s ops=%" PRIu64 " seconds=%d\n", w.name, total / secs, w.unit, total,
+  printf("%s rate=%.1f unit=%s ops=%" PRIu64 " seconds=%d", w.name, total / secs, w.unit, total,
          opt.seconds);
+  // The most any node's tdb file grew during the run (workloads with a database).
+  if (max_growth >= 0) printf(" growth_kib=%.1f", max_growth / 1024.0);
+  printf("\n");
   return 0;
 }
 

@@ -11,6 +11,8 @@
 #   BENCH_WORKLOADS  workloads to run (default: all that `ctdb_bench --list` knows)
 #   BENCH_OURS_ADDRS / BENCH_STOCK_ADDRS  node addresses (default 127.0.0.101-103 / .111-113)
 #   BENCH_READY_DEADLINE  seconds for a cluster to become healthy (default 90)
+# Workloads that report how much a node's tdb file grew (delete_churn: whether vacuuming keeps
+# up) also print "WORKLOAD_growth_kib ours=X stock=Y ratio=Z" (smaller is better there).
 # stdout carries only the result lines; progress and per-run figures go to stderr.
 # A workload that fails on either side (not available, error, timeout) prints no line.
 
@@ -103,7 +105,8 @@ cpu_ticks() {
     { sub(/^.*\) /, ""); if ($3 in want) t += $12 + $13 } END { print t + 0 }'
 }
 
-# one_run WORKLOAD PREFIX COUNT: prints the rate, or nothing (and returns 1) on failure.
+# one_run WORKLOAD PREFIX COUNT: prints the rate and, when the workload reports it, the file
+# growth in KiB ("-" otherwise); nothing (and returns 1) on failure.
 one_run() {
   local wl=$1 prefix=$2 count=$3 out rc t0 t1 ops
   local -a socks
@@ -120,9 +123,11 @@ one_run() {
     h_note "$wl on $prefix failed (exit $rc)"
     return 1
   fi
-  out=$(sed -n 's/.* rate=\([0-9.]*\) .*/\1/p' <<<"$out")
-  [ -n "$out" ] || return 1
-  echo "$out"
+  local rate growth
+  rate=$(sed -n 's/.* rate=\([0-9.]*\) .*/\1/p' <<<"$out")
+  growth=$(sed -n 's/.* growth_kib=\([0-9.-]*\).*/\1/p' <<<"$out")
+  [ -n "$rate" ] || return 1
+  echo "$rate ${growth:--}"
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {
@@ -141,15 +146,18 @@ for wl in "${WORKLOADS[@]}"; do
     h_note "$wl: not a workload of $CTDB_BENCH; skipped"
     continue
   fi
-  ours=() stock=() ok=1
+  ours=() stock=() ours_growth=() stock_growth=() ok=1
   # Interleaved so that drift in the machine's load hits both sides alike.
   for ((r = 1; r <= BENCH_RUNS && ok; r++)); do
-    o=$(one_run "$wl" ours "${#OURS_ADDRS[@]}") || ok=0
-    s=$(one_run "$wl" stock "${#STOCK_ADDRS[@]}") || ok=0
+    read -r o og < <(one_run "$wl" ours "${#OURS_ADDRS[@]}" || echo fail)
+    read -r s sg < <(one_run "$wl" stock "${#STOCK_ADDRS[@]}" || echo fail)
+    [ "$o" != fail ] && [ "$s" != fail ] && [ -n "$o" ] && [ -n "$s" ] || ok=0
     [ $ok == 1 ] || break
-    h_note "$wl run $r: ours=$o stock=$s"
+    h_note "$wl run $r: ours=$o stock=$s (file growth KiB: ours=$og stock=$sg)"
     ours+=("$o")
     stock+=("$s")
+    [ "$og" == - ] || ours_growth+=("$og")
+    [ "$sg" == - ] || stock_growth+=("$sg")
   done
   if [ $ok != 1 ]; then
     h_note "$wl: no figure (failed on at least one side; see above)"
@@ -159,6 +167,11 @@ for wl in "${WORKLOADS[@]}"; do
   ms=$(median "${stock[@]}")
   awk -v w="$wl" -v o="$mo" -v s="$ms" \
     'BEGIN { printf "%s ours=%s stock=%s ratio=%.2f\n", w, o, s, (s > 0 ? o / s : 0) }'
+  if [ "$wl" == delete_churn ] && [ ${#ours_growth[@]} -gt 0 ] && [ ${#stock_growth[@]} -gt 0 ]; then
+    awk -v w="${wl}_growth_kib" -v o="$(median "${ours_growth[@]}")" \
+      -v s="$(median "${stock_growth[@]}")" \
+      'BEGIN { printf "%s ours=%s stock=%s ratio=%.2f\n", w, o, s, (s > 0 ? o / s : 0) }'
+  fi
 done
 
 # A daemon that died during the runs means the figures are suspect: say so in the exit status.
