@@ -603,7 +603,10 @@ void Daemon::on_node_dead(uint32_t pnn) {
   if (!(nodes_[pnn].flags & NODE_FLAGS_DISCONNECTED)) {
     CTDB_LOGF(kLogNotice, "Node %u is now disconnected", pnn);
   }
-  nodes_[pnn].flags |= NODE_FLAGS_DISCONNECTED;
+  // As 4.17: a node that comes back is unhealthy until it says otherwise itself (its own flag
+  // broadcast, or the leader's flag check), so it is never counted healthy, or given public
+  // addresses, before it has passed its own startup and monitor events.
+  nodes_[pnn].flags |= NODE_FLAGS_DISCONNECTED | NODE_FLAGS_UNHEALTHY;
   // Controls waiting on that node will never be answered.
   std::vector<uint32_t> lost;
   for (auto& [reqid, rc] : remote_controls_) {
