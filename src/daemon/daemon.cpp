@@ -17,6 +17,9 @@
 #include "common/socket_addr.h"
 #include "daemon/db/traverse.h"
 #include "daemon/db/vacuum.h"
+#include "daemon/takeover/public_ips.h"
+#include "daemon/takeover/system_net.h"
+#include "protocol/names.h"
 
 namespace ctdb::daemon {
 namespace {
@@ -55,6 +58,55 @@ bool make_dirs(const std::string& path, std::string* error) {
   return true;
 }
 
+// What the public addresses need from the daemon.
+class TakeoverHost : public takeover::PublicIpsHost {
+ public:
+  explicit TakeoverHost(Daemon& d) : d_(d) {}
+  uint32_t pnn() const override { return d_.pnn(); }
+  Runstate runstate() const override { return d_.runstate(); }
+  uint32_t own_flags() const override { return d_.own_flags(); }
+  void run_ip_event(uint32_t event, std::vector<std::string> args,
+                    std::function<void(int)> done) override {
+    std::string error;
+    bool started = d_.monitor().run_event(
+        event, std::move(args),
+        [done](monitor::EventResult r) {
+          done(r == monitor::EventResult::kOk         ? 0
+               : r == monitor::EventResult::kTimedOut ? -ETIMEDOUT
+                                                      : -1);
+        },
+        &error);
+    if (!started) {
+      CTDB_LOGF(kLogError, "Cannot run event %s: %s", proto::event_name(event), error.c_str());
+      done(-1);
+    }
+  }
+  void message_local_clients(uint64_t srvid, const proto::Bytes& data) override {
+    d_.deliver_message(srvid, data);
+  }
+  void send_control_noreply(uint32_t dest, uint32_t opcode, const proto::Bytes& data) override {
+    for (uint32_t pnn : targets(dest)) {
+      d_.send_control(pnn, opcode, 0, data, 0, nullptr, CTRL_FLAG_NOREPLY);
+    }
+  }
+  void send_message(uint32_t dest, uint64_t srvid, const proto::Bytes& data) override {
+    for (uint32_t pnn : targets(dest)) d_.send_message(pnn, srvid, data);
+  }
+  void ban_self() override { d_.ban(d_.tunables().value("RecoveryBanPeriod")); }
+  uint32_t tickle_update_interval() const override {
+    return d_.tunables().value("TickleUpdateInterval");
+  }
+
+ private:
+  std::vector<uint32_t> targets(uint32_t dest) const {
+    if (dest == BROADCAST_ALL || dest == BROADCAST_CONNECTED || dest == BROADCAST_ACTIVE) {
+      return d_.broadcast_targets(dest);
+    }
+    return {dest};
+  }
+  Daemon& d_;
+};
+
 }  // namespace
 
 Daemon::Daemon(DaemonOptions opts) : opts_(std::move(opts)) {
@@ -66,6 +118,7 @@ Daemon::Daemon(DaemonOptions opts) : opts_(std::move(opts)) {
   register_recovery_controls(controls_);
   register_admin_controls(controls_);
   register_monitor_controls(controls_);
+  register_takeover_controls(controls_);
   start_time_ = now();
   stats_.statistics_start_time = {start_time_.tv_sec, start_time_.tv_usec};
 }
@@ -137,23 +190,25 @@ bool Daemon::init(std::string* error) {
   }
   logging::set_level(level);
   if (!load_nodes(error) || !prepare_directories(error)) return false;
-  // Public addresses are checked at startup so that a broken file stops the
-  // daemon with file:line; hosting them comes with IP takeover.
-  if (!opts_.public_addresses.empty() &&
-      !read_public_addresses_file(opts_.public_addresses, opts_.public_interface, error)) {
-    return false;
-  }
+  // A broken public addresses file stops the daemon with file:line.
+  net_ = takeover::make_system_net();
+  takeover_host_ = std::make_unique<TakeoverHost>(*this);
+  takeover::PublicIps::Settings ips;
+  ips.file = opts_.public_addresses;
+  ips.default_iface = opts_.public_interface;
+  ips.check_host = getenv("CTDB_TEST_MODE") == nullptr;
+  public_ips_ = std::make_unique<takeover::PublicIps>(loop_, *takeover_host_, *net_, ips);
+  if (!public_ips_->load(error)) return false;
   if (opts_.no_lmaster) capabilities_ &= ~CAP_LMASTER;
   if (opts_.no_recmaster) capabilities_ &= ~CAP_RECMASTER;
   if (opts_.lvs) capabilities_ |= CAP_LVS;
   if (opts_.reclock.empty()) {
     CTDB_LOGF(kLogWarning,
-            "No recovery lock (--reclock) configured: nothing protects the databases against "
-            "split brain if the network partitions");
+              "No recovery lock (--reclock) configured: nothing protects the databases against "
+              "split brain if the network partitions");
   }
 
-  dbs_ = std::make_unique<DbRegistry>(opts_.dbdir, opts_.dbdir_persistent, opts_.dbdir_state,
-                                      pnn_);
+  dbs_ = std::make_unique<DbRegistry>(opts_.dbdir, opts_.dbdir_persistent, opts_.dbdir_state, pnn_);
   calls_ = std::make_unique<CallEngine>(*this, *dbs_, loop_);
   traverses_ = std::make_unique<TraverseManager>(*this);
   vacuum_ = std::make_unique<VacuumManager>(*this);
@@ -162,8 +217,7 @@ bool Daemon::init(std::string* error) {
   seqnum_host.broadcast_update = [this](uint32_t db_id) {
     for (uint32_t pnn : broadcast_targets(BROADCAST_ACTIVE)) {
       if (pnn == pnn_) continue;
-      send_control(pnn, CONTROL_UPDATE_SEQNUM, 0, u32_bytes(db_id), 0, nullptr,
-                   CTRL_FLAG_NOREPLY);
+      send_control(pnn, CONTROL_UPDATE_SEQNUM, 0, u32_bytes(db_id), 0, nullptr, CTRL_FLAG_NOREPLY);
     }
   };
   seqnums_ = std::make_unique<SeqnumSync>(loop_, *dbs_, std::move(seqnum_host));
@@ -192,9 +246,9 @@ monitor::MonitorSettings Daemon::monitor_settings() const {
   std::string ctdb_base = base != nullptr && *base != 0 ? base : "";
   if (ctdb_base.empty()) {
     size_t slash = opts_.event_script_dir.find_last_of('/');
-    ctdb_base = slash == std::string::npos   ? "."
-                : slash == 0                 ? "/"
-                                             : opts_.event_script_dir.substr(0, slash);
+    ctdb_base = slash == std::string::npos ? "."
+                : slash == 0               ? "/"
+                                           : opts_.event_script_dir.substr(0, slash);
   }
   s.env = {"CTDB_BASE=" + ctdb_base, "CTDB_SOCKET=" + opts_.socket,
            "CTDB_EVENT_SCRIPT_DIR=" + opts_.event_script_dir};
@@ -245,6 +299,7 @@ void Daemon::start(std::function<void(const std::string& error)> started) {
         return;
       }
       recoverd_->start();
+      public_ips_->start();
       monitor_->wait_for_first_recovery();
     });
   });
@@ -311,7 +366,7 @@ void Daemon::on_client_packet(ClientConnection& client, const uint8_t* pkt, size
       break;
     default:
       CTDB_LOGF(kLogError, "client pid %d sent unsupported operation %u; closing it",
-              static_cast<int>(client.pid()), h.operation);
+                static_cast<int>(client.pid()), h.operation);
       clients_->close(client);
   }
 }
@@ -319,6 +374,7 @@ void Daemon::on_client_packet(ClientConnection& client, const uint8_t* pkt, size
 void Daemon::on_client_gone(ClientConnection& client) {
   srvids_.remove_client(client.id());
   if (traverses_) traverses_->client_gone(client.id());
+  if (public_ips_) public_ips_->client_gone(client.id());
 }
 
 void Daemon::handle_control(ClientConnection& client, const uint8_t* pkt, size_t len) {
@@ -363,14 +419,14 @@ void Daemon::handle_control(ClientConnection& client, const uint8_t* pkt, size_t
 }
 
 ControlReply Daemon::run_control(const proto::Header& h, const proto::ReqControl& c,
-                                 ClientConnection* client, uint32_t srcnode,
-                                 const Responder& to) {
+                                 ClientConnection* client, uint32_t srcnode, const Responder& to) {
   if (ControlHandler handler = controls_.find(c.opcode)) {
     ControlRequest req{h, c, client, srcnode, to};
     return handler(*this, req);
   }
   CTDB_LOGF(kLogError, "Unknown control opcode %u from %s %u", c.opcode,
-            client ? "client pid" : "node", client ? static_cast<unsigned>(client->pid()) : srcnode);
+            client ? "client pid" : "node",
+            client ? static_cast<unsigned>(client->pid()) : srcnode);
   return control_error();
 }
 
@@ -436,9 +492,8 @@ void Daemon::forward_control(ClientConnection& client, const proto::Header& h,
   remote_controls_[reqid] = std::move(rc);
 }
 
-void Daemon::send_control(uint32_t dest, uint32_t opcode, uint64_t srvid,
-                          const proto::Bytes& data, double timeout, ControlCallback cb,
-                          uint32_t flags) {
+void Daemon::send_control(uint32_t dest, uint32_t opcode, uint64_t srvid, const proto::Bytes& data,
+                          double timeout, ControlCallback cb, uint32_t flags) {
   proto::Header h;
   h.destnode = dest;
   h.srcnode = pnn_;
@@ -535,8 +590,8 @@ bool Daemon::start_transport(std::string* error) {
     }
   }
   liveness_.assign(nodes_.size(), PeerLiveness{});
-  transport_ = std::make_unique<NodeTransport>(loop_, *this, self, std::move(peers),
-                                               kMaxClientPacket);
+  transport_ =
+      std::make_unique<NodeTransport>(loop_, *this, self, std::move(peers), kMaxClientPacket);
   if (!transport_->start(error)) return false;
   keepalive_timer_ = std::make_unique<Timer>(loop_, [this] { keepalive_tick(); });
   keepalive_timer_->start(tunables_.value("KeepaliveInterval"));
@@ -681,11 +736,21 @@ void Daemon::on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) {
     case REQ_DMASTER:
     case REPLY_DMASTER:
       switch (h.operation) {
-        case REQ_CALL: stats_.node.req_call++; break;
-        case REPLY_CALL: stats_.node.reply_call++; break;
-        case REPLY_ERROR: stats_.node.reply_error++; break;
-        case REQ_DMASTER: stats_.node.req_dmaster++; break;
-        default: stats_.node.reply_dmaster++; break;
+        case REQ_CALL:
+          stats_.node.req_call++;
+          break;
+        case REPLY_CALL:
+          stats_.node.reply_call++;
+          break;
+        case REPLY_ERROR:
+          stats_.node.reply_error++;
+          break;
+        case REQ_DMASTER:
+          stats_.node.req_dmaster++;
+          break;
+        default:
+          stats_.node.reply_dmaster++;
+          break;
       }
       // A banned node takes no part in record traffic.
       if (!(nodes_[pnn_].flags & NODE_FLAGS_BANNED)) calls_->node_packet(pnn, pkt, len);
@@ -817,7 +882,7 @@ void Daemon::handle_message(ClientConnection& client, const uint8_t* pkt, size_t
   proto::ReqMessage m;
   if (!proto::decode(pkt, len, &h, &m)) {
     CTDB_LOGF(kLogError, "client pid %d sent a malformed message; closing it",
-            static_cast<int>(client.pid()));
+              static_cast<int>(client.pid()));
     clients_->close(client);
     return;
   }
@@ -920,6 +985,15 @@ void Daemon::set_recmode(uint32_t mode) {
     last_recovery_finished_ = now();
   }
   recmode_ = mode;
+  if (mode == RECOVERY_ACTIVE) {
+    drop_ips_timer_ = std::make_unique<Timer>(loop_, [this] {
+      CTDB_LOGF(kLogError, "Been in recovery mode for too long. Dropping all IPs");
+      public_ips_->release_all(nullptr);
+    });
+    drop_ips_timer_->start(tunables_.value("RecoveryDropAllIPs"));
+  } else {
+    drop_ips_timer_.reset();
+  }
   // Calls parked while the databases were frozen, and those in flight under
   // the old generation, go (again) now.
   if (mode == RECOVERY_NORMAL && calls_) calls_->recovered();
@@ -943,6 +1017,18 @@ void Daemon::set_own_flags(uint32_t flags) {
   if (recoverd_ && ((flags ^ old) & NODE_FLAGS_INACTIVE)) {
     recoverd_->node_changed(pnn_);
   }
+  // A health change moves public addresses: ask the leader for a takeover run (4.17's monitor
+  // does this; an admin's disable or stop asks through the tool instead).
+  if ((flags ^ old) & NODE_FLAGS_UNHEALTHY) {
+    CTDB_LOGF(kLogNotice, "Node became %s. Ask recovery master to reallocate IPs",
+              (flags & NODE_FLAGS_UNHEALTHY) ? "UNHEALTHY" : "HEALTHY");
+    proto::SrvidMessage request;
+    request.pnn = pnn_;
+    request.srvid = 0;
+    for (uint32_t pnn : broadcast_targets(BROADCAST_CONNECTED)) {
+      send_message(pnn, SRVID_TAKEOVER_RUN, proto::to_bytes(request));
+    }
+  }
 }
 
 // A stopped or banned node takes no part in the cluster: its databases are
@@ -953,6 +1039,9 @@ void Daemon::become_inactive() {
     if (db->frozen || db->freeze_pending) continue;
     if (db->ltdb->freeze_nonblock() == LtdbStatus::kOk) db->frozen = true;
   }
+  // A stopped or banned node serves no public address (4.17 drops them all here).
+  CTDB_LOGF(kLogNotice, "Dropping all public IP addresses");
+  public_ips_->release_all(nullptr);
 }
 
 void Daemon::ban(uint32_t seconds) {

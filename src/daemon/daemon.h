@@ -15,8 +15,8 @@
 
 #include "common/tunables.h"
 #include "daemon/clients/client_server.h"
-#include "daemon/cluster/recoverd.h"
 #include "daemon/clients/srvid_registry.h"
+#include "daemon/cluster/recoverd.h"
 #include "daemon/controls/dispatch.h"
 #include "daemon/db/call_engine.h"
 #include "daemon/db/db_registry.h"
@@ -37,6 +37,11 @@ struct NodeInfo {
 
 class TraverseManager;
 class VacuumManager;
+namespace takeover {
+class PublicIps;
+class PublicIpsHost;
+class SystemNet;
+}  // namespace takeover
 
 class Daemon : public ClientHandler,
                public TransportHandler,
@@ -73,8 +78,8 @@ class Daemon : public ClientHandler,
   void on_node_dead(uint32_t pnn) override;
 
   // Reply of a control this daemon sent itself (recovery, election...).
-  using ControlCallback = std::function<void(uint32_t pnn, int32_t status,
-                                             const proto::Bytes& data, const std::string& err)>;
+  using ControlCallback = std::function<void(uint32_t pnn, int32_t status, const proto::Bytes& data,
+                                             const std::string& err)>;
   // Sends a control to `dest` (this node included) and calls `cb` exactly
   // once: with the reply, or with status -1 when the node is or becomes
   // disconnected, or after `timeout` seconds. `cb` may be null.
@@ -116,6 +121,7 @@ class Daemon : public ClientHandler,
   ClientServer& clients() { return *clients_; }
   DbRegistry& databases() { return *dbs_; }
   SeqnumSync& seqnums() { return *seqnums_; }
+  takeover::PublicIps& public_ips() { return *public_ips_; }
   TraverseManager& traverses() { return *traverses_; }
   VacuumManager& vacuum() { return *vacuum_; }
   CallEngine& calls() { return *calls_; }
@@ -161,8 +167,8 @@ class Daemon : public ClientHandler,
                            ClientConnection* client, uint32_t srcnode, const Responder& to);
   // Sends a client's control on to another node; the reply comes back
   // through on_node_packet.
-  void forward_control(ClientConnection& client, const proto::Header& h,
-                       const proto::ReqControl& c, uint32_t dest);
+  void forward_control(ClientConnection& client, const proto::Header& h, const proto::ReqControl& c,
+                       uint32_t dest);
   bool send_to_node(uint32_t pnn, proto::Header h, const proto::ReqControl& c);
   void node_control(uint32_t srcnode, const uint8_t* pkt, size_t len);
   void node_control_reply(const uint8_t* pkt, size_t len);
@@ -189,6 +195,12 @@ class Daemon : public ClientHandler,
   std::unique_ptr<ClientServer> clients_;
   std::unique_ptr<DbRegistry> dbs_;
   std::unique_ptr<SeqnumSync> seqnums_;
+  std::unique_ptr<takeover::SystemNet> net_;
+  std::unique_ptr<takeover::PublicIpsHost> takeover_host_;
+  std::unique_ptr<takeover::PublicIps> public_ips_;
+  // Started when recovery mode becomes ACTIVE: a node stuck there for RecoveryDropAllIPs
+  // seconds releases its public addresses (4.17).
+  std::unique_ptr<Timer> drop_ips_timer_;
   std::vector<std::unique_ptr<SignalWatcher>> signals_;
   ControlTable controls_;
   SrvidRegistry srvids_;
@@ -234,8 +246,8 @@ class Daemon : public ClientHandler,
   std::map<uint64_t, std::unique_ptr<Timer>> oneshots_;
   uint64_t next_oneshot_ = 0;
   uint32_t alloc_reqid();
-  void finish_remote_control(uint32_t reqid, uint32_t pnn, int32_t status,
-                             const proto::Bytes& data, const std::string& err);
+  void finish_remote_control(uint32_t reqid, uint32_t pnn, int32_t status, const proto::Bytes& data,
+                             const std::string& err);
   uint32_t next_reqid_ = 1;
   // At the end: destroyed before what its children and timers use.
   std::unique_ptr<TraverseManager> traverses_;

@@ -121,11 +121,14 @@ check "fresh node: status OK" wait_for '[ "$(flag_of "$OURS_TOOL" r0)" == OK ]' 
 both_tools "fresh node" r0 RUNNING OK
 check "fresh node: a monitor event ran" wait_for '[[ "$(events r0)" == *monitor* ]]' 10 0.2
 ev=$(events r0)
+# As a stock 4.17 node: the takeover run after the first recovery runs ipreallocated before
+# startup (and another follows the first health change).
 assert_eq "fresh node: the first events in order" \
-  "init setup startrecovery recovered startup monitor" "$(cut -d' ' -f1-6 <<<"$ev")"
-rest=$(cut -d' ' -f7- <<<"$ev" | tr ' ' '\n' | grep -v -x -e monitor -e startrecovery \
-  -e recovered -e '' | tr '\n' ' ')
-assert_eq "fresh node: later only monitor and recovery events" "" "$rest"
+  "init setup startrecovery recovered ipreallocated startup monitor" \
+  "$(cut -d' ' -f1-7 <<<"$ev")"
+rest=$(cut -d' ' -f8- <<<"$ev" | tr ' ' '\n' | grep -v -x -e monitor -e startrecovery \
+  -e recovered -e ipreallocated -e '' | tr '\n' ' ')
+assert_eq "fresh node: later only monitor, recovery and takeover events" "" "$rest"
 run_tool ours r0 scriptstatus startup
 want_re="^1 scripts were executed last startup cycle
 $(ss_re 10.log OK)\$"
@@ -225,15 +228,16 @@ assert_eq "repository scripts: MonitorInterval from CTDB_SET_MonitorInterval" \
   "MonitorInterval = 7" "$(getvar r5 MonitorInterval)"
 for ev in setup monitor; do
   run_tool ours r5 scriptstatus "$ev"
-  want_re="^4 scripts were executed last $ev cycle
+  want_re="^5 scripts were executed last $ev cycle
 $(ss_re 00.ctdb OK)
+$(ss_re 10.interface OK)
 $(ss_re 31.clamd OK)
 $(ss_re 49.winbind OK)
 $(ss_re 50.samba OK)\$"
   if [ "$RC" == 0 ] && [[ "$OUT" =~ $want_re ]]; then
-    pass "repository scripts: scriptstatus $ev lists the 4 scripts OK"
+    pass "repository scripts: scriptstatus $ev lists the 5 scripts OK"
   else
-    fail "repository scripts: scriptstatus $ev lists the 4 scripts OK" "rc $RC" "$OUT" "$ERR"
+    fail "repository scripts: scriptstatus $ev lists the 5 scripts OK" "rc $RC" "$OUT" "$ERR"
   fi
 done
 both_tools "repository scripts" r5 RUNNING OK

@@ -284,12 +284,18 @@ h_start_ours() {
 # h_start_stock NAME ADDR NODES_FILE [RECLOCK_FILE]
 # Starts Debian's ctdbd in CTDB_TEST_MODE, in the foreground (-i, which logs to stderr, so
 # stderr is the log). CTDB_BASE=$H_TMP/NAME, socket $H_TMP/NAME/run/ctdbd.socket.
+# IP failover is off unless H_STOCK_PUBLIC_ADDRESSES names a public addresses file for the
+# node; H_STOCK_TUNABLES holds extra NAME=VALUE lines for its ctdb.tunables.
 h_start_stock() {
   local name=$1 addr=$2 nodes=$3 reclock=${4:-}
   local d=$H_TMP/$name
   mkdir -p "$d/db/volatile" "$d/db/persistent" "$d/db/state" "$d/events/legacy" "$d/run"
   [ "$nodes" -ef "$d/nodes" ] || cp "$nodes" "$d/nodes"
-  : >"$d/public_addresses"
+  if [ -n "${H_STOCK_PUBLIC_ADDRESSES:-}" ]; then
+    cp "$H_STOCK_PUBLIC_ADDRESSES" "$d/public_addresses"
+  else
+    : >"$d/public_addresses"
+  fi
   cp /etc/ctdb/functions "$d/" 2>/dev/null
   {
     printf '[logging]\n\tlocation = file:%s\n\tlog level = NOTICE\n' "$d/log.ctdb"
@@ -298,12 +304,14 @@ h_start_stock() {
     printf '[database]\n\tvolatile database directory = %s\n' "$d/db/volatile"
     printf '\tpersistent database directory = %s\n' "$d/db/persistent"
     printf '\tstate database directory = %s\n' "$d/db/state"
-    printf '[failover]\n\tdisabled = true\n'
+    [ -n "${H_STOCK_PUBLIC_ADDRESSES:-}" ] || printf '[failover]\n\tdisabled = true\n'
   } >"$d/ctdb.conf"
   # The reference runs with the seed's tunable defaults (ctdbd(1) of 2009), which ours
   # implements, so that the two compare equal where 4.17's defaults differ.
-  printf 'KeepaliveInterval=1\nEventScriptTimeout=20\nDatabaseHashSize=100000\n' \
-    >"$d/ctdb.tunables"
+  {
+    printf 'KeepaliveInterval=1\nEventScriptTimeout=20\nDatabaseHashSize=100000\n'
+    [ -z "${H_STOCK_TUNABLES:-}" ] || printf '%s\n' "$H_STOCK_TUNABLES"
+  } >"$d/ctdb.tunables"
   CTDB_TEST_MODE=yes CTDB_BASE=$d setsid "$H_STOCK_CTDBD" -i </dev/null >"$d/log.ctdb" 2>&1 &
   _h_register "$name" stock "$addr" "$d" "$d/run/ctdbd.socket" "$d/log.ctdb" "" $!
 }

@@ -3,10 +3,10 @@
 // periodic check announces a moved counter once, and a change announced by another node moves
 // this node's counter without being announced back. Real tdb files, a real reactor.
 #include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <tdb.h>
+#include <unistd.h>
 
 #include <functional>
 #include <string>
@@ -28,7 +28,9 @@ class ClientHandle {
  public:
   ClientHandle(const Database& db, int flags)
       : path_(db.ltdb->path()), flags_(flags), inherited_(db.ltdb->raw()) {}
-  bool ok() { return run([](tdb_context*) { return 0; }) == 0; }
+  bool ok() {
+    return run([](tdb_context*) { return 0; }) == 0;
+  }
   bool store(const std::string& key, const std::string& value) {
     return run([&](tdb_context* tdb) {
              TDB_DATA k{reinterpret_cast<unsigned char*>(const_cast<char*>(key.data())),
@@ -38,7 +40,9 @@ class ClientHandle {
              return tdb_store(tdb, k, v, TDB_REPLACE);
            }) == 0;
   }
-  int seqnum() { return run([](tdb_context* tdb) { return tdb_get_seqnum(tdb); }); }
+  int seqnum() {
+    return run([](tdb_context* tdb) { return tdb_get_seqnum(tdb); });
+  }
 
  private:
   // What `op` returns in a child that opened the file; -1000 if it could not.

@@ -84,6 +84,8 @@ bool nodemap_unknown(Context* ctx, const proto::NodeMap& in, proto::NodeMap* out
   return true;
 }
 
+}  // namespace
+
 // The nodes a nodestatus argument names: the command's node (none given),
 // "all", or a comma-separated pnn list.
 bool parse_nodestring(Context* ctx, const std::string* nodestring, proto::NodeMap* out) {
@@ -127,8 +129,6 @@ bool parse_nodestring(Context* ctx, const std::string* nodestring, proto::NodeMa
   }
   return true;
 }
-
-}  // namespace
 
 int control_version(Context*, const std::vector<std::string>&) {
   printf("%s\n", version_string());

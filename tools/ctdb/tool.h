@@ -91,6 +91,12 @@ int control_multi(Context* ctx, const std::vector<uint32_t>& pnns, uint32_t opco
                   const Bytes& data, std::vector<client::ControlReply>* replies = nullptr);
 // Asks the leader for a takeover run and waits for its answer, resending each -t.
 int ipreallocate(Context* ctx);
+// Waits for a message to `srvid` (keeping track of leader broadcasts meanwhile).
+int wait_srvid_message(Context* ctx, uint64_t srvid, const client::Deadline& deadline,
+                       Bytes* data);
+// The nodes a node argument names: the command's node (none given), "all", or a
+// comma-separated pnn list; false after printing the tool's message.
+bool parse_nodestring(Context* ctx, const std::string* nodestring, proto::NodeMap* out);
 // Parses a key/value argument ("0x.." hex or text), printing the tool's
 // messages ("Failed to parse key K") on failure.
 int parse_data_arg(const std::string& arg, const char* what, Bytes* out);
@@ -135,6 +141,17 @@ int control_nodestatus(Context*, const std::vector<std::string>&);
 int control_ip(Context*, const std::vector<std::string>&);
 int control_ipinfo(Context*, const std::vector<std::string>&);
 int control_ifaces(Context*, const std::vector<std::string>&);
+// cmd_takeover.cpp
+int control_setifacelink(Context*, const std::vector<std::string>&);
+int control_gratarp(Context*, const std::vector<std::string>&);
+int control_tickle(Context*, const std::vector<std::string>&);
+int control_gettickles(Context*, const std::vector<std::string>&);
+int control_addtickle(Context*, const std::vector<std::string>&);
+int control_deltickle(Context*, const std::vector<std::string>&);
+int control_moveip(Context*, const std::vector<std::string>&);
+int control_addip(Context*, const std::vector<std::string>&);
+int control_delip(Context*, const std::vector<std::string>&);
+int control_reloadips(Context*, const std::vector<std::string>&);
 // cmd_admin.cpp
 int control_disable(Context*, const std::vector<std::string>&);
 int control_enable(Context*, const std::vector<std::string>&);

@@ -222,6 +222,8 @@ namespace {
 
 // Waits for a message to `srvid` until the deadline; leader announcements seen
 // meanwhile are remembered, anything else is dropped.
+}  // namespace
+
 int wait_srvid_message(Context* ctx, uint64_t srvid, const client::Deadline& deadline,
                        Bytes* data) {
   for (;;) {
@@ -240,8 +242,6 @@ int wait_srvid_message(Context* ctx, uint64_t srvid, const client::Deadline& dea
     }
   }
 }
-
-}  // namespace
 
 int ipreallocate(Context* ctx) {
   proto::SrvidMessage request;

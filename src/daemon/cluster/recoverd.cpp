@@ -13,6 +13,7 @@
 #include "daemon/cluster/vnnmap.h"
 #include "daemon/controls/dispatch.h"
 #include "daemon/daemon.h"
+#include "daemon/takeover/public_ips.h"
 
 namespace ctdb::daemon::cluster {
 namespace {
@@ -385,11 +386,14 @@ Recoverd::Recoverd(Daemon& d)
                       }),
       election_timer_(d.loop(), [this] { election_timeout(); }),
       election_send_timer_(d.loop(), [this] { send_election_request(); }),
-      recovery_disable_timer_(d.loop(), [this] {
-        CTDB_LOGF(kLogNotice, "Reenabling recoveries after timeout");
-        told_disabled_ = false;
-        if (need_recovery_ && is_leader()) main_timer_.start(0);
-      }) {
+      recovery_disable_timer_(d.loop(),
+                              [this] {
+                                CTDB_LOGF(kLogNotice, "Reenabling recoveries after timeout");
+                                told_disabled_ = false;
+                                if (need_recovery_ && is_leader()) main_timer_.start(0);
+                              }),
+      takeover_disable_timer_(
+          d.loop(), [] { CTDB_LOGF(kLogNotice, "Reenabling takeover runs after timeout"); }) {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   priority_time_ = {ts.tv_sec, ts.tv_nsec / 1000};
@@ -399,26 +403,187 @@ Recoverd::~Recoverd() {
   d_.clear_message_handler(SRVID_LEADER);
   d_.clear_message_handler(SRVID_ELECTION);
   d_.clear_message_handler(SRVID_TAKEOVER_RUN);
+  d_.clear_message_handler(SRVID_REBALANCE_NODE);
+  d_.clear_message_handler(SRVID_DISABLE_TAKEOVER_RUNS);
+  d_.clear_message_handler(SRVID_DISABLE_IP_CHECK);
   d_.clear_message_handler(SRVID_DISABLE_RECOVERIES);
 }
 
-// `ctdb ipreallocate` (and disable, enable...) ask the leader for a takeover
-// run and wait for its answer: an int32, the leader's pnn on success. With no
-// public addresses to move yet, the run is done once no recovery is pending.
+// `ctdb ipreallocate` (and disable, enable, moveip...) and nodes whose addresses are not as
+// planned ask for a takeover run; the leader answers each (an int32, its pnn, or -1 when the
+// run failed) once a run that started after the request has finished. Every node keeps the
+// requests, as 4.17 does; only the leader runs them, the others drop them.
 void Recoverd::on_takeover_run_request(const proto::Bytes& data) {
   proto::SrvidMessage reply_to;
-  if (!proto::from_bytes(data, &reply_to) || !is_leader()) return;
+  if (!proto::from_bytes(data, &reply_to)) {
+    CTDB_LOGF(kLogError, "Wrong size of takeover run request: %zu", data.size());
+    return;
+  }
   pending_takeover_replies_.push_back(reply_to);
-  if (!running_) answer_takeover_runs();
+  // No need to wait for the next main loop when nothing else is going on.
+  if (is_leader() && !running_ && !checking_ && !takeover_ && !need_recovery_ &&
+      !election_in_progress_) {
+    main_timer_.start(0);
+  }
 }
 
-void Recoverd::answer_takeover_runs() {
+void Recoverd::on_rebalance_node(const proto::Bytes& data) {
+  uint32_t pnn;
+  if (!is_leader()) return;
+  if (data.size() != 4 || !payload_u32(data, &pnn)) {
+    CTDB_LOGF(kLogError, "Incorrect size of node rebalance message: %zu", data.size());
+    return;
+  }
+  CTDB_LOGF(kLogNotice, "Setting up rebalance of IPs to node %u", pnn);
+  force_rebalance_nodes_.push_back(pnn);
+}
+
+// The leader runs a takeover elsewhere: this node asks for none meanwhile. Answered with our
+// pnn when the sender wants an answer.
+void Recoverd::on_disable_takeover_runs(const proto::Bytes& data) {
+  proto::DisableMessage m;
+  if (data.size() != 24 || !proto::from_bytes(data, &m)) {
+    CTDB_LOGF(kLogError, "Wrong size for disable takeover runs message: %zu", data.size());
+    return;
+  }
+  int32_t ret = static_cast<int32_t>(d_.pnn());
+  if (m.timeout == 0) {
+    if (takeover_disable_timer_.pending()) CTDB_LOGF(kLogNotice, "Reenabling takeover runs");
+    takeover_disable_timer_.stop();
+  } else if (takeover_) {
+    CTDB_LOGF(kLogError, "Unable to disable takeover runs - in progress");
+    ret = -EAGAIN;
+  } else {
+    CTDB_LOGF(kLogNotice, "Disabling takeover runs for %u seconds", m.timeout);
+    takeover_disable_timer_.start(m.timeout);
+  }
+  if (m.srvid != 0) {
+    proto::Bytes result;
+    proto::Writer(&result).i32(ret);
+    d_.send_message(m.pnn, m.srvid, result);
+  }
+}
+
+// The older form of the same request: a bare u32 timeout, no answer.
+void Recoverd::on_disable_ip_check(const proto::Bytes& data) {
+  uint32_t timeout;
+  if (data.size() != 4 || !payload_u32(data, &timeout)) return;
+  if (timeout == 0) {
+    takeover_disable_timer_.stop();
+  } else {
+    takeover_disable_timer_.start(timeout);
+  }
+}
+
+void Recoverd::verify_local_ips() {
+  if (!is_leader()) {
+    pending_takeover_replies_.clear();
+    force_rebalance_nodes_.clear();
+  }
+  if (takeover_runs_disabled()) return;
+  if (!d_.public_ips().needs_takeover_run()) return;
+  CTDB_LOGF(kLogNotice, "Trigger takeoverrun");
+  proto::SrvidMessage request;
+  request.pnn = d_.pnn();
+  request.srvid = 0;
+  proto::Bytes data = proto::to_bytes(request);
+  for (uint32_t pnn : d_.broadcast_targets(BROADCAST_CONNECTED)) {
+    d_.send_message(pnn, SRVID_TAKEOVER_RUN, data);
+  }
+}
+
+void Recoverd::takeover_checks() {
+  if (takeover_runs_disabled() || takeover_) return;
+  if (!pending_takeover_replies_.empty() || need_takeover_run_) do_takeover_run();
+}
+
+void Recoverd::send_disable_takeover_runs(uint32_t seconds) {
+  proto::DisableMessage m;
+  m.pnn = UNKNOWN_PNN;
+  m.srvid = 0;  // no answer wanted
+  m.timeout = seconds;
+  proto::Bytes data = proto::to_bytes(m);
+  for (uint32_t pnn : d_.broadcast_targets(BROADCAST_CONNECTED)) {
+    if (pnn != d_.pnn()) d_.send_message(pnn, SRVID_DISABLE_TAKEOVER_RUNS, data);
+  }
+}
+
+void Recoverd::do_takeover_run() {
+  // Requests that come in from now on may follow flag changes this run does not see: they
+  // wait for the next one.
+  std::vector<proto::SrvidMessage> waiting = std::move(pending_takeover_replies_);
+  pending_takeover_replies_.clear();
+  if (takeover_) {
+    CTDB_LOGF(kLogError, "Takeover run already in progress");
+    takeover_done(false, UNKNOWN_PNN, std::move(waiting));
+    return;
+  }
+  if (takeover_runs_disabled()) {
+    takeover_done(false, UNKNOWN_PNN, std::move(waiting));
+    return;
+  }
+  CTDB_LOGF(kLogNotice, "Takeover run starting");
+  // The other nodes must not ask for runs while addresses are in flight.
+  send_disable_takeover_runs(60);
+  takeover::TakeoverRun::Settings settings;
+  const Tunables& t = d_.tunables();
+  settings.timeout = std::max<uint32_t>(t.value("TakeoverTimeout"), 1);
+  settings.alloc.algorithm = takeover::ipalloc_algorithm_from_tunables(t.value("DeterministicIPs"),
+                                                                       t.value("IPAllocAlgorithm"));
+  settings.alloc.no_ip_takeover = t.value("NoIPTakeover") != 0;
+  settings.alloc.no_ip_failback = t.value("NoIPFailback") != 0;
+  settings.alloc.force_rebalance_nodes = force_rebalance_nodes_;
+  proto::NodeMap map;
+  for (const NodeInfo& n : d_.nodes()) map.nodes.push_back({n.pnn, n.flags, n.addr});
+  size_t rebalance_count = force_rebalance_nodes_.size();
+  Daemon& d = d_;
+  auto send = [&d](uint32_t pnn, uint32_t opcode, uint32_t flags, const proto::Bytes& data,
+                   double timeout, std::function<void(int32_t, const proto::Bytes&)> reply) {
+    d.send_control(
+        pnn, opcode, 0, data, timeout,
+        [reply](uint32_t, int32_t status, const proto::Bytes& out, const std::string&) {
+          reply(status, out);
+        },
+        flags);
+  };
+  auto shared_waiting = std::make_shared<std::vector<proto::SrvidMessage>>(std::move(waiting));
+  takeover_ = takeover::TakeoverRun::start(
+      std::move(map), settings, send,
+      [this, shared_waiting, rebalance_count](bool ok, uint32_t culprit) {
+        send_disable_takeover_runs(0);
+        // Addresses added for rebalancing during the run stay for the next one.
+        if (ok) {
+          if (force_rebalance_nodes_.size() == rebalance_count) {
+            force_rebalance_nodes_.clear();
+          } else {
+            CTDB_LOGF(kLogWarning,
+                      "Rebalance target nodes changed during takeover run - not clearing");
+          }
+        }
+        takeover_done(ok, culprit, std::move(*shared_waiting));
+      });
+}
+
+void Recoverd::takeover_done(bool ok, uint32_t culprit, std::vector<proto::SrvidMessage> waiting) {
+  // Keep the finished run alive until its last callback has returned.
+  std::shared_ptr<takeover::TakeoverRun> finished = std::move(takeover_);
+  d_.run_after(0, [finished] {});
+  need_takeover_run_ = !ok;
+  if (!ok && culprit != UNKNOWN_PNN && d_.tunables().value("EnableBans") != 0) {
+    CTDB_LOGF(kLogWarning, "Assigning banning credits to node %u", culprit);
+    // As 4.17's banning message: as many credits as there are nodes at once.
+    for (size_t i = 0; i < d_.nodes().size(); i++) add_ban_credit(culprit);
+  }
+  CTDB_LOGF(kLogNotice, "Takeover run %s", ok ? "completed successfully" : "unsuccessful");
   proto::Bytes result;
-  proto::Writer(&result).i32(static_cast<int32_t>(d_.pnn()));
-  for (const proto::SrvidMessage& to : pending_takeover_replies_) {
+  proto::Writer(&result).i32(ok ? static_cast<int32_t>(d_.pnn()) : -1);
+  for (const proto::SrvidMessage& to : waiting) {
     if (to.srvid != 0) d_.send_message(to.pnn, to.srvid, result);
   }
-  pending_takeover_replies_.clear();
+  // Requests that came in meanwhile, or a failed run, are seen to by the next main loop.
+  if (is_leader() && (!pending_takeover_replies_.empty() || need_takeover_run_ || need_recovery_)) {
+    main_timer_.start(need_takeover_run_ ? 1.0 : 0);
+  }
 }
 
 void Recoverd::start() {
@@ -426,6 +591,12 @@ void Recoverd::start() {
   d_.set_message_handler(SRVID_ELECTION, [this](const proto::Bytes& b) { on_election_message(b); });
   d_.set_message_handler(SRVID_TAKEOVER_RUN,
                          [this](const proto::Bytes& b) { on_takeover_run_request(b); });
+  d_.set_message_handler(SRVID_REBALANCE_NODE,
+                         [this](const proto::Bytes& b) { on_rebalance_node(b); });
+  d_.set_message_handler(SRVID_DISABLE_TAKEOVER_RUNS,
+                         [this](const proto::Bytes& b) { on_disable_takeover_runs(b); });
+  d_.set_message_handler(SRVID_DISABLE_IP_CHECK,
+                         [this](const proto::Bytes& b) { on_disable_ip_check(b); });
   d_.set_message_handler(SRVID_DISABLE_RECOVERIES,
                          [this](const proto::Bytes& b) { on_disable_recoveries(b); });
   broadcast_timer_.start(kLeaderBroadcastInterval, true);
@@ -458,7 +629,11 @@ void Recoverd::node_changed(uint32_t pnn) {
     force_election("the leader is disconnected");
     return;
   }
-  if (is_leader()) request_recovery("a node connected or disconnected");
+  if (!is_leader()) return;
+  request_recovery("a node connected or disconnected");
+  // Its public addresses move at once, without waiting for the recovery (which may be held
+  // off for RerecoveryTimeout): 4.17 waits for it; clients should not.
+  need_takeover_run_ = true;
 }
 
 void Recoverd::broadcast_leader() {
@@ -617,10 +792,13 @@ void Recoverd::give_up_leadership(const char* why) {
 
 void Recoverd::main_loop() {
   main_timer_.start(std::max<uint32_t>(d_.tunables().value("RecoverInterval"), 1));
-  if (election_in_progress_ || running_ || checking_) return;
+  if (election_in_progress_ || running_ || checking_ || takeover_) return;
   if (leader_ == UNKNOWN_PNN) {
     if (!leader_timeout_.pending()) force_election("no leader");
     return;
+  }
+  if (d_.recmode() == RECOVERY_NORMAL && !(d_.own_flags() & NODE_FLAGS_INACTIVE)) {
+    verify_local_ips();
   }
   if (!is_leader()) return;
   if (!d_.options().reclock.empty() && !(reclock_ && reclock_->held())) {
@@ -707,7 +885,10 @@ void Recoverd::check_cluster() {
     return;
   }
   // Recoveries are off (just after one, or during reloadnodes): checks could only ask for one.
-  if (recoveries_disabled()) return;
+  if (recoveries_disabled()) {
+    takeover_checks();
+    return;
+  }
   checking_ = true;
   // Who should be lmaster now: active nodes with the capability.
   auto caps = std::make_shared<std::map<uint32_t, uint32_t>>();
@@ -793,7 +974,11 @@ void Recoverd::check_recmodes() {
         checking_ = false;
         if (!is_leader() || !ok) return;
         if (*in_recovery) request_recovery("a node is in recovery mode");
-        if (need_recovery_) start_recovery();
+        if (need_recovery_) {
+          start_recovery();
+          return;
+        }
+        takeover_checks();
       });
 }
 
@@ -805,6 +990,7 @@ void Recoverd::start_recovery() {
     if (!told_disabled_) CTDB_LOGF(kLogNotice, "Unable to begin - recoveries are disabled");
     told_disabled_ = true;
     need_recovery_ = true;
+    takeover_checks();
     return;
   }
   // 4.17 retries a failed recovery from its main loop, whose iterations start at least
@@ -834,7 +1020,8 @@ void Recoverd::recovery_done(bool ok, const std::string& why, uint32_t culprit) 
     if (!ban_credits_.empty()) CTDB_LOGF(kLogNotice, "Resetting ban count to 0 for all nodes");
     ban_credits_.clear();
     d_.stats().num_recoveries++;
-    answer_takeover_runs();
+    // The node set may have changed: the public addresses follow (4.17 runs it right here).
+    do_takeover_run();
     uint32_t rerecovery = d_.tunables().value("RerecoveryTimeout");
     CTDB_LOGF(kLogNotice,
               "Just finished a recovery. New recoveries will now be suppressed for the "

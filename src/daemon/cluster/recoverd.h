@@ -13,6 +13,7 @@
 
 #include "daemon/cluster/reclock.h"
 #include "daemon/event_loop.h"
+#include "daemon/takeover/takeover_run.h"
 #include "protocol/types.h"
 
 namespace ctdb::daemon {
@@ -41,6 +42,10 @@ class Recoverd {
   // Recoveries are off for a while after each successful one (RerecoveryTimeout) and while
   // `ctdb reloadnodes` asks (SRVID_DISABLE_RECOVERIES); a needed recovery waits for the end.
   bool recoveries_disabled() const { return recovery_disable_timer_.pending(); }
+  // Takeover runs are off while the leader runs one elsewhere (SRVID_DISABLE_TAKEOVER_RUNS):
+  // this node then does not ask for one either.
+  bool takeover_runs_disabled() const { return takeover_disable_timer_.pending(); }
+  bool takeover_running() const { return takeover_ != nullptr; }
 
  private:
   struct Run;
@@ -71,7 +76,19 @@ class Recoverd {
   int disable_recoveries(uint32_t seconds, const char* why);
   void on_disable_recoveries(const proto::Bytes& data);
   void on_takeover_run_request(const proto::Bytes& data);
-  void answer_takeover_runs();
+  void on_rebalance_node(const proto::Bytes& data);
+  void on_disable_takeover_runs(const proto::Bytes& data);
+  void on_disable_ip_check(const proto::Bytes& data);
+  // Every node, every main loop: asks the leader for a takeover run when this node's public
+  // addresses are not as planned.
+  void verify_local_ips();
+  // On the leader, at the end of a clean cluster check: a takeover run if one was asked for
+  // or the last one failed.
+  void takeover_checks();
+  // Runs a takeover now (4.17's do_takeover_run) and answers the requests pending at its start.
+  void do_takeover_run();
+  void takeover_done(bool ok, uint32_t culprit, std::vector<proto::SrvidMessage> waiting);
+  void send_disable_takeover_runs(uint32_t seconds);
 
   Daemon& d_;
   uint32_t leader_;
@@ -95,6 +112,10 @@ class Recoverd {
   };
   std::map<uint32_t, BanCredits> ban_credits_;
   std::vector<proto::SrvidMessage> pending_takeover_replies_;
+  std::shared_ptr<takeover::TakeoverRun> takeover_;
+  bool need_takeover_run_ = false;
+  std::vector<uint32_t> force_rebalance_nodes_;
+  Timer takeover_disable_timer_;
 };
 
 }  // namespace cluster

@@ -78,6 +78,7 @@ void register_vacuum_controls(ControlTable& t);
 void register_recovery_controls(ControlTable& t);
 void register_admin_controls(ControlTable& t);
 void register_monitor_controls(ControlTable& t);
+void register_takeover_controls(ControlTable& t);
 
 // Helpers for the common payload shapes.
 proto::Bytes u32_bytes(uint32_t v);

@@ -7,6 +7,7 @@
 #include "daemon/controls/dispatch.h"
 #include "daemon/daemon.h"
 #include "daemon/monitor/script_dir.h"
+#include "daemon/takeover/public_ips.h"
 #include "protocol/names.h"
 #include "protocol/types.h"
 
@@ -103,8 +104,10 @@ ControlReply run_eventscripts(Daemon& d, const ControlRequest& req) {
   return async_reply();
 }
 
-ControlReply startup(Daemon&, const ControlRequest& req) {
+// Another node finished its startup event: it gets our tickle lists at once (4.17).
+ControlReply startup(Daemon& d, const ControlRequest& req) {
   CTDB_LOGF(kLogNotice, "Received startup control from node %u", req.srcnode);
+  d.public_ips().node_started();
   return {};
 }
 

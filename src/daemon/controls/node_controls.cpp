@@ -165,28 +165,6 @@ ControlReply shutdown(Daemon& d, const ControlRequest&) {
   return {};
 }
 
-ControlReply get_public_ips(Daemon&, const ControlRequest&) {
-  // Public IP takeover is not built yet: this node hosts none.
-  ControlReply r;
-  r.data = proto::to_bytes(proto::PublicIpList{});
-  return r;
-}
-
-// smbd registers every client connection so that a node taking over a public
-// address can send tickle ACKs. With no public addresses (takeover is not built
-// yet) 4.17 accepts it and keeps nothing; so does this.
-ControlReply tcp_client(Daemon&, const ControlRequest& req) {
-  proto::Connection conn;
-  if (!proto::from_bytes(req.c.data, &conn)) return control_error("bad connection");
-  return {};
-}
-
-ControlReply get_ifaces(Daemon&, const ControlRequest&) {
-  ControlReply r;
-  r.data = proto::to_bytes(proto::IfaceList{});
-  return r;
-}
-
 ControlReply get_reclock_file(Daemon& d, const ControlRequest&) {
   ControlReply r;
   proto::Writer w(&r.data);
@@ -205,7 +183,6 @@ void register_node_controls(ControlTable& t) {
   t.add(CONTROL_UPTIME, uptime);
   t.add(CONTROL_PROCESS_EXISTS, process_exists);
   t.add(CONTROL_GET_RUNSTATE, get_runstate);
-  t.add(CONTROL_TCP_CLIENT, tcp_client);
   t.add(CONTROL_GET_NODEMAP, get_nodemap);
   t.add(CONTROL_GET_NODES_FILE, get_nodes_file);
   t.add(CONTROL_GETVNNMAP, getvnnmap);
@@ -215,8 +192,6 @@ void register_node_controls(ControlTable& t) {
   t.add(CONTROL_GET_DEBUG, get_debug);
   t.add(CONTROL_SET_DEBUG, set_debug);
   t.add(CONTROL_SHUTDOWN, shutdown);
-  t.add(CONTROL_GET_PUBLIC_IPS, get_public_ips);
-  t.add(CONTROL_GET_IFACES, get_ifaces);
   t.add(CONTROL_GET_RECLOCK_FILE, get_reclock_file);
 }
 
