@@ -6,9 +6,9 @@
 source "$(dirname "$0")/../lib/harness.sh"
 
 h_init rejoin_unhealthy
-h_start_ours_cluster r "$H_TMP/r.reclock" 127.0.0.191 127.0.0.192 127.0.0.193 ||
+h_start_ours_cluster r "$H_TMP/r.reclock" 127.0.4.1 127.0.4.2 127.0.4.3 ||
   fail "our 3 nodes answer ping"
-h_start_cluster stock k 127.0.0.194 127.0.0.195 127.0.0.196 || fail "the stock 3 nodes answer ping"
+h_start_cluster stock k 127.0.4.4 127.0.4.5 127.0.4.6 || fail "the stock 3 nodes answer ping"
 h_wait_converged "ours: all OK" 60 r0 r1 r2 -- OK OK OK || h_finish
 h_wait_converged "stock: all OK" 90 k0 k1 k2 -- OK OK OK || h_finish
 

@@ -15,10 +15,10 @@ for ip in "${PUBLIC[@]}"; do echo "$ip/24 lo"; done >"$H_TMP/public_addresses"
 # Both sides use the deterministic algorithm first: ours by the seed's default
 # (DeterministicIPs=1), stock by IPAllocAlgorithm=0.
 H_STOCK_PUBLIC_ADDRESSES=$H_TMP/public_addresses H_STOCK_TUNABLES="IPAllocAlgorithm=0" \
-  h_start_cluster stock k 127.0.0.171 127.0.0.172 127.0.0.173 || fail "stock nodes answer ping"
-h_write_nodes "$H_TMP/o.nodes" 127.0.0.174 127.0.0.175 127.0.0.176
+  h_start_cluster stock k 127.0.3.1 127.0.3.2 127.0.3.3 || fail "stock nodes answer ping"
+h_write_nodes "$H_TMP/o.nodes" 127.0.3.4 127.0.3.5 127.0.3.6
 for i in 0 1 2; do
-  h_start_ours_args "o$i" "127.0.0.17$((i + 4))" "$H_TMP/o.nodes" --reclock="$H_TMP/o.reclock" \
+  h_start_ours_args "o$i" "127.0.3.$((i + 4))" "$H_TMP/o.nodes" --reclock="$H_TMP/o.reclock" \
     --public-addresses="$H_TMP/public_addresses"
 done
 for i in 0 1 2; do h_wait_ping "o$i" || fail "o$i answers ping"; done
@@ -122,19 +122,15 @@ compare "deltickle" deltickle 10.1.1.1:40000 10.201.0.2:445
 compare "gettickles after deltickle" gettickles 10.201.0.2
 compare "gettickles of an address that is not public" gettickles 10.9.9.9
 
-# NoIPFailback: a node that comes back gets nothing back by itself.
-both setvar NoIPFailback 1
-both -n 1 disable
-show "NoIPFailback, node 1 disabled"
-both -n 1 enable
-show "NoIPFailback, node 1 enabled: nothing fails back"
-both setvar NoIPFailback 0
-compare "ipreallocate with failback allowed again" ipreallocate
-show "failback allowed again"
-
+# Tunables are per node, and the leader's count: every node gets them.
+setvar_all() {
+  local c=$1 n
+  shift
+  for n in 0 1 2; do h_ctdb "${c}0" -n "$n" setvar "$@" >/dev/null || return 1; done
+}
 # LCP2 from the same state on both sides.
-both setvar IPAllocAlgorithm 2
-h_ctdb o0 setvar DeterministicIPs 0 >/dev/null
+check "IPAllocAlgorithm=2 on every stock node" setvar_all k IPAllocAlgorithm 2
+check "DeterministicIPs=0 on every node of ours" setvar_all o DeterministicIPs 0
 compare "ipreallocate with LCP2" ipreallocate
 show "LCP2"
 both -n 2 disable
@@ -142,6 +138,23 @@ show "LCP2, node 2 disabled"
 both -n 2 enable
 compare "ipreallocate with LCP2, node 2 back" ipreallocate
 show "LCP2, node 2 back"
+
+# NoIPFailback (with LCP2, which honours it): a node that comes back gets nothing back by
+# itself.
+check "NoIPFailback=1 on every stock node" setvar_all k NoIPFailback 1
+check "NoIPFailback=1 on every node of ours" setvar_all o NoIPFailback 1
+both -n 1 disable
+show "NoIPFailback, node 1 disabled"
+both -n 1 enable
+show "NoIPFailback, node 1 enabled: nothing fails back"
+assert_eq "NoIPFailback: node 1 hosts nothing after coming back" "" \
+  "$(h_ctdb o0 ip all | awk 'NR > 1 && $2 == 1')"
+compare "NoIPFailback: moveip still moves an address" moveip 10.201.0.1 1
+show "NoIPFailback, after moveip"
+check "NoIPFailback=0 on every stock node" setvar_all k NoIPFailback 0
+check "NoIPFailback=0 on every node of ours" setvar_all o NoIPFailback 0
+compare "ipreallocate with failback allowed again" ipreallocate
+show "failback allowed again"
 
 # A killed node's addresses move to the survivors.
 h_kill9_node k1
