@@ -65,6 +65,7 @@ class TakeoverHost : public takeover::PublicIpsHost {
   uint32_t pnn() const override { return d_.pnn(); }
   Runstate runstate() const override { return d_.runstate(); }
   uint32_t own_flags() const override { return d_.own_flags(); }
+  uint32_t recmode() const override { return d_.recmode(); }
   void run_ip_event(uint32_t event, std::vector<std::string> args,
                     std::function<void(int)> done) override {
     std::string error;

@@ -46,6 +46,8 @@ declare -A H_LOG     # name -> daemon log file
 declare -A H_OUT     # name -> captured stdout/stderr of the daemon process
 declare -A H_EXIT    # name -> exit status once reaped
 H_EXTRA_PIDS=()      # other background processes a test registered with h_track_pid
+declare -A H_NS      # name -> network namespace our daemon NAME runs in (tests/lib/netns.sh)
+H_CLEANUP_HOOKS=()   # commands run after every process has been stopped (h_on_cleanup)
 
 # ---------------------------------------------------------------------------------------------
 # Messages and assertions
@@ -156,6 +158,9 @@ h_pid_running() {
   [ "${stat%% *}" != Z ]
 }
 
+# h_on_cleanup CMD: shell text run at exit once every node and tracked process has stopped.
+h_on_cleanup() { H_CLEANUP_HOOKS+=("$1"); }
+
 # h_track_pid PID: a background process the test started (setsid) that cleanup must stop.
 h_track_pid() { H_EXTRA_PIDS+=("$1"); }
 
@@ -198,6 +203,8 @@ h_cleanup() {
   # A script that failed an assertion but ended without h_finish must not exit 0.
   [ "$rc" != 0 ] || [ "$H_FAIL" == 0 ] || rc=1
   h_stop_all
+  local hook
+  for hook in "${H_CLEANUP_HOOKS[@]}"; do eval "$hook"; done
   if [ "$rc" != 0 ] || [ "$H_FAIL" != 0 ]; then
     h_dump_logs
     h_note "keeping $H_TMP for inspection"
@@ -272,9 +279,11 @@ h_start_ours() {
   local d=$H_TMP/$name
   mkdir -p "$d/db/volatile" "$d/db/persistent" "$d/db/state" "$d/events.d"
   [ "$nodes" -ef "$d/nodes" ] || cp "$nodes" "$d/nodes"
-  local -a env_args=()
+  local -a env_args=() ns=()
   [ -z "${H_OURS_TEST_MODE-1}" ] || env_args=(CTDB_TEST_MODE=1)
-  env "${env_args[@]}" setsid "$H_CTDBD" -i --nlist="$d/nodes" --listen="$addr" \
+  # In a network namespace (H_NS[NAME]), `ip netns exec` execs the daemon: same PID.
+  [ -z "${H_NS[$name]:-}" ] || ns=(ip netns exec "${H_NS[$name]}")
+  env "${env_args[@]}" setsid "${ns[@]}" "$H_CTDBD" -i --nlist="$d/nodes" --listen="$addr" \
     --socket="$d/ctdbd.socket" --dbdir="$d/db/volatile" --dbdir-persistent="$d/db/persistent" \
     --dbdir-state="$d/db/state" --logfile="$d/log.ctdb" -d NOTICE --pidfile="$d/ctdbd.pid" \
     --event-script-dir="$d/events.d" --nosetsched "$@" </dev/null >"$d/output" 2>&1 &

@@ -190,6 +190,10 @@ void PublicIps::remove(const proto::SockAddr& addr) {
 
 bool PublicIps::available(const Vnn& v) const {
   if (host_.runstate() != RUNSTATE_RUNNING) return false;
+  // A node still in recovery mode (back from stopped or banned, before the recovery that takes
+  // it in) cannot run takeip: it offers nothing yet. 4.17 never asks such a node, because its
+  // takeover runs only follow recoveries; ours also runs one when a node dies meanwhile.
+  if (host_.recmode() != RECOVERY_NORMAL) return false;
   if (host_.own_flags() & (NODE_FLAGS_INACTIVE | NODE_FLAGS_DISABLED)) return false;
   if (v.delete_pending) return false;
   if (!v.iface.empty()) {

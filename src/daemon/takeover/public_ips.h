@@ -25,6 +25,7 @@ class PublicIpsHost {
   virtual uint32_t pnn() const = 0;
   virtual Runstate runstate() const = 0;
   virtual uint32_t own_flags() const = 0;
+  virtual uint32_t recmode() const = 0;
   // Runs takeip, releaseip, updateip or ipreallocated; `done` gets 0, -ETIMEDOUT, or another
   // negative status (also when the event could not start).
   virtual void run_ip_event(uint32_t event, std::vector<std::string> args,
