@@ -4,6 +4,9 @@
 # /tmp/ctdb-local), then shows `ctdb status` and `ctdb ip` from node 0. The nodes run
 # the repository's event scripts (events.d/, with config/functions) and read the
 # sysconfig $CTDB_CLUSTER_DIR/sysconfig (made empty here: no services managed).
+# Six public addresses (10.254.0.1-6) are spread over the nodes. All nodes share
+# this one host, so they run in CTDB_TEST_MODE, where addresses are assigned but not
+# checked on the host, and without 10.interface: nothing is put on an interface.
 #   tools/local-cluster.sh start [N]     (default N=3)
 #   tools/local-cluster.sh status
 #   tools/local-cluster.sh stop
@@ -42,15 +45,20 @@ start)
   rm -rf "$DIR"
   mkdir -p "$DIR"
   for i in $(seq 1 "$N"); do echo "127.0.0.$i"; done >"$DIR/nodes"
-  : >"$DIR/public_addresses"
+  for i in 1 2 3 4 5 6; do echo "10.254.0.$i/24 lo"; done >"$DIR/public_addresses"
   : >"$DIR/sysconfig"
+  # The repository's scripts, all but 10.interface (see above).
+  mkdir -p "$DIR/events.d"
+  for script in "$top"/events.d/[0-9][0-9].*; do
+    [ "$(basename "$script")" == 10.interface ] || ln -s "$script" "$DIR/events.d/"
+  done
   for n in $(seq 0 $((N - 1))); do
     B=$DIR/node.$n
     mkdir -p "$B"
     # The scripts' own `ctdb` calls reach this node through CTDB_SOCKET, with our tool.
-    CTDB_SYSCONFIG="$DIR/sysconfig" PATH="$BUILD:$PATH" \
+    CTDB_SYSCONFIG="$DIR/sysconfig" PATH="$BUILD:$PATH" CTDB_TEST_MODE=1 CTDB_BASE="$top" \
     "$CTDBD" --nlist="$DIR/nodes" --listen="127.0.0.$((n + 1))" \
-      --event-script-dir="$top/events.d" --notification-script="$top/config/notify.sh" \
+      --event-script-dir="$DIR/events.d" --notification-script="$top/config/notify.sh" \
       --socket="$B/ctdbd.socket" --pidfile="$B/ctdbd.pid" --logfile="$B/log.ctdb" \
       --dbdir="$B/db/volatile" --dbdir-persistent="$B/db/persistent" \
       --dbdir-state="$B/db/state" --public-addresses="$DIR/public_addresses" \
@@ -67,13 +75,15 @@ start)
   done
   # The nodes elect a leader, which recovers them into one cluster (recoveries are
   # RerecoveryTimeout = 10 s apart, so joining nodes can take that long); each node
-  # then runs its startup event RerecoveryTimeout + 3 s after the last recovery and
-  # is UNHEALTHY until its first monitor event passes.
-  echo "waiting for the cluster to settle and the nodes to become healthy..."
+  # then runs its startup event (at once in test mode) and is UNHEALTHY until its
+  # first monitor event passes; the leader then places the public addresses.
+  echo "waiting for the cluster to settle, the nodes to become healthy and the addresses to be placed..."
   for _ in $(seq 1 180); do
     st=$(CTDB_SOCKET=$(node_socket 0) "$CTDB" status 2>/dev/null) || st=""
+    ips=$(CTDB_SOCKET=$(node_socket 0) "$CTDB" ip all 2>/dev/null) || ips=""
     if [[ "$st" == *"Size:$N"* && "$st" == *"Recovery mode:NORMAL"* ]] &&
-      [ "$(grep -c ' OK' <<<"$st")" -eq "$N" ]; then
+      [ "$(grep -c ' OK' <<<"$st")" -eq "$N" ] &&
+      [ "$(awk 'NR > 1 && $2 != -1' <<<"$ips" | wc -l)" -eq 6 ]; then
       break
     fi
     sleep 0.5

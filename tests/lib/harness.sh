@@ -321,7 +321,9 @@ h_start_stock() {
     printf 'KeepaliveInterval=1\nEventScriptTimeout=20\nDatabaseHashSize=100000\n'
     [ -z "${H_STOCK_TUNABLES:-}" ] || printf '%s\n' "$H_STOCK_TUNABLES"
   } >"$d/ctdb.tunables"
-  CTDB_TEST_MODE=yes CTDB_BASE=$d setsid "$H_STOCK_CTDBD" -i </dev/null >"$d/log.ctdb" 2>&1 &
+  local -a ns=()
+  [ -z "${H_NS[$name]:-}" ] || ns=(ip netns exec "${H_NS[$name]}")
+  CTDB_TEST_MODE=yes CTDB_BASE=$d setsid "${ns[@]}" "$H_STOCK_CTDBD" -i </dev/null >"$d/log.ctdb" 2>&1 &
   _h_register "$name" stock "$addr" "$d" "$d/run/ctdbd.socket" "$d/log.ctdb" "" $!
 }
 

@@ -13,11 +13,16 @@
       "closed" when it is closed, each with the time (seconds since the epoch).
   tcp_service.py ask ADDR PORT
       Connects, prints the server's line, closes. Exit 1 when it cannot connect in 2 s.
+  tcp_service.py probe ADDR PORT OLDNAME SECONDS
+      Tries a new connection every few milliseconds, each after a fresh ARP lookup, until a
+      server other than OLDNAME answers; prints "accepted TIME NAME" (TIME: seconds since the
+      epoch) or "timeout" after SECONDS.
 """
 
 import os
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -95,6 +100,27 @@ def ask(addr, port):
         return 1
 
 
+def probe(addr, port, oldname, seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        # Forget the old host's MAC so that each attempt asks who has the address now.
+        subprocess.run(["ip", "neigh", "flush", "to", addr], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        try:
+            s = socket.create_connection((addr, port), timeout=0.02)
+            s.settimeout(0.5)
+            name = s.recv(64).decode().strip()
+            s.close()
+            if name and name != oldname:
+                print("accepted %.6f %s" % (time.time(), name), flush=True)
+                return 0
+        except OSError:
+            pass
+        time.sleep(0.002)
+    print("timeout", flush=True)
+    return 1
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "serve" and len(argv) == 6:
         serve(argv[2], int(argv[3]), argv[4], argv[5])
@@ -104,6 +130,8 @@ def main(argv):
         return 0
     if len(argv) == 4 and argv[1] == "ask":
         return ask(argv[2], int(argv[3]))
+    if len(argv) == 6 and argv[1] == "probe":
+        return probe(argv[2], int(argv[3]), argv[4], float(argv[5]))
     sys.stderr.write(__doc__)
     return 2
 

@@ -556,10 +556,19 @@ void PublicIps::reload(Done done) {
     }
     lines = std::move(*read);
   }
+  // The whole file must be usable before anything changes, as 4.17 reads it all first.
   std::vector<proto::SockAddr> wanted;
   for (const PublicAddress& l : lines) {
     auto a = proto::SockAddr::parse(l.addr.ip_string());
-    if (a) wanted.push_back(*a);
+    for (const std::string& iface : l.ifaces) {
+      if (!a || !net_.iface_exists(iface)) {
+        CTDB_LOGF(kLogError, "Failed to re-read public addresses file: %s:%u: unknown interface %s",
+                  settings_.file.c_str(), l.line, iface.c_str());
+        done(-1);
+        return;
+      }
+    }
+    wanted.push_back(*a);
   }
   int32_t status = 0;
   std::vector<proto::SockAddr> current;
