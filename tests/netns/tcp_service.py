@@ -40,8 +40,23 @@ def sock_addr(host, port):
     return b + b"\0" * (SOCKADDR_SIZE - len(b))
 
 
+def register(state, ctdb_socket, payload):
+    """TCP_CLIENT on the node's daemon; reconnects once when the daemon was restarted."""
+    for _ in range(2):
+        try:
+            if state.get("conn") is None:
+                state["conn"] = raw.Conn(ctdb_socket, 10.0)
+            rep = state["conn"].control(CONTROL_TCP_CLIENT, payload)
+            if rep is not None:
+                return rep[0]
+        except (OSError, ValueError):
+            pass
+        state["conn"] = None
+    return "no daemon"
+
+
 def serve(name, port, ctdb_socket, log):
-    conn = raw.Conn(ctdb_socket, 10.0)
+    state = {}
     lock = threading.Lock()
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -52,9 +67,8 @@ def serve(name, port, ctdb_socket, log):
         s, peer = listener.accept()
         local = s.getsockname()
         with lock:
-            rep = conn.control(CONTROL_TCP_CLIENT,
-                               sock_addr(peer[0], peer[1]) + sock_addr(local[0], local[1]))
-        status = "closed" if rep is None else rep[0]
+            status = register(state, ctdb_socket,
+                              sock_addr(peer[0], peer[1]) + sock_addr(local[0], local[1]))
         with open(log, "a") as f:
             f.write("registered %s:%d -> %s:%d status %s\n" %
                     (peer[0], peer[1], local[0], local[1], status))

@@ -10,8 +10,10 @@
 # Prints "CASE ours=SECONDS stock=SECONDS ratio=STOCK/OURS" (ratio > 1: ours is faster), the
 # median of BENCH_RUNS runs (default 3); per-run figures go to stderr.
 #
-# Both sides run with CTDB_TEST_MODE (the stock daemon needs it for per-node paths on one
-# host), so neither sends gratuitous ARPs; the client's fresh ARP lookups make that equal.
+# Neither side runs in test mode: each node checks its host, sends gratuitous ARPs and tickles.
+# A stock node gets its own /etc/ctdb, /var/run/ctdb and /var/lib/ctdb by bind mounts in a
+# private mount namespace, so that three of them share this host. The client's fresh ARP
+# lookups before each attempt keep the measure about the daemons, not ARP caches.
 set -u
 CTDB_SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CTDB_BUILD_DIR=$(cd "${CTDB_BUILD_DIR:-$CTDB_SRC_DIR/build}" && pwd) || exit 2
@@ -28,68 +30,85 @@ source "$CTDB_SRC_DIR/tests/lib/netns.sh"
 h_init failover_bench
 netns_available || { echo "failover.sh: needs root and network namespaces" >&2; exit 2; }
 netns_setup 3 || { echo "failover.sh: cannot build the namespaces" >&2; exit 2; }
-A=$NS_PUB_NET.101
-for i in 101 102 103 104 105 106; do echo "$NS_PUB_NET.$i/24 eth1"; done >"$H_TMP/public_addresses"
+# The client re-asks for an address's MAC every 10 ms (default 1 s) while none answers, so that
+# its own ARP retries do not round the measure up to a second.
+ip netns exec "$NS_CLIENT" sysctl -qw net.ipv4.neigh.eth1.retrans_time_ms=10
+PUBLIC=()
+for i in 101 102 103 104 105 106; do PUBLIC+=("$NS_PUB_NET.$i"); done
+for a in "${PUBLIC[@]}"; do echo "$a/24 eth1"; done >"$H_TMP/public_addresses"
 h_write_nodes "$H_TMP/nodes" "$NS_PRIV_NET.1" "$NS_PRIV_NET.2" "$NS_PRIV_NET.3"
 
 start_node() {  # SIDE I
   local side=$1 i=$2 name=$1$2
+  local d=$H_TMP/$name
   H_NS[$name]=${NS_NODE[$i]}
   if [ "$side" == ours ]; then
-    mkdir -p "$H_TMP/$name/events.d"
-    ln -sf "$CTDB_SRC_DIR/events.d/10.interface" "$H_TMP/$name/events.d/10.interface"
-    H_OURS_TEST_MODE=1 h_start_ours_args "$name" "$NS_PRIV_NET.$((i + 1))" "$H_TMP/nodes" \
+    mkdir -p "$d/events.d"
+    ln -sf "$CTDB_SRC_DIR/events.d/10.interface" "$d/events.d/10.interface"
+    H_OURS_TEST_MODE="" h_start_ours_args "$name" "$NS_PRIV_NET.$((i + 1))" "$H_TMP/nodes" \
       --reclock="$H_TMP/ours.reclock" --public-addresses="$H_TMP/public_addresses"
-  else
-    mkdir -p "$H_TMP/$name/events/legacy"
-    ln -sf /usr/share/ctdb/events/legacy/10.interface.script "$H_TMP/$name/events/legacy/"
-    H_STOCK_PUBLIC_ADDRESSES=$H_TMP/public_addresses H_STOCK_TUNABLES="IPAllocAlgorithm=0" \
-      h_start_stock "$name" "$NS_PRIV_NET.$((i + 1))" "$H_TMP/nodes" "$H_TMP/stock.reclock"
+    return
   fi
+  mkdir -p "$d/etc/events/legacy" "$d/run" "$d/lib/scripts" "$d/lib/volatile" \
+    "$d/lib/persistent" "$d/lib/state"
+  cp "$H_TMP/nodes" "$H_TMP/public_addresses" /etc/ctdb/functions /etc/ctdb/script.options \
+    "$d/etc/"
+  ln -sf /usr/share/ctdb/events/legacy/10.interface.script "$d/etc/events/legacy/"
+  {
+    printf '[logging]\n\tlocation = file:%s\n\tlog level = NOTICE\n' "$d/log.ctdb"
+    printf '[cluster]\n\tnode address = %s\n\tcluster lock = %s\n' "$NS_PRIV_NET.$((i + 1))" \
+      "$H_TMP/stock.reclock"
+    printf '[database]\n\tvolatile database directory = %s\n' "$d/lib/volatile"
+    printf '\tpersistent database directory = %s\n\tstate database directory = %s\n' \
+      "$d/lib/persistent" "$d/lib/state"
+  } >"$d/etc/ctdb.conf"
+  # The seed's defaults where 4.17's differ, as ours runs with them; deterministic IPs.
+  printf 'KeepaliveInterval=1\nEventScriptTimeout=20\nIPAllocAlgorithm=0\n' >"$d/etc/ctdb.tunables"
+  mkdir -p /var/run/ctdb
+  setsid ip netns exec "${NS_NODE[$i]}" unshare -m --propagation private sh -c \
+    "mount --bind '$d/etc' /etc/ctdb && mount --bind '$d/run' /var/run/ctdb &&
+     mount --bind '$d/lib' /var/lib/ctdb && exec /usr/sbin/ctdbd -i" \
+    </dev/null >"$d/output" 2>&1 &
+  _h_register "$name" stock "$NS_PRIV_NET.$((i + 1))" "$d/etc" "$d/run/ctdbd.socket" \
+    "$d/log.ctdb" "$d/output" $!
 }
 
-# owner SIDE: the node `ctdb ip all` names for A (from a node that runs).
-owner() {
-  local n
-  for n in 0 1 2; do
-    h_node_running "$1$n" || continue
-    h_ctdb "$1$n" ip all 2>/dev/null | awk -v a="$A" '$1 == a { print $2 }' && return
-  done
-}
-settled() {  # SIDE: all OK, A hosted and answering
-  local st
+# settled SIDE: all OK, every address hosted, and each answers from the node ctdb ip names.
+settled() {
+  local st ips a o
   st=$(h_ctdb "${1}0" status 2>/dev/null) || return 1
   [ "$(grep -c ' OK' <<<"$st")" == 3 ] && [[ "$st" == *"Recovery mode:NORMAL"* ]] || return 1
-  local o
-  o=$(owner "$1")
-  [ -n "$o" ] && [ "$o" != -1 ] || return 1
-  ip netns exec "$NS_CLIENT" "$PY" "$SERVICE" ask "$A" "$PORT" 2>/dev/null | grep -qx "node$o"
-}
-
-services() {
-  local i
-  for i in 0 1 2; do
-    ip netns exec "${NS_NODE[$i]}" setsid "$PY" "$SERVICE" serve "node$i" "$PORT" \
-      "${H_SOCK[$1$i]}" /dev/null </dev/null >/dev/null 2>&1 &
-    h_track_pid $!
+  ips=$(h_ctdb "${1}0" ip all 2>/dev/null) || return 1
+  for a in "${PUBLIC[@]}"; do
+    o=$(awk -v a="$a" '$1 == a { print $2 }' <<<"$ips")
+    [ -n "$o" ] && [ "$o" != -1 ] || return 1
+    ip netns exec "$NS_CLIENT" "$PY" "$SERVICE" ask "$a" "$PORT" 2>/dev/null |
+      grep -qx "node$o" || return 1
   done
 }
 
-# one_case SIDE CASE: prints the seconds from the node's death to the first connection a
-# surviving node accepts.
+declare -A SERVICE_PID
+service() {  # SIDE I: the TCP service on node I, restarted if it ran
+  local key=$1$2
+  [ -z "${SERVICE_PID[$key]:-}" ] || h_kill_pid "${SERVICE_PID[$key]}" 2
+  ip netns exec "${NS_NODE[$2]}" setsid "$PY" "$SERVICE" serve "node$2" "$PORT" \
+    "${H_SOCK[$key]}" /dev/null </dev/null >/dev/null 2>&1 &
+  SERVICE_PID[$key]=$!
+  h_track_pid $!
+}
+
+# one_case SIDE CASE: sets CASE_SECONDS to the time from the node's death to the first
+# connection a surviving node accepts. (Not run in a subshell: it restarts nodes, and the
+# harness must know their new PIDs.)
 one_case() {
   local side=$1 case=$2 x leader t0 out
   wait_for "settled $side" 90 0.5 || { h_note "$side did not settle"; return 1; }
   leader=$(h_ctdb "${side}0" leader 2>/dev/null)
-  x=$(owner "$side")
-  if [ "$case" == failover_leader ] && [ "$x" != "$leader" ]; then
-    h_ctdb "${side}0" moveip "$A" "$leader" >/dev/null 2>&1 || return 1
-    x=$leader
-  elif [ "$case" != failover_leader ] && [ "$x" == "$leader" ]; then
-    x=$(((leader + 1) % 3))
-    h_ctdb "${side}0" moveip "$A" "$x" >/dev/null 2>&1 || return 1
-  fi
-  wait_for "[ \"\$(owner $side)\" == $x ]" 30 0.1 || return 1
+  # The node that dies: the leader, or the next node after it; A is an address it hosts.
+  x=$leader
+  [ "$case" == failover_leader ] || x=$(((leader + 1) % 3))
+  A=$(h_ctdb "${side}0" ip all 2>/dev/null | awk -v x="$x" 'NR > 1 && $2 == x { print $1; exit }')
+  [ -n "$A" ] || { h_note "$side: node $x hosts no address"; return 1; }
   # The prober starts before the node dies and reports the first accepted connection from
   # another node.
   ip netns exec "$NS_CLIENT" "$PY" "$SERVICE" probe "$A" "$PORT" "node$x" 60 \
@@ -117,11 +136,18 @@ one_case() {
     h_restart_ours "$side$x" >/dev/null
   else
     unset "H_EXIT[$side$x]"
+    # The old registration goes; start_node registers the new process.
+    local seen=() n
+    for n in "${H_NODES[@]}"; do [ "$n" == "$side$x" ] || seen+=("$n"); done
+    H_NODES=("${seen[@]}")
     start_node stock "$x"
     h_wait_ping "$side$x" >/dev/null
   fi
-  [[ "$out" == accepted* ]] || { h_note "$side $case: $out"; return 1; }
-  awk -v t="${out#accepted }" -v t0="$t0" 'BEGIN { printf "%.3f\n", t - t0 / 1e6 }'
+  service "$side" "$x"
+  h_note "$side $case: node $x ($A) died at $(date -d "@${t0:0:10}.${t0:10}" +%T.%N); prober: $out"
+  [[ "$out" == accepted* ]] || return 1
+  read -r _ at _ <<<"$out"
+  CASE_SECONDS=$(awk -v t="$at" -v t0="$t0" 'BEGIN { printf "%.3f", t - t0 / 1e6 }')
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {
@@ -129,7 +155,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {
 
 declare -A RESULTS
 HOST_PATH=$PATH
-for side in ours stock; do
+for side in ${BENCH_SIDES:-ours stock}; do
   # Our scripts find config/functions through CTDB_BASE and our tool on PATH; the stock
   # daemons set their own CTDB_BASE and use Debian's tool.
   if [ "$side" == ours ]; then
@@ -140,12 +166,12 @@ for side in ours stock; do
   fi
   for i in 0 1 2; do start_node "$side" "$i"; done
   for i in 0 1 2; do h_wait_ping "$side$i" || exit 1; done
-  services "$side"
+  for i in 0 1 2; do service "$side" "$i"; done
   for case in $BENCH_CASES; do
     for ((r = 1; r <= BENCH_RUNS; r++)); do
-      s=$(one_case "$side" "$case") || { h_note "$side $case run $r failed"; continue; }
-      h_note "$case run $r: $side=${s}s"
-      RESULTS[$side.$case]+=" $s"
+      one_case "$side" "$case" || { h_note "$side $case run $r failed"; continue; }
+      h_note "$case run $r: $side=${CASE_SECONDS}s"
+      RESULTS[$side.$case]+=" $CASE_SECONDS"
     done
   done
   for i in 0 1 2; do h_stop_node "$side$i"; done

@@ -621,7 +621,8 @@ proto::ElectionMessage Recoverd::election_data() const {
 void Recoverd::request_recovery(const char* why) {
   if (!need_recovery_) CTDB_LOGF(kLogNotice, "Recovery needed: %s", why);
   need_recovery_ = true;
-  if (is_leader() && !main_timer_.pending()) main_timer_.start(0);
+  // The main loop's timer always runs (every RecoverInterval): move its next tick to now.
+  if (is_leader()) main_timer_.start(0);
 }
 
 void Recoverd::node_changed(uint32_t pnn) {
@@ -632,7 +633,15 @@ void Recoverd::node_changed(uint32_t pnn) {
   if (!is_leader()) return;
   request_recovery("a node connected or disconnected");
   // Its public addresses move at once, without waiting for the recovery (which may be held
-  // off for RerecoveryTimeout): 4.17 waits for it; clients should not.
+  // off for RerecoveryTimeout): 4.17 waits for it; clients should not. A hold on takeover
+  // runs (moveip and reloadips ask for one of 20 s) gives way too: it keeps checks from
+  // undoing an admin's move, not a dead node's addresses down.
+  if (d_.nodes()[pnn].flags & NODE_FLAGS_DISCONNECTED) {
+    if (takeover_disable_timer_.pending()) {
+      CTDB_LOGF(kLogNotice, "Reenabling takeover runs: node %u is gone", pnn);
+      takeover_disable_timer_.stop();
+    }
+  }
   need_takeover_run_ = true;
 }
 
