@@ -2,8 +2,8 @@
 # A TCP service on a node and a client of it, for the takeover tests in network namespaces.
 """Usage:
   tcp_service.py serve NAME PORT CTDB_SOCKET LOG
-      Listens on 0.0.0.0:PORT. Every connection is registered with the node's ctdbd as smbd
-      registers its clients (TCP_CLIENT: client -> server address), gets the line "NAME\\n",
+      Listens on 0.0.0.0:PORT. Every connection gets the line "NAME\\n", is registered with
+      the node's ctdbd as smbd registers its clients (TCP_CLIENT: client -> server address),
       and then stays open until the client closes it. LOG gets one line per connection:
       "registered CLIENT -> SERVER status S".
   tcp_service.py client ADDR PORT OUT
@@ -66,16 +66,17 @@ def serve(name, port, ctdb_socket, log):
     while True:
         s, peer = listener.accept()
         local = s.getsockname()
+        # The greeting first: a client's wait does not include the registration.
+        try:
+            s.sendall((name + "\n").encode())
+        except OSError:
+            pass
         with lock:
             status = register(state, ctdb_socket,
                               sock_addr(peer[0], peer[1]) + sock_addr(local[0], local[1]))
         with open(log, "a") as f:
             f.write("registered %s:%d -> %s:%d status %s\n" %
                     (peer[0], peer[1], local[0], local[1], status))
-        try:
-            s.sendall((name + "\n").encode())
-        except OSError:
-            pass
         held.append(s)
 
 

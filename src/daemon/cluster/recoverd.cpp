@@ -22,6 +22,10 @@ namespace {
 constexpr double kLeaderBroadcastInterval = 1.0;
 constexpr double kLeaderTimeout = 5.0;
 constexpr double kFastElectionTimeout = 0.5;
+// A contended recovery lock is asked for again this often while no leader is known, for at
+// most a leader timeout.
+constexpr double kLockRetryInterval = 0.05;
+constexpr int kLockRetries = static_cast<int>(kLeaderTimeout / kLockRetryInterval);
 
 // Sends one control to many nodes; `each` sees every reply (returning false
 // marks the round failed) and `done` runs once after the last one.
@@ -393,7 +397,13 @@ Recoverd::Recoverd(Daemon& d)
                                 if (need_recovery_ && is_leader()) main_timer_.start(0);
                               }),
       takeover_disable_timer_(
-          d.loop(), [] { CTDB_LOGF(kLogNotice, "Reenabling takeover runs after timeout"); }) {
+          d.loop(), [] { CTDB_LOGF(kLogNotice, "Reenabling takeover runs after timeout"); }),
+      lock_retry_timer_(d.loop(), [this] {
+        if (leader_ == UNKNOWN_PNN && !election_in_progress_ && !d_.options().reclock.empty()) {
+          election_in_progress_ = true;
+          lock_election();
+        }
+      }) {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   priority_time_ = {ts.tv_sec, ts.tv_nsec / 1000};
@@ -671,6 +681,8 @@ void Recoverd::on_leader_message(const proto::Bytes& data) {
     if (!d_.options().reclock.empty() && !was_running) lock_election();
     return;
   }
+  lock_retries_ = 0;
+  lock_retry_timer_.stop();
   if (pnn != leader_) {
     CTDB_LOGF(kLogNotice, "Received leader broadcast, leader=%u", pnn);
     if (is_leader()) give_up_leadership("another node is leader");
@@ -757,10 +769,15 @@ void Recoverd::lock_election() {
         become_leader();
         break;
       case RecoveryLock::Status::kContended:
-        // Another node leads; its broadcast will tell us who.
+        // Another node leads; its broadcast will tell us who. Or the leader that just died
+        // still holds the lock for a moment (its lock child has not yet seen it go): asking
+        // again shortly, until a leader speaks, keeps that from costing a leader timeout.
         election_in_progress_ = false;
         if (leader_ == d_.pnn()) leader_ = UNKNOWN_PNN;
         restart_leader_timeout();
+        if (leader_ == UNKNOWN_PNN && lock_retries_++ < kLockRetries) {
+          lock_retry_timer_.start(kLockRetryInterval);
+        }
         break;
       case RecoveryLock::Status::kError:
         CTDB_LOGF(kLogError, "Unable to take recovery lock %s", d_.options().reclock.c_str());

@@ -116,6 +116,8 @@ class Recoverd {
   bool need_takeover_run_ = false;
   std::vector<uint32_t> force_rebalance_nodes_;
   Timer takeover_disable_timer_;
+  Timer lock_retry_timer_;  // asks for a contended recovery lock again (see lock_election)
+  int lock_retries_ = 0;
 };
 
 }  // namespace cluster
