@@ -102,4 +102,22 @@ assert_eq "restart of old leader: the leader stays pnn $new_leader" "$new_leader
 assert_eq "restart of old leader: pnn $new_leader still holds the recovery lock" \
   "c$new_leader" "$(h_reclock_holder "$H_RECLOCK")"
 
+# ---- `ctdb stop` of the leader: the command succeeds (its closing takeover run too), the
+# stopped node steps down, and another node leads and holds the lock; continue brings it back.
+stopped=$new_leader
+stop_at=$(h_now_us)
+check "ctdb stop of leader pnn $stopped" h_ctdb "c$stopped" stop
+rest=()
+for i in 0 1 2; do [ "$i" == "$stopped" ] || rest+=("c$i"); done
+h_wait_converged "leader pnn $stopped stopped: the others agree on a leader without it" 30 \
+  "${rest[@]}" -- $(flags_with "$stopped" 'STOPPED[A-Z|]*')
+h_note "a new leader $((($(h_now_us) - stop_at) / 1000)) ms after stop"
+check "leader pnn $stopped stopped: the new leader (pnn $H_CONVERGED_LEADER) is another node" \
+  [ "$H_CONVERGED_LEADER" != "$stopped" ]
+wait_for '[ "$(h_reclock_holder "$H_RECLOCK")" == "c$H_CONVERGED_LEADER" ]' 10 0.2
+assert_eq "leader pnn $stopped stopped: the new leader holds the recovery lock" \
+  "c$H_CONVERGED_LEADER" "$(h_reclock_holder "$H_RECLOCK")"
+check "ctdb continue of pnn $stopped" h_ctdb "c$stopped" continue
+h_wait_converged "pnn $stopped continued: all OK" 40 c0 c1 c2 -- OK OK OK
+
 h_finish

@@ -36,7 +36,18 @@ class FakeHost : public PublicIpsHost {
                     std::function<void(int)> done) override {
     events_.push_back({event, args});
     if (on_event) on_event(events_.back());
+    if (defer_) {
+      int status = event_status_;
+      deferred_.push_back([done, status] { done(status); });
+      return;
+    }
     done(event_status_);
+  }
+  // Ends the oldest deferred event.
+  void finish_one() {
+    std::function<void()> f = std::move(deferred_.front());
+    deferred_.erase(deferred_.begin());
+    f();
   }
   void message_local_clients(uint64_t srvid, const proto::Bytes& data) override {
     messages_.push_back({srvid, std::string(data.begin(), data.end())});
@@ -66,6 +77,8 @@ class FakeHost : public PublicIpsHost {
   std::vector<std::pair<uint32_t, uint64_t>> sent_messages_;
   int bans_ = 0;
   std::function<void(const Event&)> on_event;
+  bool defer_ = false;  // events end only when finish_one() says so
+  std::vector<std::function<void()>> deferred_;
 };
 
 class FakeNet : public SystemNet {
@@ -415,6 +428,55 @@ TEST_F(PublicIpsTest, ReleaseAllDropsWhatTheHostHolds) {
   ASSERT_EQ(host_.events_.size(), 1u);
   EXPECT_EQ(host_.events_[0].args[1], "10.0.0.1");
   EXPECT_EQ(pnn_of("10.0.0.2"), UNKNOWN_PNN) << "not on the host: just unassigned";
+}
+
+TEST_F(PublicIpsTest, AReleaseDuringReleaseAllWaitsForItInsteadOfFailing) {
+  // A stopped node drops all its addresses while the leader's takeover run sends RELEASE_IP
+  // for them: the control must succeed once the address is gone, not fail the run.
+  load(true);
+  ASSERT_EQ(take("10.0.0.1", 1), 0);
+  net_.held_["10.0.0.1"] = true;
+  host_.events_.clear();
+  host_.messages_.clear();
+  host_.defer_ = true;
+  bool all_done = false;
+  ips_->release_all([&] { all_done = true; });
+  ASSERT_EQ(host_.deferred_.size(), 1u);
+  int32_t status = 99;
+  ips_->release_ip({2, ip("10.0.0.1")}, [&](int32_t s) { status = s; });
+  EXPECT_EQ(status, 99) << "answered before the release in flight ended";
+  EXPECT_EQ(host_.events_.size(), 1u) << "a second releaseip for the same address";
+  net_.held_.erase("10.0.0.1");  // the releaseip event took it off
+  host_.finish_one();
+  EXPECT_TRUE(all_done);
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(pnn_of("10.0.0.1"), 2u);
+  EXPECT_EQ(refs("eth1"), 0u);
+  EXPECT_EQ(host_.messages_.size(), 1u) << "clients hear of the release once";
+}
+
+TEST_F(PublicIpsTest, AReleaseWaitingOnAFailedReleaseFails) {
+  load(true);
+  ASSERT_EQ(take("10.0.0.1", 1), 0);
+  net_.held_["10.0.0.1"] = true;  // and the releaseip event leaves it there
+  host_.defer_ = true;
+  int32_t first = 99, second = 99;
+  ips_->release_ip({0, ip("10.0.0.1")}, [&](int32_t s) { first = s; });
+  ips_->release_ip({2, ip("10.0.0.1")}, [&](int32_t s) { second = s; });
+  host_.finish_one();
+  EXPECT_EQ(first, -1);
+  EXPECT_EQ(second, -1);
+  // A takeover in flight still refuses a release, as in 4.17.
+  net_.held_.erase("10.0.0.1");
+  ips_.reset();
+  load(true);
+  host_.defer_ = true;
+  int32_t taken = 99;
+  ips_->takeover_ip({1, ip("10.0.0.1")}, [&](int32_t s) { taken = s; });
+  net_.held_["10.0.0.1"] = true;
+  EXPECT_EQ(release("10.0.0.1", 2), -1);
+  host_.finish_one();
+  EXPECT_EQ(taken, 0);
 }
 
 }  // namespace

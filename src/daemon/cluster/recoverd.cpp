@@ -636,8 +636,21 @@ void Recoverd::request_recovery(const char* why) {
 }
 
 void Recoverd::node_changed(uint32_t pnn) {
-  if (pnn == leader_ && (d_.nodes()[pnn].flags & NODE_FLAGS_DISCONNECTED)) {
+  uint32_t flags = d_.nodes()[pnn].flags;
+  if (pnn == d_.pnn() && (flags & NODE_FLAGS_INACTIVE)) {
+    // A stopped or banned node does nothing as leader (as 4.17's main loop), and it steps
+    // down now rather than at its next leader broadcast: the other nodes elect at once.
+    if (is_leader()) give_up_leadership("this node is stopped or banned");
+    return;
+  }
+  if (pnn == leader_ && (flags & NODE_FLAGS_DISCONNECTED)) {
     force_election("the leader is disconnected");
+    return;
+  }
+  // 4.17 waits for the leader broadcast timeout; nodes told that the leader was stopped or
+  // banned elect a new one at once, as if it had gone.
+  if (pnn == leader_ && pnn != d_.pnn() && (flags & NODE_FLAGS_INACTIVE) && can_be_leader()) {
+    force_election("the leader is stopped or banned");
     return;
   }
   if (!is_leader()) return;
@@ -823,9 +836,12 @@ void Recoverd::main_loop() {
     if (!leader_timeout_.pending()) force_election("no leader");
     return;
   }
-  if (d_.recmode() == RECOVERY_NORMAL && !(d_.own_flags() & NODE_FLAGS_INACTIVE)) {
-    verify_local_ips();
+  // A stopped or banned node neither checks its addresses nor leads (as 4.17).
+  if (d_.own_flags() & NODE_FLAGS_INACTIVE) {
+    if (is_leader()) give_up_leadership("this node is stopped or banned");
+    return;
   }
+  if (d_.recmode() == RECOVERY_NORMAL) verify_local_ips();
   if (!is_leader()) return;
   if (!d_.options().reclock.empty() && !(reclock_ && reclock_->held())) {
     give_up_leadership("recovery lock not held");

@@ -457,6 +457,13 @@ void PublicIps::release_ip(const proto::PublicIp& ip, Done done) {
     done(0);
     return;
   }
+  if (v->update_in_flight && v->releasing) {
+    // Already on its way out (a node that was just stopped drops all its addresses while the
+    // leader's takeover run releases them): 4.17 fails this control and with it the run; the
+    // answer here waits for that release instead.
+    v->release_waiters.emplace_back(ip.pnn, std::move(done));
+    return;
+  }
   if (v->update_in_flight) {
     CTDB_LOGF(kLogNotice, "Release of IP %s/%u rejected: an update is already in flight",
               v->addr.to_string().c_str(), v->mask_bits);
@@ -467,6 +474,7 @@ void PublicIps::release_ip(const proto::PublicIp& ip, Done done) {
   CTDB_LOGF(kLogNotice, "Release of IP %s/%u on interface %s  node:%d", v->addr.to_string().c_str(),
             v->mask_bits, iface.c_str(), static_cast<int>(ip.pnn));
   v->update_in_flight = true;
+  v->releasing = true;
   proto::SockAddr addr = v->addr;
   uint32_t target = ip.pnn;
   host_.run_ip_event(
@@ -480,18 +488,32 @@ void PublicIps::release_done(const proto::SockAddr& addr, uint32_t target, int s
     done(-1);
     return;
   }
-  v->update_in_flight = false;
   if (status == -ETIMEDOUT) host_.ban_self();
+  v->pnn = target;
   // A failed releaseip event only matters if the address is still there.
-  if (settings_.check_host && have_ip(addr)) {
+  if (!finish_release(addr)) {
     CTDB_LOGF(kLogError, "IP %s still hosted after the releaseip event, failing",
               addr.to_string().c_str());
     done(-1);
     return;
   }
-  v->pnn = target;
-  release_post(addr);
   done(0);
+}
+
+bool PublicIps::finish_release(const proto::SockAddr& addr) {
+  Vnn* v = find(addr);
+  v->update_in_flight = false;
+  v->releasing = false;
+  std::vector<std::pair<uint32_t, Done>> waiters = std::move(v->release_waiters);
+  v->release_waiters.clear();
+  bool released = !(settings_.check_host && have_ip(addr));
+  if (released) {
+    // The latest RELEASE_IP names where the address went.
+    if (!waiters.empty()) v->pnn = waiters.back().first;
+    release_post(addr);  // may delete the address
+  }
+  for (auto& [target, done] : waiters) done(released ? 0 : -1);
+  return released;
 }
 
 bool PublicIps::release_post(const proto::SockAddr& addr) {
@@ -835,17 +857,13 @@ void PublicIps::release_next(std::shared_ptr<std::vector<proto::SockAddr>> todo,
       continue;
     }
     v->update_in_flight = true;
+    v->releasing = true;
     std::string iface = iface_or_none(v->iface);
     host_.run_ip_event(EVENT_RELEASE_IP, {iface, addr.to_string(), std::to_string(v->mask_bits)},
                        [this, addr, todo, done](int) {
-                         if (Vnn* v = find(addr)) {
-                           v->update_in_flight = false;
-                           if (have_ip(addr)) {
-                             CTDB_LOGF(kLogError, "IP address %s not released",
-                                       addr.to_string().c_str());
-                           } else {
-                             release_post(addr);
-                           }
+                         if (find(addr) != nullptr && !finish_release(addr)) {
+                           CTDB_LOGF(kLogError, "IP address %s not released",
+                                     addr.to_string().c_str());
                          }
                          release_next(todo, done);
                        });

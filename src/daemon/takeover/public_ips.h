@@ -129,6 +129,9 @@ class PublicIps {
     std::vector<proto::Connection> tickles;
     bool tcp_update_needed = false;
     bool update_in_flight = false;
+    bool releasing = false;  // the update in flight is a release
+    // RELEASE_IPs that came while it was being released: answered when that release ends.
+    std::vector<std::pair<uint32_t, Done>> release_waiters;
     bool delete_pending = false;
     uint64_t announce_id = 0;  // the current round of ARPs; changing it cancels the others
   };
@@ -149,6 +152,9 @@ class PublicIps {
   void do_takeip(const proto::SockAddr& addr, Done done);
   void do_updateip(const proto::SockAddr& addr, Done done);
   void release_done(const proto::SockAddr& addr, uint32_t target, int status, Done done);
+  // The end of a release of `addr`: clears the in-flight state and answers the waiters.
+  // True when the address is no longer held.
+  bool finish_release(const proto::SockAddr& addr);
   // After a release: clients hear SRVID_RELEASE_IP, the interface is freed, and a pending
   // delete happens. False when the address is gone.
   bool release_post(const proto::SockAddr& addr);
