@@ -1,6 +1,7 @@
 #!/bin/bash
 # Our ctdb tool against two stock 4.17 ctdbd (CTDB_TEST_MODE, failover on, public addresses
-# managed logically on lo): public address, node admin and database admin commands. For each
+# managed logically on lo): public address (listing and changes: moveip, addip, delip, reloadips,
+# setifacelink, gratarp, tickles), node admin and database admin commands. For each
 # command the stock tool and ours run in turn and must print the same stdout and stderr with
 # the same exit code; state-changing commands must also leave the same `nodestatus all`.
 set -u
@@ -192,6 +193,63 @@ check -X ifaces
 check -n 1 ifaces
 run_pair "ctdb -n all ip (seed form; stock: ip all)" ip all -- -n all ip
 run_pair "ctdb -n all -v ip (seed form; stock: -v ip all)" -v ip all -- -n all -v ip
+
+# -- public address changes: each tool in turn from the same layout, which must be the same
+# after each; BETWEEN puts it back with the stock tool.
+A=${PUBLIC[0]}
+host_of() { "$STOCK" -X ip all | awk -F'|' -v a="$1" '$2 == a { print $3 }'; }
+h=$(host_of "$A")
+to=$((1 - h))
+AFTER='"$STOCK" ip all' BETWEEN="\"\$STOCK\" -T 50 moveip $A $h" check moveip "$A" "$to"
+check moveip "$A" "$h"
+check moveip "$A" 7
+check moveip 10.254.99.99 0
+check moveip notanaddress 0
+check moveip "$A" x
+check moveip "$A"
+AFTER='"$STOCK" ip all' BETWEEN='"$STOCK" -T 50 delip 10.254.12.9' check addip 10.254.12.9/24 lo
+check addip "$A/24" lo
+check addip 10.254.12/24 lo
+check addip 10.254.12.9/24
+check addip 10.254.12.9 lo
+check addip
+"$STOCK" addip 10.254.12.9/24 lo >/dev/null 2>&1
+AFTER='"$STOCK" ip all' BETWEEN='"$STOCK" -T 50 addip 10.254.12.9/24 lo' check delip 10.254.12.9
+"$STOCK" -T 50 delip 10.254.12.9 >/dev/null 2>&1
+check delip 10.254.99.99
+check delip notanaddress
+check delip
+AFTER='"$STOCK" ip all' check reloadips
+AFTER='"$STOCK" ip all' check reloadips all
+check reloadips 7
+check reloadips x
+AFTER='"$STOCK" -n 1 ifaces' BETWEEN='"$STOCK" -n 1 setifacelink lo up' \
+  check -n 1 setifacelink lo down
+check -n 1 setifacelink lo up
+check setifacelink eth9 up
+check setifacelink lo sideways
+check setifacelink lo
+check gratarp "$A" lo
+check gratarp notanaddress lo
+check gratarp "$A"
+AFTER='"$STOCK" gettickles '"$A" BETWEEN='"$STOCK" deltickle 10.1.1.1:40000 '"$A:445" \
+  check addtickle 10.1.1.1:40000 "$A:445"
+"$STOCK" addtickle 10.1.1.1:40000 "$A:445" >/dev/null 2>&1
+check gettickles "$A"
+check -X gettickles "$A"
+check gettickles "$A" 445
+check gettickles "$A" 139
+check gettickles notanaddress
+check gettickles
+AFTER='"$STOCK" gettickles '"$A" BETWEEN='"$STOCK" addtickle 10.1.1.1:40000 '"$A:445" \
+  check deltickle 10.1.1.1:40000 "$A:445"
+"$STOCK" deltickle 10.1.1.1:40000 "$A:445" >/dev/null 2>&1
+check deltickle 10.1.1.1:40000 "$A:445"
+check addtickle notanaddress "$A:445"
+check addtickle 10.1.1.1:40000
+check tickle 127.0.0.12:40000 127.0.0.13:445
+check tickle notanaddress 127.0.0.13:445
+check tickle 127.0.0.12:40000
 
 # -- node status and roles -----------------------------------------------------
 check nodestatus
