@@ -14,25 +14,11 @@
 #include <cstring>
 #include <vector>
 
+#include "common/unique_fd.h"
 #include "protocol/net_packets.h"
 
 namespace ctdb::raw_net {
 namespace {
-
-// Closes a descriptor when it goes out of scope.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 int send_all(int fd, const proto::Bytes& pkt, const sockaddr* to, socklen_t len) {
   ssize_t n = sendto(fd, pkt.data(), pkt.size(), 0, to, len);
@@ -48,7 +34,7 @@ bool have_ip(const proto::SockAddr& addr) {
   sockaddr_storage ss{};
   size_t len = probe.to_sockaddr(&ss);
   if (len == 0) return false;
-  Fd fd(socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP));
+  UniqueFd fd(socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP));
   if (fd.get() < 0) return false;
   return bind(fd.get(), reinterpret_cast<const sockaddr*>(&ss), static_cast<socklen_t>(len)) == 0;
 }
@@ -59,7 +45,7 @@ bool iface_exists(const std::string& name) {
 
 int send_arp(const proto::SockAddr& addr, const std::string& iface) {
   if (iface.size() >= IFNAMSIZ) return EINVAL;
-  Fd fd(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
+  UniqueFd fd(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) return errno;
   ifreq ifr{};
   std::memcpy(ifr.ifr_name, iface.c_str(), iface.size());
@@ -103,7 +89,7 @@ int send_tcp(const proto::SockAddr& src, const proto::SockAddr& dst, uint32_t se
   to.port = 0;
   sockaddr_storage ss{};
   size_t len = to.to_sockaddr(&ss);
-  Fd fd(socket(ss.ss_family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW));
+  UniqueFd fd(socket(ss.ss_family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW));
   if (fd.get() < 0) return errno;
   return send_all(fd.get(), pkt, reinterpret_cast<const sockaddr*>(&ss),
                   static_cast<socklen_t>(len));

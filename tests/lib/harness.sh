@@ -218,6 +218,7 @@ h_cleanup() {
 
 # h_finish: prints the count; exits 1 if anything failed or nothing was asserted.
 h_finish() {
+  h_check_clean_exits
   echo "$H_PASS passed, $H_FAIL failed"
   if [ "$H_FAIL" != 0 ]; then
     printf 'failed: %s\n' "${H_FAILED_NAMES[@]}"
@@ -228,6 +229,25 @@ h_finish() {
     exit 1
   fi
   exit 0
+}
+
+# h_check_clean_exits: every daemon of ours still running at the end must shut down on SIGTERM
+# and exit 0; a crash in the shutdown sequence (or anything that hangs it) is a failure.
+h_check_clean_exits() {
+  local n
+  for n in "${H_NODES[@]}"; do
+    [ "${H_KIND[$n]}" == ours ] && h_node_running "$n" || continue
+    h_stop_node "$n"
+    if [ "${H_EXIT[$n]}" == 127 ] && ! h_node_running "$n"; then
+      # Not this shell's child (started by the init script): only its going can be seen.
+      pass "$n shuts down on SIGTERM"
+    elif [ "${H_EXIT[$n]}" == 0 ]; then
+      pass "$n shuts down cleanly on SIGTERM"
+    else
+      fail "$n shuts down cleanly on SIGTERM" "exit status ${H_EXIT[$n]}" \
+        "$(tail -n 15 "${H_LOG[$n]}")"
+    fi
+  done
 }
 
 # h_dump_logs [NAME...]: the tail of each node's log and captured output.

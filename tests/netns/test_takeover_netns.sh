@@ -6,7 +6,8 @@
 # cache follows the gratuitous ARP without the client sending anything, a long-lived idle
 # connection is reset by a tickle, and new connections reach the new host; the node comes back
 # and its addresses fail back; moveip, disable/enable, stop/continue, an unhealthy node, a
-# pulled public cable seen by the monitor event, addip/delip.
+# pulled public cable seen by the monitor event, addip/delip, an IPv6 address (duplicate address
+# detection, unsolicited neighbour advertisement), NoIPFailback.
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/netns.sh"
 
@@ -210,5 +211,57 @@ for i in 0 1 2; do check "delip $NEW on node $i" h_ctdb n0 -n "$i" delip "$NEW";
 check "ipreallocate after delip" h_ctdb n0 ipreallocate
 check "after delip: the address is on no node's eth1" wait_for "[ -z \"\$(hosts_of $NEW)\" ]" 30 0.2
 assert_eq "after delip: ctdb ip no longer lists it" "" "$(owner "$NEW")"
+
+# ---- IPv6: an address added at run time is on exactly one node's eth1 (past duplicate address
+# detection) and the client reaches it; after moveip the client's neighbour entry names the new
+# host without the client asking (unsolicited neighbour advertisement), and it still answers.
+V6=fd00:212::110
+ip -n "$NS_CLIENT" addr add fd00:212::250/64 dev eth1 nodad
+# v6_hosts: the nodes (pnn) that have $V6 on eth1, each followed by a space.
+v6_hosts() {
+  local i
+  for i in 0 1 2; do
+    ip -n "${NS_NODE[$i]}" -6 -o addr show dev eth1 scope global | grep -q " $V6/64 " &&
+      printf '%s ' "$i"
+  done
+}
+for i in 0 1 2; do check "addip $V6/64 eth1 on node $i" h_ctdb n0 -n "$i" addip "$V6/64" eth1; done
+check "ipreallocate after addip of $V6" h_ctdb n0 ipreallocate
+check "$V6 is on exactly one node's eth1, the one ctdb ip names" \
+  wait_for '[ -n "$(owner $V6)" ] && [ "$(v6_hosts)" == "$(owner $V6) " ]' 30 0.2
+H6=$(owner "$V6")
+check "$V6 on node $H6 is past duplicate address detection" \
+  wait_for "! ip -n ${NS_NODE[$H6]} -6 -o addr show dev eth1 | grep ' $V6/64 ' | grep -q tentative" \
+  10 0.2
+check "the client reaches $V6 (node $H6)" \
+  wait_for "ip netns exec $NS_CLIENT ping -6 -n -c 1 -W 1 $V6 >/dev/null" 15 0.2
+T6=$(((H6 + 1) % 3))
+check "moveip $V6 $T6" h_ctdb n0 moveip "$V6" "$T6"
+check "$V6 is on node $T6's eth1 only" wait_for "[ \"\$(v6_hosts)\" == '$T6 ' ]" 30 0.2
+check "the client's neighbour entry for $V6 names node $T6 (unsolicited NA, nothing sent)" \
+  wait_for "ip -n $NS_CLIENT -6 neigh show $V6 dev eth1 | grep -q '$(netns_mac "$T6")'" 10 0.2
+check "the client reaches $V6 on node $T6" \
+  wait_for "ip netns exec $NS_CLIENT ping -6 -n -c 1 -W 1 $V6 >/dev/null" 15 0.2
+for i in 0 1 2; do check "delip $V6 on node $i" h_ctdb n0 -n "$i" delip "$V6"; done
+check "ipreallocate after delip of $V6" h_ctdb n0 ipreallocate
+check "after delip: $V6 is on no node's eth1" wait_for '[ -z "$(v6_hosts)" ]' 30 0.2
+
+# ---- NoIPFailback (with LCP2; the deterministic algorithm ignores it, as 4.17's): a node that
+# comes back gets nothing back by itself, moveip still gives it an address.
+for i in 0 1 2; do
+  check "node $i: DeterministicIPs=0, NoIPFailback=1" \
+    eval "h_ctdb n$i setvar DeterministicIPs 0 && h_ctdb n$i setvar NoIPFailback 1"
+done
+check "NoIPFailback: ctdb -n 1 disable" h_ctdb n0 -n 1 disable
+assert_eq "NoIPFailback: node 1 disabled hosts nothing" "" "$(netns_addrs 1)"
+check "NoIPFailback: ctdb -n 1 enable" h_ctdb n0 -n 1 enable
+check "NoIPFailback: ipreallocate" h_ctdb n0 ipreallocate
+check_consistent "NoIPFailback: node 1 enabled: consistent"
+assert_eq "NoIPFailback: node 1 enabled gets nothing back" "" "$(owned_by 1)"
+assert_eq "NoIPFailback: nothing on node 1's eth1" "" "$(netns_addrs 1)"
+B=$(owned_by 0 | head -n 1)
+check "NoIPFailback: moveip $B 1" h_ctdb n0 moveip "$B" 1
+check_consistent "NoIPFailback: after moveip: consistent"
+assert_eq "NoIPFailback: after moveip: $B is on node 1's eth1 only" 1 "$(hosts_of "$B")"
 
 h_finish

@@ -14,6 +14,7 @@
 
 #include "client/controls.h"
 #include "client/format.h"
+#include "common/unique_fd.h"
 #include "tool.h"
 
 namespace ctdb::tool {
@@ -68,21 +69,6 @@ struct BackupHeader {
     const char* p = reinterpret_cast<const char*>(b.data() + 5 * 8);
     name.assign(p, strnlen(p, kBackupNameSize - 1));
   }
-};
-
-// An open file descriptor, closed on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
 };
 
 Bytes u32_bytes(uint32_t v) {
@@ -301,7 +287,7 @@ int control_backupdb(Context* ctx, const std::vector<std::string>& args) {
   if (ret != 0) return ret;
 
   // No O_TRUNC, as in 4.17: a longer old file keeps its tail.
-  Fd fd(open(args[1].c_str(), O_RDWR | O_CREAT, 0600));
+  UniqueFd fd(open(args[1].c_str(), O_RDWR | O_CREAT, 0600));
   if (fd.get() == -1) {
     ret = errno;
     fprintf(stderr, "Failed to open file %s for writing\n", args[1].c_str());
@@ -362,7 +348,7 @@ int control_backupdb(Context* ctx, const std::vector<std::string>& args) {
 
 int control_restoredb(Context* ctx, const std::vector<std::string>& args) {
   if (args.empty() || args.size() > 2) usage("restoredb");
-  Fd fd(open(args[0].c_str(), O_RDONLY, 0600));
+  UniqueFd fd(open(args[0].c_str(), O_RDONLY, 0600));
   if (fd.get() == -1) {
     int ret = errno;
     fprintf(stderr, "Failed to open file %s for reading\n", args[0].c_str());
@@ -423,7 +409,7 @@ int control_restoredb(Context* ctx, const std::vector<std::string>& args) {
 int control_dumpdbbackup(Context*, const std::vector<std::string>& args) {
   // 4.17 names a command that does not exist here, so the full help is shown.
   if (args.size() != 1) usage("dumpbackup");
-  Fd fd(open(args[0].c_str(), O_RDONLY, 0600));
+  UniqueFd fd(open(args[0].c_str(), O_RDONLY, 0600));
   if (fd.get() == -1) {
     int ret = errno;
     fprintf(stderr, "Failed to open file %s for reading\n", args[0].c_str());
@@ -536,7 +522,7 @@ int control_tfetch(Context*, const std::vector<std::string>& args) {
   // The file gets the whole record, header included; a failure to write it is reported but the
   // record is still shown, as 4.17 does.
   if (args.size() == 3) {
-    Fd fd(open(args[2].c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600));
+    UniqueFd fd(open(args[2].c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600));
     if (fd.get() == -1) {
       fprintf(stderr, "Failed to open output file %s\n", args[2].c_str());
     } else if (write_all(fd.get(), data) != 0) {

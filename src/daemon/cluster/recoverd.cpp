@@ -559,7 +559,7 @@ void Recoverd::do_takeover_run() {
   auto shared_waiting = std::make_shared<std::vector<proto::SrvidMessage>>(std::move(waiting));
   takeover_ = takeover::TakeoverRun::start(
       std::move(map), settings, send,
-      [this, shared_waiting, rebalance_count](bool ok, uint32_t culprit) {
+      guarded([this, shared_waiting, rebalance_count](bool ok, uint32_t culprit) {
         send_disable_takeover_runs(0);
         // Addresses added for rebalancing during the run stay for the next one.
         if (ok) {
@@ -571,7 +571,7 @@ void Recoverd::do_takeover_run() {
           }
         }
         takeover_done(ok, culprit, std::move(*shared_waiting));
-      });
+      }));
 }
 
 void Recoverd::takeover_done(bool ok, uint32_t culprit, std::vector<proto::SrvidMessage> waiting) {
@@ -873,14 +873,14 @@ void Recoverd::check_flags() {
         (*maps)[pnn] = std::move(m);
         return true;
       },
-      [this, maps](bool ok, const std::string& err, uint32_t) {
+      guarded([this, maps](bool ok, const std::string& err, uint32_t) {
         checking_ = false;
         if (!is_leader()) return;
         // A node that did not answer (stopped by a signal, say) is left out; the rest agree.
         if (!ok) CTDB_LOGF(kLogInfo, "flag check incomplete: %s", err.c_str());
         sync_flags(*maps);
         check_cluster();
-      });
+      }));
 }
 
 void Recoverd::sync_flags(const std::map<uint32_t, proto::NodeMap>& maps) {
@@ -942,7 +942,7 @@ void Recoverd::check_cluster() {
         (*caps)[pnn] = c;
         return true;
       },
-      [this, caps, active](bool ok, const std::string& err, uint32_t) {
+      guarded([this, caps, active](bool ok, const std::string& err, uint32_t) {
         checking_ = false;
         if (!is_leader()) return;
         if (!ok) {
@@ -962,7 +962,7 @@ void Recoverd::check_cluster() {
           return;
         }
         check_vnnmaps(active);
-      });
+      }));
 }
 
 // Every active node must have our vnnmap and generation.
@@ -981,7 +981,7 @@ void Recoverd::check_vnnmaps(const std::vector<uint32_t>& active) {
         }
         return true;
       },
-      [this, mismatch](bool ok, const std::string& err, uint32_t) {
+      guarded([this, mismatch](bool ok, const std::string& err, uint32_t) {
         checking_ = false;
         if (!is_leader()) return;
         if (!ok) {
@@ -994,7 +994,7 @@ void Recoverd::check_vnnmaps(const std::vector<uint32_t>& active) {
           return;
         }
         check_recmodes();
-      });
+      }));
 }
 
 // A node left in recovery mode (`ctdb recover` sets it) needs a recovery.
@@ -1012,7 +1012,7 @@ void Recoverd::check_recmodes() {
         if (status == RECOVERY_ACTIVE) *in_recovery = true;
         return true;
       },
-      [this, in_recovery](bool ok, const std::string&, uint32_t) {
+      guarded([this, in_recovery](bool ok, const std::string&, uint32_t) {
         checking_ = false;
         if (!is_leader() || !ok) return;
         if (*in_recovery) request_recovery("a node is in recovery mode");
@@ -1021,7 +1021,7 @@ void Recoverd::check_recmodes() {
           return;
         }
         takeover_checks();
-      });
+      }));
 }
 
 void Recoverd::start_recovery() {

@@ -48,6 +48,16 @@ class Recoverd {
   bool takeover_running() const { return takeover_ != nullptr; }
 
  private:
+  // Wraps a callback of a control fan-out or takeover run that may end after this object is
+  // gone (the daemon drops it when it shuts down): the callback then does nothing.
+  template <typename F>
+  auto guarded(F f) {
+    std::weak_ptr<char> alive = alive_;
+    return [alive, f = std::move(f)](auto&&... args) {
+      if (!alive.expired()) f(std::forward<decltype(args)>(args)...);
+    };
+  }
+
   struct Run;
   friend struct Run;
 
@@ -118,6 +128,7 @@ class Recoverd {
   Timer takeover_disable_timer_;
   Timer lock_retry_timer_;  // asks for a contended recovery lock again (see lock_election)
   int lock_retries_ = 0;
+  std::shared_ptr<char> alive_ = std::make_shared<char>();  // see guarded()
 };
 
 }  // namespace cluster

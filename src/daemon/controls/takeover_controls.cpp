@@ -133,22 +133,29 @@ ControlReply tcp_client(Daemon& d, const ControlRequest& req) {
   return status_reply(d.public_ips().tcp_client(req.client->id(), conn));
 }
 
-ControlReply tcp_add(Daemon& d, const ControlRequest& req) {
+// A control whose payload is one connection, answered with what `f` returns for it.
+template <typename F>
+ControlReply on_connection(const ControlRequest& req, F f) {
   proto::Connection conn;
   if (!payload(req, &conn)) return control_error("bad connection");
-  return status_reply(d.public_ips().tcp_add(conn, false));
+  return status_reply(f(conn));
+}
+
+ControlReply tcp_add(Daemon& d, const ControlRequest& req) {
+  return on_connection(req, [&](const proto::Connection& c) {
+    return d.public_ips().tcp_add(c, false);
+  });
 }
 
 ControlReply tcp_add_delayed_update(Daemon& d, const ControlRequest& req) {
-  proto::Connection conn;
-  if (!payload(req, &conn)) return control_error("bad connection");
-  return status_reply(d.public_ips().tcp_add(conn, true));
+  return on_connection(req, [&](const proto::Connection& c) {
+    return d.public_ips().tcp_add(c, true);
+  });
 }
 
 ControlReply tcp_remove(Daemon& d, const ControlRequest& req) {
-  proto::Connection conn;
-  if (!payload(req, &conn)) return control_error("bad connection");
-  return status_reply(d.public_ips().tcp_remove(conn));
+  return on_connection(req,
+                       [&](const proto::Connection& c) { return d.public_ips().tcp_remove(c); });
 }
 
 ControlReply get_tcp_tickle_list(Daemon& d, const ControlRequest& req) {
