@@ -6,7 +6,8 @@
 # cache follows the gratuitous ARP without the client sending anything, a long-lived idle
 # connection is reset by a tickle, and new connections reach the new host; the node comes back
 # and its addresses fail back; moveip, disable/enable, stop/continue, an unhealthy node, a
-# pulled public cable seen by the monitor event, addip/delip, an IPv6 address (duplicate address
+# pulled public cable seen by the monitor event, an address deleted by hand from its host,
+# addip/delip, an IPv6 address (duplicate address
 # detection, unsolicited neighbour advertisement), NoIPFailback.
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/netns.sh"
@@ -201,6 +202,14 @@ check "node 1's link down: its addresses are on the other nodes" \
 netns_public_link 1 up
 check "node 1's link up: OK again" wait_for '[ "$(h_node_flags n0 1)" == OK ]' 40 0.2
 check_consistent "node 1's link up: consistent"
+
+# ---- the host and the plan disagree (no test mode: every node checks its interfaces): an
+# address taken off its host's eth1 by hand comes back.
+L=$(owned_by 0 | head -n 1)
+ip -n "${NS_NODE[0]}" addr del "$L/24" dev eth1
+check "an address deleted by hand ($L on node 0) is back where ctdb ip says" \
+  wait_for "[ -n \"\$(hosts_of $L)\" ] && [ \"\$(hosts_of $L)\" == \"\$(owner $L)\" ]" 30 0.2
+check_consistent "after the manual delete: consistent"
 
 # ---- addip / delip on every node
 NEW=$NS_PUB_NET.110
