@@ -659,7 +659,7 @@ void Recoverd::node_changed(uint32_t pnn) {
   // off for RerecoveryTimeout): 4.17 waits for it; clients should not. A hold on takeover
   // runs (moveip and reloadips ask for one of 20 s) gives way too: it keeps checks from
   // undoing an admin's move, not a dead node's addresses down.
-  if (d_.nodes()[pnn].flags & NODE_FLAGS_DISCONNECTED) {
+  if (flags & NODE_FLAGS_DISCONNECTED) {
     if (takeover_disable_timer_.pending()) {
       CTDB_LOGF(kLogNotice, "Reenabling takeover runs: node %u is gone", pnn);
       takeover_disable_timer_.stop();

@@ -489,9 +489,8 @@ void PublicIps::release_done(const proto::SockAddr& addr, uint32_t target, int s
     return;
   }
   if (status == -ETIMEDOUT) host_.ban_self();
-  v->pnn = target;
   // A failed releaseip event only matters if the address is still there.
-  if (!finish_release(addr)) {
+  if (!finish_release(addr, target)) {
     CTDB_LOGF(kLogError, "IP %s still hosted after the releaseip event, failing",
               addr.to_string().c_str());
     done(-1);
@@ -500,7 +499,7 @@ void PublicIps::release_done(const proto::SockAddr& addr, uint32_t target, int s
   done(0);
 }
 
-bool PublicIps::finish_release(const proto::SockAddr& addr) {
+bool PublicIps::finish_release(const proto::SockAddr& addr, uint32_t target) {
   Vnn* v = find(addr);
   v->update_in_flight = false;
   v->releasing = false;
@@ -509,7 +508,7 @@ bool PublicIps::finish_release(const proto::SockAddr& addr) {
   bool released = !(settings_.check_host && have_ip(addr));
   if (released) {
     // The latest RELEASE_IP names where the address went.
-    if (!waiters.empty()) v->pnn = waiters.back().first;
+    v->pnn = waiters.empty() ? target : waiters.back().first;
     release_post(addr);  // may delete the address
   }
   for (auto& [target, done] : waiters) done(released ? 0 : -1);
@@ -861,7 +860,8 @@ void PublicIps::release_next(std::shared_ptr<std::vector<proto::SockAddr>> todo,
     std::string iface = iface_or_none(v->iface);
     host_.run_ip_event(EVENT_RELEASE_IP, {iface, addr.to_string(), std::to_string(v->mask_bits)},
                        [this, addr, todo, done](int) {
-                         if (find(addr) != nullptr && !finish_release(addr)) {
+                         Vnn* v = find(addr);
+                         if (v != nullptr && !finish_release(addr, v->pnn)) {
                            CTDB_LOGF(kLogError, "IP address %s not released",
                                      addr.to_string().c_str());
                          }

@@ -152,9 +152,10 @@ class PublicIps {
   void do_takeip(const proto::SockAddr& addr, Done done);
   void do_updateip(const proto::SockAddr& addr, Done done);
   void release_done(const proto::SockAddr& addr, uint32_t target, int status, Done done);
-  // The end of a release of `addr`: clears the in-flight state and answers the waiters.
+  // The end of a release of `addr`: clears the in-flight state and answers the waiters; once
+  // the address is no longer held it records `target` (or the latest waiter's) as its host.
   // True when the address is no longer held.
-  bool finish_release(const proto::SockAddr& addr);
+  bool finish_release(const proto::SockAddr& addr, uint32_t target);
   // After a release: clients hear SRVID_RELEASE_IP, the interface is freed, and a pending
   // delete happens. False when the address is gone.
   bool release_post(const proto::SockAddr& addr);
