@@ -47,6 +47,7 @@ declare -A H_OUT     # name -> captured stdout/stderr of the daemon process
 declare -A H_EXIT    # name -> exit status once reaped
 H_EXTRA_PIDS=()      # other background processes a test registered with h_track_pid
 declare -A H_NS      # name -> network namespace our daemon NAME runs in (tests/lib/netns.sh)
+declare -A H_TEST_MODE # name -> H_OURS_TEST_MODE our daemon NAME was started with
 H_CLEANUP_HOOKS=()   # commands run after every process has been stopped (h_on_cleanup)
 
 # ---------------------------------------------------------------------------------------------
@@ -301,6 +302,7 @@ h_start_ours() {
   [ "$nodes" -ef "$d/nodes" ] || cp "$nodes" "$d/nodes"
   local -a env_args=() ns=()
   [ -z "${H_OURS_TEST_MODE-1}" ] || env_args=(CTDB_TEST_MODE=1)
+  H_TEST_MODE[$name]=${H_OURS_TEST_MODE-1}  # h_restart_ours starts it the same way
   # In a network namespace (H_NS[NAME]), `ip netns exec` execs the daemon: same PID.
   [ -z "${H_NS[$name]:-}" ] || ns=(ip netns exec "${H_NS[$name]}")
   env "${env_args[@]}" setsid "${ns[@]}" "$H_CTDBD" -i --nlist="$d/nodes" --listen="$addr" \
@@ -507,7 +509,8 @@ h_restart_ours() {
   eval "args=(${H_ARGS[$name]:-})"
   unset "H_EXIT[$name]"
   echo "# ---- restarted at $(date '+%T.%N') ----" >>"${H_LOG[$name]}"
-  h_start_ours "$name" "${H_ADDR[$name]}" "${H_DIR[$name]}/nodes" "${args[@]}"
+  H_OURS_TEST_MODE=${H_TEST_MODE[$name]-1} \
+    h_start_ours "$name" "${H_ADDR[$name]}" "${H_DIR[$name]}/nodes" "${args[@]}"
   # h_start_ours registered the name a second time; keep one entry.
   local seen=() n
   for n in "${H_NODES[@]}"; do

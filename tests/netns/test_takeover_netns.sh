@@ -210,6 +210,16 @@ ip -n "${NS_NODE[0]}" addr del "$L/24" dev eth1
 check "an address deleted by hand ($L on node 0) is back where ctdb ip says" \
   wait_for "[ -n \"\$(hosts_of $L)\" ] && [ \"\$(hosts_of $L)\" == \"\$(owner $L)\" ]" 30 0.2
 check_consistent "after the manual delete: consistent"
+# ... and an address added by hand to a node that should not host it is taken off again.
+S=$(owned_by 0 | head -n 1)
+ip -n "${NS_NODE[2]}" addr add "$S/24" dev eth1
+if wait_for "[ \"\$(hosts_of $S)\" == 0 ]" 30 0.2; then
+  pass "an address added by hand ($S on node 2, hosted by node 0) leaves node 2"
+else
+  fail "an address added by hand ($S on node 2, hosted by node 0) leaves node 2" \
+    "on the interfaces of '$(hosts_of "$S")'; node 2's ctdb ip all: $(h_ctdb n2 ip all | tr '\n' ';')"
+fi
+check_consistent "after the stray address: consistent"
 
 # ---- addip / delip on every node
 NEW=$NS_PUB_NET.110
