@@ -1,11 +1,10 @@
 // Persistent database transactions over g_lock and TRANS3_COMMIT (see transaction.h).
 #include "client/transaction.h"
 
-#include <algorithm>
-
 #include <errno.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <thread>
 

@@ -82,7 +82,7 @@ ChildWatch::~ChildWatch() {
 void ChildWatch::check() {
   int status = 0;
   pid_t r = waitpid(pid_, &status, WNOHANG);
-  if (r == 0) return;  // still running (a spurious wake-up)
+  if (r == 0) return;      // still running (a spurious wake-up)
   if (r < 0) status = -1;  // reaped elsewhere: the status is lost
   watcher_.reset();
   poll_.reset();

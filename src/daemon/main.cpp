@@ -110,8 +110,7 @@ int main(int argc, const char** argv) {
     logging::to_syslog();
   } else if (opts.logfile.empty() && opts.interactive) {
     logging::to_stderr();
-  } else if (!logging::to_file(opts.logfile.empty() ? "/var/log/log.ctdb" : opts.logfile,
-                               &error)) {
+  } else if (!logging::to_file(opts.logfile.empty() ? "/var/log/log.ctdb" : opts.logfile, &error)) {
     fprintf(stderr, "ctdbd: %s\n", error.c_str());
     return 1;
   }

@@ -67,7 +67,8 @@ ParseResult parse_options(int argc, const char** argv, DaemonOptions* opts, std:
 
   const poptOption table[] = {
       {"debug", 'd', POPT_ARG_STRING, &r.debug, 0,
-       "debug level: 0-10 (ERROR 0, WARNING 1, NOTICE 3, INFO 5, DEBUG 10) or a level name", "LEVEL"},
+       "debug level: 0-10 (ERROR 0, WARNING 1, NOTICE 3, INFO 5, DEBUG 10) or a level name",
+       "LEVEL"},
       {"dbdir", 0, POPT_ARG_STRING, &r.dbdir, 0, dbdir_help.c_str(), "DIRECTORY"},
       {"dbdir-persistent", 0, POPT_ARG_STRING, &r.dbdir_persistent, 0,
        "directory for the persistent databases (default /var/ctdb/persistent)", "DIRECTORY"},
@@ -105,21 +106,18 @@ ParseResult parse_options(int argc, const char** argv, DaemonOptions* opts, std:
       {"socket", 0, POPT_ARG_STRING, &r.socket, 0, socket_help.c_str(), "FILENAME"},
       {"start-as-disabled", 0, POPT_ARG_NONE, &r.start_as_disabled, 0,
        "start in the DISABLED state", nullptr},
-      {"start-as-stopped", 0, POPT_ARG_NONE, &r.start_as_stopped, 0,
-       "start in the STOPPED state", nullptr},
-      {"syslog", 0, POPT_ARG_NONE, &r.syslog, 0, "log to syslog instead of the log file",
+      {"start-as-stopped", 0, POPT_ARG_NONE, &r.start_as_stopped, 0, "start in the STOPPED state",
        nullptr},
+      {"syslog", 0, POPT_ARG_NONE, &r.syslog, 0, "log to syslog instead of the log file", nullptr},
       {"torture", 0, POPT_ARG_NONE, &r.torture, 0, "inject artificial failures (testing only)",
        nullptr},
-      {"transport", 0, POPT_ARG_STRING, &r.transport, 0, "node transport (only \"tcp\")",
-       "STRING"},
+      {"transport", 0, POPT_ARG_STRING, &r.transport, 0, "node transport (only \"tcp\")", "STRING"},
       {"pidfile", 0, POPT_ARG_STRING, &r.pidfile, 0, "write the daemon's PID to this file",
        "FILENAME"},
       {"version", 0, POPT_ARG_NONE, &r.version, 0, "print the version and exit", nullptr},
       POPT_AUTOHELP POPT_TABLEEND};
 
-  std::unique_ptr<poptContext_s, ContextDeleter> pc(
-      poptGetContext("ctdbd", argc, argv, table, 0));
+  std::unique_ptr<poptContext_s, ContextDeleter> pc(poptGetContext("ctdbd", argc, argv, table, 0));
   int rc;
   while ((rc = poptGetNextOpt(pc.get())) > 0) {
   }
@@ -168,8 +166,8 @@ ParseResult parse_options(int argc, const char** argv, DaemonOptions* opts, std:
              "' (only \"tcp\" is supported)";
     return ParseResult::kError;
   }
-  for (const std::string* path : {&opts->nlist, &opts->socket, &opts->dbdir,
-                                   &opts->dbdir_persistent, &opts->dbdir_state}) {
+  for (const std::string* path :
+       {&opts->nlist, &opts->socket, &opts->dbdir, &opts->dbdir_persistent, &opts->dbdir_state}) {
     if (path->empty()) {
       *error = "ctdbd: empty path given to an option that needs one";
       return ParseResult::kError;

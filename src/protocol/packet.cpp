@@ -46,9 +46,8 @@ bool open(const uint8_t* buf, size_t buflen, uint32_t operation, Header* h, Read
 
 bool decode_header(const uint8_t* buf, size_t buflen, Header* h) {
   Reader r(buf, buflen);
-  if (!(r.u32(&h->length) && r.u32(&h->magic) && r.u32(&h->version) &&
-        r.u32(&h->generation) && r.u32(&h->operation) && r.u32(&h->destnode) &&
-        r.u32(&h->srcnode) && r.u32(&h->reqid)))
+  if (!(r.u32(&h->length) && r.u32(&h->magic) && r.u32(&h->version) && r.u32(&h->generation) &&
+        r.u32(&h->operation) && r.u32(&h->destnode) && r.u32(&h->srcnode) && r.u32(&h->reqid)))
     return false;
   return h->length >= kHeaderSize && h->length <= buflen && h->magic == kMagic &&
          h->version == kProtocolVersion;
@@ -124,10 +123,9 @@ Bytes encode(Header h, const ReqDmaster& c) {
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqDmaster* c) {
   Reader r(nullptr, 0);
   uint32_t keylen, datalen;
-  return open(buf, buflen, REQ_DMASTER, h, &r) && r.u32(&c->db_id) && r.skip(4) &&
-         r.u64(&c->rsn) && r.u32(&c->dmaster) && r.u32(&keylen) && r.u32(&datalen) &&
-         r.bytes(keylen, &c->key) && r.bytes(datalen, &c->data) &&
-         (r.remaining() < 4 || r.u32(&c->record_flags));
+  return open(buf, buflen, REQ_DMASTER, h, &r) && r.u32(&c->db_id) && r.skip(4) && r.u64(&c->rsn) &&
+         r.u32(&c->dmaster) && r.u32(&keylen) && r.u32(&datalen) && r.bytes(keylen, &c->key) &&
+         r.bytes(datalen, &c->data) && (r.remaining() < 4 || r.u32(&c->record_flags));
 }
 
 Bytes encode(Header h, const ReplyDmaster& c) {
@@ -237,17 +235,28 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqTunnel* c) {
 
 const char* operation_name(uint32_t operation) {
   switch (operation) {
-    case REQ_CALL: return "REQ_CALL";
-    case REPLY_CALL: return "REPLY_CALL";
-    case REQ_DMASTER: return "REQ_DMASTER";
-    case REPLY_DMASTER: return "REPLY_DMASTER";
-    case REPLY_ERROR: return "REPLY_ERROR";
-    case REQ_MESSAGE: return "REQ_MESSAGE";
-    case REQ_CONTROL: return "REQ_CONTROL";
-    case REPLY_CONTROL: return "REPLY_CONTROL";
-    case REQ_KEEPALIVE: return "REQ_KEEPALIVE";
-    case REQ_TUNNEL: return "REQ_TUNNEL";
-    default: return "UNKNOWN";
+    case REQ_CALL:
+      return "REQ_CALL";
+    case REPLY_CALL:
+      return "REPLY_CALL";
+    case REQ_DMASTER:
+      return "REQ_DMASTER";
+    case REPLY_DMASTER:
+      return "REPLY_DMASTER";
+    case REPLY_ERROR:
+      return "REPLY_ERROR";
+    case REQ_MESSAGE:
+      return "REQ_MESSAGE";
+    case REQ_CONTROL:
+      return "REQ_CONTROL";
+    case REPLY_CONTROL:
+      return "REPLY_CONTROL";
+    case REQ_KEEPALIVE:
+      return "REQ_KEEPALIVE";
+    case REQ_TUNNEL:
+      return "REQ_TUNNEL";
+    default:
+      return "UNKNOWN";
   }
 }
 

@@ -168,9 +168,8 @@ TEST(FuzzDecode, PacketsSurviveRandomAndMutatedInput) {
   ReqDmaster dm;
   dm.key = {9};
   dm.data = {8, 7};
-  const Bytes valid[] = {encode(h, rc),           encode(h, rp),
-                         encode(h, call),         encode(h, msg),
-                         encode(h, dm),           encode(h, ReqKeepalive{}),
+  const Bytes valid[] = {encode(h, rc),           encode(h, rp), encode(h, call),
+                         encode(h, msg),          encode(h, dm), encode(h, ReqKeepalive{}),
                          encode(h, ReplyError{}), encode(h, rc)};
   for (int i = 0; i < kIterations; i++) {
     decode_all_packets(random_bytes(rng, 128));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <errno.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -15,8 +16,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "common/logging.h"
 #include "daemon/event_loop.h"
@@ -89,7 +88,7 @@ inline std::string with_tmp(std::string text, const std::string& tmp) {
 // Runs the loop until cond() holds, checking every 10 ms; false (and a test
 // failure naming `what`) when `limit` seconds pass first.
 inline bool spin_until(EventLoop& loop, const std::function<bool()>& cond, double limit,
-                const std::string& what) {
+                       const std::string& what) {
   if (cond()) return true;
   bool expired = false;
   Timer check(loop, [&] {

@@ -359,7 +359,6 @@ int control_reloadnodes(Context* ctx, const std::vector<std::string>&) {
   return 0;
 }
 
-
 int control_lvsmaster(Context* ctx, const std::vector<std::string>& args) {
   if (!args.empty()) usage("lvsmaster");
   const proto::NodeMap* nodemap = get_nodemap(ctx, false);

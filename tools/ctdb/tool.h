@@ -92,8 +92,7 @@ int control_multi(Context* ctx, const std::vector<uint32_t>& pnns, uint32_t opco
 // Asks the leader for a takeover run and waits for its answer, resending each -t.
 int ipreallocate(Context* ctx);
 // Waits for a message to `srvid` (keeping track of leader broadcasts meanwhile).
-int wait_srvid_message(Context* ctx, uint64_t srvid, const client::Deadline& deadline,
-                       Bytes* data);
+int wait_srvid_message(Context* ctx, uint64_t srvid, const client::Deadline& deadline, Bytes* data);
 // The nodes a node argument names: the command's node (none given), "all", or a
 // comma-separated pnn list; false after printing the tool's message.
 bool parse_nodestring(Context* ctx, const std::string* nodestring, proto::NodeMap* out);

@@ -26,7 +26,8 @@ ControlReply get_dbmap(Daemon& d, const ControlRequest& req) {
   proto::DbIdMap map;
   // Most recently attached first, as 4.17 lists them.
   const auto& all = d.databases().all();
-  for (auto it = all.rbegin(); it != all.rend(); ++it) map.dbs.push_back({(*it)->db_id, (*it)->flags});
+  for (auto it = all.rbegin(); it != all.rend(); ++it)
+    map.dbs.push_back({(*it)->db_id, (*it)->flags});
   ControlReply r;
   r.data = proto::to_bytes(map);
   return r;
@@ -42,15 +43,13 @@ ControlReply attach(Daemon& d, const ControlRequest& req, uint8_t flags) {
     return control_error();
   }
   if (d.nodes()[d.pnn()].flags & NODE_FLAGS_INACTIVE) {
-    CTDB_LOGF(kLogError, "DB Attach to database %s refused since node is inactive",
-              name.c_str());
+    CTDB_LOGF(kLogError, "DB Attach to database %s refused since node is inactive", name.c_str());
     return control_error();
   }
   std::string error;
   bool known = false;
   for (const auto& existing : d.databases().all()) known |= existing->name == name;
-  Database* db =
-      d.databases().attach(name, flags, d.tunables().value("DatabaseHashSize"), &error);
+  Database* db = d.databases().attach(name, flags, d.tunables().value("DatabaseHashSize"), &error);
   if (db == nullptr) {
     CTDB_LOGF(kLogError, "DB Attach to database %s failed: %s", name.c_str(), error.c_str());
     return control_error();
@@ -182,8 +181,7 @@ ControlReply trans3_commit(Daemon& d, const ControlRequest& req) {
   Responder to = req.responder;
   uint32_t db_id = recs.db_id;
   for (uint32_t pnn : targets) {
-    d.send_control(pnn, CONTROL_UPDATE_RECORD, 0, req.c.data,
-                   d.tunables().value("ControlTimeout"),
+    d.send_control(pnn, CONTROL_UPDATE_RECORD, 0, req.c.data, d.tunables().value("ControlTimeout"),
                    [&d, state, to, db_id](uint32_t from, int32_t status, const proto::Bytes&,
                                           const std::string& err) {
                      if (status != 0) {

@@ -69,7 +69,9 @@ ControlReply set_script(Daemon& d, const ControlRequest& req, bool enable) {
   return {};
 }
 
-ControlReply enable_script(Daemon& d, const ControlRequest& req) { return set_script(d, req, true); }
+ControlReply enable_script(Daemon& d, const ControlRequest& req) {
+  return set_script(d, req, true);
+}
 ControlReply disable_script(Daemon& d, const ControlRequest& req) {
   return set_script(d, req, false);
 }

@@ -62,7 +62,8 @@ ControlReply modify_flags(Daemon& d, const ControlRequest& req) {
   if (next == old) return {};
   CTDB_LOGF(kLogNotice, "Node %u flags changed from 0x%x to 0x%x", fc.pnn, old, next);
   n.flags = next;
-  if ((next ^ old) & NODE_FLAGS_INACTIVE) if (d.recoverd()) d.recoverd()->node_changed(fc.pnn);
+  if ((next ^ old) & NODE_FLAGS_INACTIVE)
+    if (d.recoverd()) d.recoverd()->node_changed(fc.pnn);
   return {};
 }
 
@@ -225,10 +226,10 @@ ControlReply db_push_start(Daemon& d, const ControlRequest& req) {
   d.set_message_handler(p.srvid, [&d, db_id, failed](const Bytes& data) {
     Database* target = d.databases().find(db_id);
     proto::RecBuffer recs;
-    const char* why = target == nullptr            ? "database gone"
-                      : !target->in_transaction      ? "no transaction"
+    const char* why = target == nullptr                 ? "database gone"
+                      : !target->in_transaction         ? "no transaction"
                       : !proto::from_bytes(data, &recs) ? "malformed record buffer"
-                                                      : nullptr;
+                                                        : nullptr;
     // The buffer's own db_id is not checked: the tool's restoredb sends the
     // buffers of the backup file, whose db_id may be another one (4.17 does
     // not look at it either).
@@ -249,9 +250,10 @@ ControlReply db_push_start(Daemon& d, const ControlRequest& req) {
       }
       // A recovery revokes every read-only copy implicitly (as 4.17 does).
       h.flags &= ~REC_RO_FLAGS;
-      RecordPlace at{d.pnn(), map.map.empty() ? d.pnn()
-                                              : map.map[ctdb_hash(rec.key) % map.map.size()]};
-      bool deletes = value.empty() && !(h.flags & (REC_FLAG_AUTOMATIC | REC_FLAG_MIGRATED_WITH_DATA)) &&
+      RecordPlace at{d.pnn(),
+                     map.map.empty() ? d.pnn() : map.map[ctdb_hash(rec.key) % map.map.size()]};
+      bool deletes = value.empty() &&
+                     !(h.flags & (REC_FLAG_AUTOMATIC | REC_FLAG_MIGRATED_WITH_DATA)) &&
                      at.pnn != at.lmaster && h.dmaster != at.pnn;
       std::string err;
       if ((deletes && !target->ltdb->exists(rec.key)) ||

@@ -142,15 +142,13 @@ ControlReply on_connection(const ControlRequest& req, F f) {
 }
 
 ControlReply tcp_add(Daemon& d, const ControlRequest& req) {
-  return on_connection(req, [&](const proto::Connection& c) {
-    return d.public_ips().tcp_add(c, false);
-  });
+  return on_connection(
+      req, [&](const proto::Connection& c) { return d.public_ips().tcp_add(c, false); });
 }
 
 ControlReply tcp_add_delayed_update(Daemon& d, const ControlRequest& req) {
-  return on_connection(req, [&](const proto::Connection& c) {
-    return d.public_ips().tcp_add(c, true);
-  });
+  return on_connection(req,
+                       [&](const proto::Connection& c) { return d.public_ips().tcp_add(c, true); });
 }
 
 ControlReply tcp_remove(Daemon& d, const ControlRequest& req) {

@@ -133,8 +133,8 @@ bool CallEngine::client_call(uint32_t client_id, const uint8_t* pkt, size_t len)
   return true;
 }
 
-CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_t* pkt,
-                                                size_t len, RecKey* rec) {
+CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_t* pkt, size_t len,
+                                                RecKey* rec) {
   proto::Header h;
   proto::ReqCall c;
   proto::decode(pkt, len, &h, &c);  // checked by client_call
@@ -274,8 +274,7 @@ CallEngine::Outcome CallEngine::run_node_packet(uint32_t srcnode, const uint8_t*
   // recovery has since replaced; its call is resent by its origin.
   if (h.generation != host_.vnnmap().generation) {
     CTDB_LOGF(kLogDebug, "dropping %s from node %u of generation %u (ours %u)",
-              proto::operation_name(h.operation), srcnode, h.generation,
-              host_.vnnmap().generation);
+              proto::operation_name(h.operation), srcnode, h.generation, host_.vnnmap().generation);
     return Outcome::kDone;
   }
   switch (h.operation) {
@@ -429,9 +428,8 @@ CallEngine::Outcome CallEngine::req_call(const proto::Header& h, proto::ReqCall&
   return Outcome::kDone;
 }
 
-void CallEngine::send_dmaster(Database& db, const proto::Header& call_hdr,
-                              const proto::Bytes& key, LtdbHeader header,
-                              const proto::Bytes& data) {
+void CallEngine::send_dmaster(Database& db, const proto::Header& call_hdr, const proto::Bytes& key,
+                              LtdbHeader header, const proto::Bytes& data) {
   RecordPlace at{host_.pnn(), lmaster(key)};
   if (!data.empty()) header.flags |= REC_FLAG_MIGRATED_WITH_DATA;
   if (at.lmaster == at.pnn) {
@@ -488,8 +486,8 @@ CallEngine::Outcome CallEngine::req_dmaster(const proto::Header& h, const proto:
   if (!lock.locked()) return Outcome::kBusy;
   RecordPlace at{host_.pnn(), lmaster(d.key)};
   if (at.lmaster != at.pnn) {
-    CTDB_LOGF(kLogError, "dmaster request to non-lmaster db=%s lmaster=%u gen=%u",
-              db->name.c_str(), at.lmaster, h.generation);
+    CTDB_LOGF(kLogError, "dmaster request to non-lmaster db=%s lmaster=%u gen=%u", db->name.c_str(),
+              at.lmaster, h.generation);
     host_.calls_need_recovery("REQ_DMASTER reached a node that is not lmaster");
     return Outcome::kDone;
   }
@@ -505,8 +503,7 @@ CallEngine::Outcome CallEngine::req_dmaster(const proto::Header& h, const proto:
               "pnn %u dmaster request for new-dmaster %u from non-master %u real-dmaster=%u "
               "key %08x dbid 0x%08x rsn=%llu header.rsn=%llu",
               at.pnn, d.dmaster, h.srcnode, header.dmaster, ctdb_hash(d.key), d.db_id,
-              static_cast<unsigned long long>(d.rsn),
-              static_cast<unsigned long long>(header.rsn));
+              static_cast<unsigned long long>(d.rsn), static_cast<unsigned long long>(header.rsn));
     if (header.rsn != 0 || header.dmaster != at.pnn) {
       host_.calls_need_recovery("dmaster request from a node that is not dmaster");
       return Outcome::kDone;
@@ -551,8 +548,7 @@ void CallEngine::become_dmaster(Database& db, uint32_t reqid, const proto::Bytes
   }
   std::string err;
   if (!store_record(db, key, &header, data, at, &err)) {
-    CTDB_LOGF(kLogError, "cannot store a migrated record of %s: %s", db.name.c_str(),
-              err.c_str());
+    CTDB_LOGF(kLogError, "cannot store a migrated record of %s: %s", db.name.c_str(), err.c_str());
     return;
   }
   pin_down_on_arrival(db, RecKey(db.db_id, key));
@@ -647,8 +643,7 @@ void CallEngine::reply_error(const proto::Header& h, const proto::ReplyError& e)
 
 // ---- parked work, recovery ----
 
-void CallEngine::park(bool from_client, uint32_t from, const uint8_t* pkt, size_t len,
-                      RecKey rec) {
+void CallEngine::park(bool from_client, uint32_t from, const uint8_t* pkt, size_t len, RecKey rec) {
   parked_count_[rec]++;
   parked_.push_back({from_client, from, proto::Bytes(pkt, pkt + len), std::move(rec)});
   schedule_retry();
@@ -722,8 +717,7 @@ void CallEngine::recovered() {
 // ---- read-only delegations ----
 
 bool CallEngine::ro_must_wait(Database& db, const RecKey& rec, LtdbHeader* header,
-                              const proto::Bytes& data, bool want_readonly,
-                              const RecordPlace& at) {
+                              const proto::Bytes& data, bool want_readonly, const RecordPlace& at) {
   if (!(header->flags & REC_RO_FLAGS)) return false;
   std::string err;
   if (header->flags & REC_RO_REVOKE_COMPLETE) {
@@ -801,8 +795,7 @@ void CallEngine::finish_revoke(uint32_t db_id, const proto::Bytes& key, bool ok)
   } else {
     // Try again with the next call that wants to write.
     header.flags &= ~REC_RO_REVOKING_READONLY;
-    CTDB_LOGF(kLogWarning, "revoking read-only copies of a record in %s failed",
-              db->name.c_str());
+    CTDB_LOGF(kLogWarning, "revoking read-only copies of a record in %s failed", db->name.c_str());
   }
   RecordPlace at{host_.pnn(), lmaster(key)};
   std::string err;

@@ -124,8 +124,8 @@ class CallEngine {
   // chain lock: applies a finished revoke, or returns true when the call has
   // to wait (a revoke runs, or is started here because the call wants to
   // write a record that has read-only copies out).
-  bool ro_must_wait(Database& db, const RecKey& rec, LtdbHeader* header,
-                    const proto::Bytes& data, bool want_readonly, const RecordPlace& at);
+  bool ro_must_wait(Database& db, const RecKey& rec, LtdbHeader* header, const proto::Bytes& data,
+                    bool want_readonly, const RecordPlace& at);
   void start_revoke(Database& db, const RecKey& rec, LtdbHeader header, const proto::Bytes& data);
   void finish_revoke(uint32_t db_id, const proto::Bytes& key, bool ok);
   // Sticky records (databases with DB_FLAGS_STICKY): a record that needed

@@ -8,8 +8,8 @@
 
 namespace ctdb::daemon {
 
-DbRegistry::DbRegistry(std::string volatile_dir, std::string persistent_dir,
-                       std::string state_dir, uint32_t pnn)
+DbRegistry::DbRegistry(std::string volatile_dir, std::string persistent_dir, std::string state_dir,
+                       uint32_t pnn)
     : volatile_dir_(std::move(volatile_dir)),
       persistent_dir_(std::move(persistent_dir)),
       state_dir_(std::move(state_dir)),
@@ -164,8 +164,7 @@ bool DbRegistry::apply_volatile_update(Database& db, const std::vector<proto::Re
   return true;
 }
 
-bool DbRegistry::seqnum(uint32_t db_id, uint32_t lmaster, uint64_t* seqnum,
-                        std::string* error) {
+bool DbRegistry::seqnum(uint32_t db_id, uint32_t lmaster, uint64_t* seqnum, std::string* error) {
   Database* db = find(db_id);
   if (db == nullptr) {
     *error = "unknown database";

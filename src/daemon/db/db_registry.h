@@ -24,11 +24,11 @@ struct Database {
   bool seqnum_enabled = false;  // ENABLE_SEQNUM seen (see seqnum_sync.h)
 
   // Recovery state (DB_FREEZE ... DB_THAW).
-  bool frozen = false;         // every chain is locked by us (lockall)
-  bool freeze_pending = false; // waiting for a client's chain lock to go away
-  bool in_transaction = false; // DB_TRANSACTION_START seen
+  bool frozen = false;          // every chain is locked by us (lockall)
+  bool freeze_pending = false;  // waiting for a client's chain lock to go away
+  bool in_transaction = false;  // DB_TRANSACTION_START seen
   uint32_t transaction_id = 0;
-  uint64_t push_srvid = 0;     // DB_PUSH_START stream, 0 when none
+  uint64_t push_srvid = 0;  // DB_PUSH_START stream, 0 when none
   uint32_t push_count = 0;
 
   // Vacuuming: the delete and fetch queues (fed by record stores, SCHEDULE_FOR_DELETION and
@@ -52,8 +52,7 @@ class DbRegistry {
   // returns the database already attached under that name. Fails if the name
   // is attached with other flags, the id collides, or the file cannot be
   // opened; *error says which.
-  Database* attach(const std::string& name, uint8_t flags, uint32_t hash_size,
-                   std::string* error);
+  Database* attach(const std::string& name, uint8_t flags, uint32_t hash_size, std::string* error);
   Database* find(uint32_t db_id);
   bool detach(uint32_t db_id);
   const std::vector<std::unique_ptr<Database>>& all() const { return dbs_; }

@@ -1,6 +1,5 @@
 // Cluster-wide traverse (see traverse.h): the client side state on the node a client asked,
 // and the forked children that walk this node's tdb for any node that asked.
-#include "daemon/child_process.h"
 #include "daemon/db/traverse.h"
 
 #include <errno.h>
@@ -15,6 +14,7 @@
 #include <utility>
 
 #include "common/logging.h"
+#include "daemon/child_process.h"
 #include "daemon/daemon.h"
 
 namespace ctdb::daemon {

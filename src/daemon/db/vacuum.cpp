@@ -1,6 +1,5 @@
 // Vacuuming runs and the vacuuming controls' work on this node (see vacuum.h): the scheduler,
 // the run's phases in the reactor, and the forked children that scan and repack a tdb.
-#include "daemon/child_process.h"
 #include "daemon/db/vacuum.h"
 
 #include <fcntl.h>
@@ -16,6 +15,7 @@
 
 #include "common/logging.h"
 #include "common/ltdb.h"
+#include "daemon/child_process.h"
 #include "daemon/daemon.h"
 #include "daemon/db/call_engine.h"
 #include "daemon/db/db_registry.h"

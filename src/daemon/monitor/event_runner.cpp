@@ -71,8 +71,7 @@ EventRunner::~EventRunner() {
   for (auto& l : leftovers_) l->child->kill_group(SIGKILL);
 }
 
-bool EventRunner::run(uint32_t event, std::vector<std::string> args, double timeout,
-                      DoneFn done) {
+bool EventRunner::run(uint32_t event, std::vector<std::string> args, double timeout, DoneFn done) {
   int want = proto::event_arg_count(event);
   if (want < 0 || static_cast<size_t>(want) != args.size()) {
     CTDB_LOGF(kLogError, "Bad event script arguments for event %s: %zu given",
@@ -85,8 +84,7 @@ bool EventRunner::run(uint32_t event, std::vector<std::string> args, double time
   }
   queue_.push_back({event, std::move(args), timeout, std::move(done)});
   if (current_ && current_->req.event == EVENT_MONITOR) {
-    CTDB_LOGF(kLogNotice, "Monitor event cancelled: %s event asked for",
-              proto::event_name(event));
+    CTDB_LOGF(kLogNotice, "Monitor event cancelled: %s event asked for", proto::event_name(event));
     abandon_current_script("cancelled");
     finish(EventResult::kCancelled, false);  // starts the queued event
     return true;

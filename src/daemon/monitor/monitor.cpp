@@ -292,7 +292,8 @@ void Monitor::health_result(EventResult result) {
   next_interval_ = std::min(next_interval_ * 2, max_interval);
   schedule_check(interval);
   if (flags != old_flags) {
-    CTDB_LOGF(kLogNotice, "Node became %s", (flags & NODE_FLAGS_UNHEALTHY) ? "UNHEALTHY" : "HEALTHY");
+    CTDB_LOGF(kLogNotice, "Node became %s",
+              (flags & NODE_FLAGS_UNHEALTHY) ? "UNHEALTHY" : "HEALTHY");
     host_.set_own_flags(flags);
   }
 }

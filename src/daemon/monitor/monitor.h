@@ -94,7 +94,7 @@ class Monitor {
   bool monitoring_ = false;
   bool shutting_down_ = false;
   double next_interval_ = 2;
-  uint32_t timeouts_ = 0;  // monitor events timed out in a row
+  uint32_t timeouts_ = 0;                 // monitor events timed out in a row
   double last_recovery_finished_ = -1e9;  // monotonic seconds
 };
 

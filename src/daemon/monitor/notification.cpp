@@ -63,10 +63,10 @@ void Notifier::finished(int wait_status) {
   log_output(kLogNotice, "notification script", child_->output());
   bool ok = wait_status != -1 && WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
   if (!ok) {
-    std::string how = wait_status == -1        ? "exit status unknown"
-                      : WIFSIGNALED(wait_status) ? "signal " + std::to_string(WTERMSIG(wait_status))
-                                                 : "exit status " +
-                                                       std::to_string(WEXITSTATUS(wait_status));
+    std::string how = wait_status == -1 ? "exit status unknown"
+                      : WIFSIGNALED(wait_status)
+                          ? "signal " + std::to_string(WTERMSIG(wait_status))
+                          : "exit status " + std::to_string(WEXITSTATUS(wait_status));
     CTDB_LOGF(kLogError, "Notification script \"%s %s\" failed (%s)", script_.c_str(),
               running_.c_str(), how.c_str());
   }
