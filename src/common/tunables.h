@@ -1,5 +1,7 @@
-// The one table of ctdbd tunables (name, default, range, wire slot, doc) and
-// the Tunables class that holds a node's current values.
+// The one table of ctdbd tunables (name, default, range, wire slot, doc; the
+// rows are in tunable_list.h) and the Tunables class that holds a node's
+// current values. Code reads a value as tunables[kRecoverInterval]; names
+// are only looked up at the protocol and command-line edges.
 #pragma once
 
 #include <cstddef>
@@ -9,7 +11,17 @@
 #include <string_view>
 #include <vector>
 
+#include "common/tunable_list.h"
+
 namespace ctdb {
+
+// One constant per row of the table, in table order: kNAME.
+enum TunableId : uint16_t {
+#define CTDB_TUNABLE_ID(name, ...) k##name,
+  CTDB_TUNABLE_LIST(CTDB_TUNABLE_ID)
+#undef CTDB_TUNABLE_ID
+      kTunableCount
+};
 
 // Number of uint32 fields in the 4.17 wire struct ctdb_tunable_list (the
 // GET_ALL_TUNABLES reply is exactly these fields, little-endian, 248 bytes).
@@ -30,7 +42,7 @@ struct TunableDef {
 };
 
 // Every tunable in LIST_TUNABLES order (4.17's table order), obsolete ones
-// included. The returned reference is to a static table.
+// included, indexed by TunableId. The returned reference is to a static table.
 const std::vector<TunableDef>& tunable_table();
 
 // Case-insensitive lookup as 4.17 does; nullptr if unknown.
@@ -54,9 +66,8 @@ class Tunables {
   // as 4.17 GET_TUNABLE allows; nullopt for unknown names.
   std::optional<uint32_t> get(std::string_view name) const;
 
-  // Value by name for callers that know the name exists (daemon code);
-  // returns 0 for an unknown name (a misspelt name thus reads as 0).
-  uint32_t value(std::string_view name) const;
+  // Current value of a tunable the code names: one array read.
+  uint32_t operator[](TunableId id) const { return values_[id]; }
 
   // Sets a tunable. Known, non-obsolete names are range-checked; obsolete
   // names are stored unchecked and reported as kObsolete (4.17 behaviour).

@@ -93,10 +93,8 @@ class TakeoverHost : public takeover::PublicIpsHost {
   void send_message(uint32_t dest, uint64_t srvid, const proto::Bytes& data) override {
     for (uint32_t pnn : targets(dest)) d_.send_message(pnn, srvid, data);
   }
-  void ban_self() override { d_.ban(d_.tunables().value("RecoveryBanPeriod")); }
-  uint32_t tickle_update_interval() const override {
-    return d_.tunables().value("TickleUpdateInterval");
-  }
+  void ban_self() override { d_.ban(d_.tunables()[kRecoveryBanPeriod]); }
+  uint32_t tickle_update_interval() const override { return d_.tunables()[kTickleUpdateInterval]; }
 
  private:
   std::vector<uint32_t> targets(uint32_t dest) const {
@@ -214,7 +212,7 @@ bool Daemon::init(std::string* error) {
   traverses_ = std::make_unique<TraverseManager>(*this);
   vacuum_ = std::make_unique<VacuumManager>(*this);
   SeqnumSync::Host seqnum_host;
-  seqnum_host.interval_ms = [this] { return tunables_.value("SeqnumInterval"); };
+  seqnum_host.interval_ms = [this] { return tunables_[kSeqnumInterval]; };
   seqnum_host.broadcast_update = [this](uint32_t db_id) {
     for (uint32_t pnn : broadcast_targets(BROADCAST_ACTIVE)) {
       if (pnn == pnn_) continue;
@@ -595,7 +593,7 @@ bool Daemon::start_transport(std::string* error) {
       std::make_unique<NodeTransport>(loop_, *this, self, std::move(peers), kMaxClientPacket);
   if (!transport_->start(error)) return false;
   keepalive_timer_ = std::make_unique<Timer>(loop_, [this] { keepalive_tick(); });
-  keepalive_timer_->start(tunables_.value("KeepaliveInterval"));
+  keepalive_timer_->start(tunables_[kKeepaliveInterval]);
   if (opts_.torture) {
     CTDB_LOGF(kLogWarning, "Torture mode: links to other nodes will be cut at random");
     torture_timer_ = std::make_unique<Timer>(loop_, [this] { torture_tick(); });
@@ -628,7 +626,7 @@ void Daemon::keepalive_tick() {
     if (n.flags & NODE_FLAGS_DISCONNECTED) continue;
     l.dead_count = l.rx_cnt == 0 ? l.dead_count + 1 : 0;
     l.rx_cnt = 0;
-    if (l.dead_count >= tunables_.value("KeepaliveLimit")) {
+    if (l.dead_count >= tunables_[kKeepaliveLimit]) {
       CTDB_LOGF(kLogNotice, "dead count reached for node %u", n.pnn);
       transport_->reset(n.pnn);
       continue;
@@ -643,7 +641,7 @@ void Daemon::keepalive_tick() {
     k.uptime = static_cast<uint32_t>(t.tv_sec - start_time_.tv_sec);
     if (transport_->send(n.pnn, proto::encode(h, k))) stats_.keepalive_packets_sent++;
   }
-  keepalive_timer_->start(tunables_.value("KeepaliveInterval"));
+  keepalive_timer_->start(tunables_[kKeepaliveInterval]);
 }
 
 void Daemon::on_node_connected(uint32_t pnn) {
@@ -968,7 +966,7 @@ void Daemon::send_client_packet(uint32_t client_id, const proto::Bytes& pkt) {
 
 void Daemon::send_update_record(uint32_t pnn, const proto::Bytes& recbuf,
                                 std::function<void(bool ok)> done) {
-  send_control(pnn, CONTROL_UPDATE_RECORD, 0, recbuf, tunables_.value("ControlTimeout"),
+  send_control(pnn, CONTROL_UPDATE_RECORD, 0, recbuf, tunables_[kControlTimeout],
                [done = std::move(done)](uint32_t, int32_t status, const proto::Bytes&,
                                         const std::string&) { done(status == 0); });
 }
@@ -991,7 +989,7 @@ void Daemon::set_recmode(uint32_t mode) {
       CTDB_LOGF(kLogError, "Been in recovery mode for too long. Dropping all IPs");
       public_ips_->release_all(nullptr);
     });
-    drop_ips_timer_->start(tunables_.value("RecoveryDropAllIPs"));
+    drop_ips_timer_->start(tunables_[kRecoveryDropAllIPs]);
   } else {
     drop_ips_timer_.reset();
   }

@@ -181,9 +181,9 @@ class Daemon : public ClientHandler,
   void send_call_packet(uint32_t pnn, const proto::Bytes& pkt) override;
   void send_client_packet(uint32_t client_id, const proto::Bytes& pkt) override;
   void calls_need_recovery(const char* why) override;
-  uint32_t call_tunable(const char* name) const override { return tunables_.value(name); }
+  uint32_t call_tunable(TunableId id) const override { return tunables_[id]; }
   // MonitorHost.
-  uint32_t monitor_tunable(const char* name) const override { return tunables_.value(name); }
+  uint32_t monitor_tunable(TunableId id) const override { return tunables_[id]; }
   void startup_complete() override;
   monitor::MonitorSettings monitor_settings() const;
   void send_update_record(uint32_t pnn, const proto::Bytes& recbuf,

@@ -78,6 +78,9 @@ netns_addrs() {
     awk '{ sub("/.*", "", $4); print $4 }' | sort -t. -k4 -n | tr '\n' ' ' | sed 's/ $//'
 }
 
+# netns_ip_owner ADDR [NODE]: the pnn `ctdb ip all` on our node NODE (default n0) shows for ADDR.
+netns_ip_owner() { h_ctdb "${2:-n0}" ip all 2>/dev/null | awk -v a="$1" '$1 == a { print $2 }'; }
+
 netns_mac() {
   ip -n "${NS_NODE[$1]}" -o link show eth1 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'
 }

@@ -74,8 +74,6 @@ for i in 0 1 2; do
     "$(ip netns exec "${NS_NODE[$i]}" ss -ltn)" ":445 "
 done
 
-# owner ADDR [NODE]: the pnn `ctdb ip all` on NODE (default n0) shows for ADDR.
-owner() { h_ctdb "${2:-n0}" ip all 2>/dev/null | awk -v a="$1" '$1 == a { print $2 }'; }
 # on_eth1 NODE ADDR: the address is really configured on the node's public interface.
 on_eth1() { [[ " $(netns_addrs "$1") " == *" $2 "* ]]; }
 # smb ADDR COMMANDS: smbclient as guest from the client host; sets OUT and RC.
@@ -88,7 +86,7 @@ smb() {
 check "every public address is hosted" \
   wait_for '[ -z "$(h_ctdb n0 ip all | awk "NR > 1 && \$2 == -1")" ]' 30 0.2
 A=${PUBLIC[0]}
-X=$(owner "$A")
+X=$(netns_ip_owner "$A")
 check "$A is on node $X's eth1" wait_for "on_eth1 $X $A" 20 0.2
 
 # ---- a file written through A while node X serves it
@@ -121,9 +119,9 @@ survivors=()
 for i in 0 1 2; do [ "$i" == "$X" ] || survivors+=("n$i"); done
 S=${survivors[0]}
 check "$A moves to a surviving node" \
-  wait_for "o=\$(owner $A $S); [ -n \"\$o\" ] && [ \"\$o\" != $X ] && [ \"\$o\" != -1 ] && on_eth1 \$o $A" \
+  wait_for "o=\$(netns_ip_owner $A $S); [ -n \"\$o\" ] && [ \"\$o\" != $X ] && [ \"\$o\" != -1 ] && on_eth1 \$o $A" \
   30 0.1
-Y=$(owner "$A" "$S")
+Y=$(netns_ip_owner "$A" "$S")
 h_note "node $X killed: $A on node $Y's eth1 after $((($(h_now_us) - killed_at) / 1000)) ms"
 check "the idle session to the dead node is reset (tickle from node $Y)" \
   wait_for '[ "$(session)" == 0 ]' 10 0.1
@@ -142,7 +140,7 @@ for B in "${PUBLIC[@]}"; do
   [ "$B" != "$A" ] || continue
   rm -f "$H_TMP/after.back"
   smb "$B" "get after.txt after.back"
-  assert_eq "get through $B (node $(owner "$B" "$S")): the file written after the failover" \
+  assert_eq "get through $B (node $(netns_ip_owner "$B" "$S")): the file written after the failover" \
     "$(cat "$H_TMP/after.txt")" "$(cat "$H_TMP/after.back" 2>&1)"
 done
 check "the survivors stay OK" h_converged "${survivors[@]}" -- \

@@ -211,6 +211,20 @@ TEST(Tunables, TableIsConsistent) {
   EXPECT_EQ(find_tunable("DisableWhenUnhealthy")->wire_index, kNotOnWire);
 }
 
+// Code reads tunables by constant: each constant is its row, and reads what `setvar` stored.
+TEST(Tunables, ConstantsNameTheirRows) {
+  ASSERT_EQ(tunable_table().size(), static_cast<size_t>(kTunableCount));
+  EXPECT_STREQ(tunable_table()[kMaxRedirectCount].name, "MaxRedirectCount");
+  EXPECT_STREQ(tunable_table()[kRecoverInterval].name, "RecoverInterval");
+  EXPECT_STREQ(tunable_table()[kDisableWhenUnhealthy].name, "DisableWhenUnhealthy");
+  EXPECT_STREQ(tunable_table()[kAllowMixedVersions].name, "AllowMixedVersions");
+  Tunables t;
+  EXPECT_EQ(t[kMonitorInterval], 15u);
+  EXPECT_EQ(t[kPullDBPreallocation], 10u * 1024 * 1024);
+  ASSERT_EQ(t.set("monitorinterval", 7), TunableSetResult::kOk);
+  EXPECT_EQ(t[kMonitorInterval], 7u);
+}
+
 TEST(Tunables, WireOrderFollowsStruct) {
   Tunables t;
   std::vector<uint32_t> w = t.to_wire();

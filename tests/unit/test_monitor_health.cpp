@@ -145,10 +145,10 @@ class FakeHost : public MonitorHost {
     runstates.push_back(r);
     if (r == RUNSTATE_RUNNING) running_at = monotonic_now();
   }
-  uint32_t monitor_tunable(const char* name) const override {
-    auto it = tunables.find(name);
+  uint32_t monitor_tunable(TunableId id) const override {
+    auto it = tunables.find(id);
     if (it == tunables.end()) {
-      ADD_FAILURE() << "unexpected tunable " << name;
+      ADD_FAILURE() << "unexpected tunable " << tunable_table()[id].name;
       return 0;
     }
     return it->second;
@@ -159,11 +159,11 @@ class FakeHost : public MonitorHost {
   proto::VnnMap vnnmap_;
   uint32_t flags_ = NODE_FLAGS_UNHEALTHY;  // a node starts unhealthy
   Runstate runstate_ = RUNSTATE_UNKNOWN;
-  std::map<std::string, uint32_t> tunables{{"MonitorInterval", 1},
-                                           {"EventScriptTimeout", 10},
-                                           {"MonitorTimeoutCount", 20},
-                                           {"DisableWhenUnhealthy", 0},
-                                           {"RerecoveryTimeout", 0}};
+  std::map<TunableId, uint32_t> tunables{{kMonitorInterval, 1},
+                                         {kEventScriptTimeout, 10},
+                                         {kMonitorTimeoutCount, 20},
+                                         {kDisableWhenUnhealthy, 0},
+                                         {kRerecoveryTimeout, 0}};
   std::vector<uint32_t> flag_calls;
   std::vector<Runstate> runstates;
   std::function<void(uint32_t)> on_flags;
@@ -318,7 +318,7 @@ TEST_F(MonitorTest, FailingMonitorSetsUnhealthyAndPassingClearsIt) {
 }
 
 TEST_F(MonitorTest, DisableWhenUnhealthyAlsoDisablesPermanently) {
-  host_.tunables["DisableWhenUnhealthy"] = 1;
+  host_.tunables[kDisableWhenUnhealthy] = 1;
   bring_up();
   host_.flag_calls.clear();
   touch(flag("fail.monitor"));
@@ -336,7 +336,7 @@ TEST_F(MonitorTest, DisableWhenUnhealthyAlsoDisablesPermanently) {
 
 TEST_F(MonitorTest, MonitorTimeoutCountNeedsTimeoutsInARow) {
   LogCapture log;
-  host_.tunables["MonitorTimeoutCount"] = 2;
+  host_.tunables[kMonitorTimeoutCount] = 2;
   bring_up();
   host_.flag_calls.clear();
   size_t timeouts_at_flag_change = 0;
@@ -345,7 +345,7 @@ TEST_F(MonitorTest, MonitorTimeoutCountNeedsTimeoutsInARow) {
   };
   // Only now a short timeout: the events of the bring-up must not time out
   // on a busy machine.
-  host_.tunables["EventScriptTimeout"] = 1;
+  host_.tunables[kEventScriptTimeout] = 1;
   touch(flag("hang.monitor"));
   ASSERT_TRUE(spin_until(
       loop_, [&] { return host_.flags_ & NODE_FLAGS_UNHEALTHY; }, 15, "UNHEALTHY after timeouts"));
@@ -452,9 +452,9 @@ TEST_F(MonitorTest, RecoveryEventsAnswerMinusOneOnFailureAndIgnoreHungScripts) {
   EXPECT_EQ(recovered(), -1);
   unlink(flag("fail.recovered").c_str());
   touch(flag("hang.recovered"));
-  host_.tunables["EventScriptTimeout"] = 1;
+  host_.tunables[kEventScriptTimeout] = 1;
   EXPECT_EQ(recovered(), 0) << "a hung recovered script does not fail the recovery";
-  host_.tunables["EventScriptTimeout"] = 10;
+  host_.tunables[kEventScriptTimeout] = 10;
   EXPECT_EQ(log.count("Ignoring hung script for recovered event"), 1u) << log.all();
   // The databases are being recovered: only some events may run.
   host_.recmode_ = RECOVERY_ACTIVE;

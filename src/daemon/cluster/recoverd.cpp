@@ -94,7 +94,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
   uint64_t push_srvid = 0;
   bool finished = false;
 
-  double timeout() const { return std::max<uint32_t>(d.tunables().value("RecoverTimeout"), 1); }
+  double timeout() const { return std::max<uint32_t>(d.tunables()[kRecoverTimeout], 1); }
 
   // Continues with `next` only while this run is still the current one.
   DoneFn then(void (Run::*next)()) {
@@ -314,7 +314,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
   uint32_t pushed = 0;
   void push_start() {
     const DbInfo& db = dbs[db_index];
-    size_t limit = std::max<uint32_t>(d.tunables().value("RecBufferSizeLimit"), 4096);
+    size_t limit = std::max<uint32_t>(d.tunables()[kRecBufferSizeLimit], 4096);
     push_bufs = merged->push_buffers(persistent(), limit);
     pushed = 0;
     for (const auto& b : push_bufs) pushed += b.count;
@@ -537,11 +537,11 @@ void Recoverd::do_takeover_run() {
   send_disable_takeover_runs(60);
   takeover::TakeoverRun::Settings settings;
   const Tunables& t = d_.tunables();
-  settings.timeout = std::max<uint32_t>(t.value("TakeoverTimeout"), 1);
-  settings.alloc.algorithm = takeover::ipalloc_algorithm_from_tunables(t.value("DeterministicIPs"),
-                                                                       t.value("IPAllocAlgorithm"));
-  settings.alloc.no_ip_takeover = t.value("NoIPTakeover") != 0;
-  settings.alloc.no_ip_failback = t.value("NoIPFailback") != 0;
+  settings.timeout = std::max<uint32_t>(t[kTakeoverTimeout], 1);
+  settings.alloc.algorithm =
+      takeover::ipalloc_algorithm_from_tunables(t[kDeterministicIPs], t[kIPAllocAlgorithm]);
+  settings.alloc.no_ip_takeover = t[kNoIPTakeover] != 0;
+  settings.alloc.no_ip_failback = t[kNoIPFailback] != 0;
   settings.alloc.force_rebalance_nodes = force_rebalance_nodes_;
   proto::NodeMap map;
   for (const NodeInfo& n : d_.nodes()) map.nodes.push_back({n.pnn, n.flags, n.addr});
@@ -579,7 +579,7 @@ void Recoverd::takeover_done(bool ok, uint32_t culprit, std::vector<proto::Srvid
   std::shared_ptr<takeover::TakeoverRun> finished = std::move(takeover_);
   d_.run_after(0, [finished] {});
   need_takeover_run_ = !ok;
-  if (!ok && culprit != UNKNOWN_PNN && d_.tunables().value("EnableBans") != 0) {
+  if (!ok && culprit != UNKNOWN_PNN && d_.tunables()[kEnableBans] != 0) {
     CTDB_LOGF(kLogWarning, "Assigning banning credits to node %u", culprit);
     // As 4.17's banning message: as many credits as there are nodes at once.
     for (size_t i = 0; i < d_.nodes().size(); i++) add_ban_credit(culprit);
@@ -719,7 +719,7 @@ void Recoverd::force_election(const char* why) {
     return;
   }
   election_timer_.start(d_.stats().num_recoveries == 0 ? kFastElectionTimeout
-                                                       : d_.tunables().value("ElectionTimeout"));
+                                                       : d_.tunables()[kElectionTimeout]);
   send_election_request();
 }
 
@@ -736,7 +736,7 @@ void Recoverd::on_election_message(const proto::Bytes& data) {
   proto::ElectionMessage em;
   if (!proto::from_bytes(data, &em) || em.pnn == d_.pnn()) return;
   election_in_progress_ = true;
-  election_timer_.start(d_.tunables().value("ElectionTimeout"));
+  election_timer_.start(d_.tunables()[kElectionTimeout]);
   ElectionSelf self{d_.pnn(), priority_time_, d_.nodes()[d_.pnn()].flags, d_.capabilities()};
   if (election_win(self, election_data(), em)) {
     if (!election_send_timer_.pending()) election_send_timer_.start(0.5);
@@ -830,7 +830,7 @@ void Recoverd::give_up_leadership(const char* why) {
 }
 
 void Recoverd::main_loop() {
-  main_timer_.start(std::max<uint32_t>(d_.tunables().value("RecoverInterval"), 1));
+  main_timer_.start(std::max<uint32_t>(d_.tunables()[kRecoverInterval], 1));
   if (election_in_progress_ || running_ || checking_ || takeover_) return;
   if (leader_ == UNKNOWN_PNN) {
     if (!leader_timeout_.pending()) force_election("no leader");
@@ -1037,7 +1037,7 @@ void Recoverd::start_recovery() {
   }
   // 4.17 retries a failed recovery from its main loop, whose iterations start at least
   // RecoverInterval apart; attempts here are spaced the same way.
-  double interval = std::max<uint32_t>(d_.tunables().value("RecoverInterval"), 1);
+  double interval = std::max<uint32_t>(d_.tunables()[kRecoverInterval], 1);
   double wait = last_recovery_start_ + interval - monotonic_now();
   if (wait > 0) {
     need_recovery_ = true;
@@ -1064,7 +1064,7 @@ void Recoverd::recovery_done(bool ok, const std::string& why, uint32_t culprit) 
     d_.stats().num_recoveries++;
     // The node set may have changed: the public addresses follow (4.17 runs it right here).
     do_takeover_run();
-    uint32_t rerecovery = d_.tunables().value("RerecoveryTimeout");
+    uint32_t rerecovery = d_.tunables()[kRerecoveryTimeout];
     CTDB_LOGF(kLogNotice,
               "Just finished a recovery. New recoveries will now be suppressed for the "
               "rerecovery timeout (%u seconds)",
@@ -1125,16 +1125,16 @@ void Recoverd::add_ban_credit(uint32_t pnn) {
   BanCredits& c = ban_credits_[pnn];
   double now = monotonic_now();
   // Old transgressions are forgiven after RecoveryGracePeriod.
-  if (c.count > 0 && now - c.last > d_.tunables().value("RecoveryGracePeriod")) c.count = 0;
+  if (c.count > 0 && now - c.last > d_.tunables()[kRecoveryGracePeriod]) c.count = 0;
   c.count++;
   c.last = now;
   size_t limit = 2 * d_.nodes().size();
-  if (c.count < limit || d_.tunables().value("EnableBans") == 0) return;
+  if (c.count < limit || d_.tunables()[kEnableBans] == 0) return;
   uint32_t credits = c.count;
   ban_credits_.erase(pnn);
   proto::BanState ban;
   ban.pnn = pnn;
-  ban.time = d_.tunables().value("RecoveryBanPeriod");
+  ban.time = d_.tunables()[kRecoveryBanPeriod];
   CTDB_LOGF(kLogNotice, "Node %u reached %u banning credits", pnn, credits);
   CTDB_LOGF(kLogNotice, "Banning node %u for %u seconds", pnn, ban.time);
   d_.send_control(pnn, CONTROL_SET_BAN_STATE, 0, proto::to_bytes(ban), 5.0, nullptr);

@@ -39,7 +39,7 @@ ControlReply set_ban_state(Daemon& d, const ControlRequest& req) {
     CTDB_LOGF(kLogError, "SET_BAN_STATE control for PNN %u ignored", b.pnn);
     return control_error();
   }
-  if (b.time != 0 && d.tunables().value("EnableBans") == 0) {
+  if (b.time != 0 && d.tunables()[kEnableBans] == 0) {
     CTDB_LOGF(kLogInfo, "Bans are disabled - ignoring ban of node %u", b.pnn);
     return {};
   }

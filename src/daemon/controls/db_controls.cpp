@@ -37,7 +37,7 @@ ControlReply attach(Daemon& d, const ControlRequest& req, uint8_t flags) {
   proto::Reader rd(req.c.data);
   std::string name;
   if (!proto::decode_cstring(rd, &name) || name.empty()) return control_error();
-  if (d.tunables().value("AllowClientDBAttach") == 0 && req.client != nullptr) {
+  if (d.tunables()[kAllowClientDBAttach] == 0 && req.client != nullptr) {
     CTDB_LOGF(kLogError, "DB Attach to database %s denied by tunable AllowClientDBAccess == 0",
               name.c_str());
     return control_error();
@@ -49,7 +49,7 @@ ControlReply attach(Daemon& d, const ControlRequest& req, uint8_t flags) {
   std::string error;
   bool known = false;
   for (const auto& existing : d.databases().all()) known |= existing->name == name;
-  Database* db = d.databases().attach(name, flags, d.tunables().value("DatabaseHashSize"), &error);
+  Database* db = d.databases().attach(name, flags, d.tunables()[kDatabaseHashSize], &error);
   if (db == nullptr) {
     CTDB_LOGF(kLogError, "DB Attach to database %s failed: %s", name.c_str(), error.c_str());
     return control_error();
@@ -80,7 +80,7 @@ ControlReply db_attach_replicated(Daemon& d, const ControlRequest& req) {
 ControlReply db_detach(Daemon& d, const ControlRequest& req) {
   Database* db = db_from_payload(d, req);
   if (db == nullptr) return control_error();
-  if (d.tunables().value("AllowClientDBAttach") == 1) {
+  if (d.tunables()[kAllowClientDBAttach] == 1) {
     CTDB_LOGF(kLogError,
               "DB detach from database %s denied. Clients are allowed access to databases "
               "(AllowClientDBAccess == 1)",
@@ -181,7 +181,7 @@ ControlReply trans3_commit(Daemon& d, const ControlRequest& req) {
   Responder to = req.responder;
   uint32_t db_id = recs.db_id;
   for (uint32_t pnn : targets) {
-    d.send_control(pnn, CONTROL_UPDATE_RECORD, 0, req.c.data, d.tunables().value("ControlTimeout"),
+    d.send_control(pnn, CONTROL_UPDATE_RECORD, 0, req.c.data, d.tunables()[kControlTimeout],
                    [&d, state, to, db_id](uint32_t from, int32_t status, const proto::Bytes&,
                                           const std::string& err) {
                      if (status != 0) {

@@ -14,7 +14,7 @@ namespace {
 
 // Bytes per DB_PULL message; 4.17 bounds these by RecBufferSizeLimit.
 size_t pull_chunk_limit(Daemon& d) {
-  uint32_t limit = d.tunables().value("RecBufferSizeLimit");
+  uint32_t limit = d.tunables()[kRecBufferSizeLimit];
   return limit == 0 ? 1000000 : limit;
 }
 

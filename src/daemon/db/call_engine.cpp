@@ -822,11 +822,11 @@ bool CallEngine::pinned_down(const Database& db, const RecKey& rec) {
 
 void CallEngine::note_hopcount(const Database& db, const RecKey& rec, uint32_t hopcount) {
   if (!(db.flags & DB_FLAGS_STICKY)) return;
-  if (hopcount < host_.call_tunable("HopcountMakeSticky")) return;
+  if (hopcount < host_.call_tunable(kHopcountMakeSticky)) return;
   if (sticky_.count(rec)) return;
   CTDB_LOGF(kLogNotice, "Make record sticky for %u seconds in db %s key:0x%08x",
-            host_.call_tunable("StickyDuration"), db.name.c_str(), ctdb_hash(rec.second));
-  sticky_[rec].until = monotonic_now() + host_.call_tunable("StickyDuration");
+            host_.call_tunable(kStickyDuration), db.name.c_str(), ctdb_hash(rec.second));
+  sticky_[rec].until = monotonic_now() + host_.call_tunable(kStickyDuration);
 }
 
 void CallEngine::pin_down_on_arrival(const Database& db, const RecKey& rec) {
@@ -839,7 +839,7 @@ void CallEngine::pin_down_on_arrival(const Database& db, const RecKey& rec) {
     return;
   }
   if (it->second.pinned_until <= now) {
-    it->second.pinned_until = now + host_.call_tunable("StickyPindown") / 1000.0;
+    it->second.pinned_until = now + host_.call_tunable(kStickyPindown) / 1000.0;
   }
 }
 

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/tunables.h"
 #include "daemon/db/db_registry.h"
 #include "daemon/db/record_store.h"
 #include "daemon/event_loop.h"
@@ -39,7 +40,7 @@ class CallHost {
   virtual void calls_need_recovery(const char* why) = 0;
   virtual proto::Statistics& stats() = 0;
   // Current value of a tunable (HopcountMakeSticky, StickyDuration, ...).
-  virtual uint32_t call_tunable(const char* name) const = 0;
+  virtual uint32_t call_tunable(TunableId id) const = 0;
   // Sends UPDATE_RECORD with `recbuf` to `pnn` (revoking read-only copies);
   // done(true) when that node applied it.
   virtual void send_update_record(uint32_t pnn, const proto::Bytes& recbuf,

@@ -224,7 +224,7 @@ bool TraverseManager::start(uint32_t client_id, uint32_t db_id, uint32_t client_
     opcode = CONTROL_TRAVERSE_ALL;
   }
   t->timeout = std::make_unique<Timer>(d_.loop(), [this, reqid] { on_timeout(reqid); });
-  t->timeout->start(d_.tunables().value("TraverseTimeout"));
+  t->timeout->start(d_.tunables()[kTraverseTimeout]);
   cluster_[reqid] = std::move(t);
   CTDB_LOGF(kLogNotice, "Starting traverse on DB %s (id %u)", db->name.c_str(), reqid);
 

@@ -44,7 +44,7 @@ constexpr size_t kReadChunk = 64 * 1024;
 // A key longer than this in the child's stream means the stream is broken.
 constexpr size_t kMaxKey = 16 * 1024 * 1024;
 // Replies to VACUUM_FETCH and TRY_DELETE_RECORDS.
-constexpr double kControlTimeout = 30;
+constexpr double kVacuumControlTimeout = 30;
 
 timeval now() {
   timeval t;
@@ -309,7 +309,7 @@ void VacuumManager::tick() {
     const char* why = nullptr;
     if (!may_continue(&why)) {
       abort_run(why);
-    } else if (seconds_between(run_->started, now()) > d_.tunables().value("VacuumMaxRunTime")) {
+    } else if (seconds_between(run_->started, now()) > d_.tunables()[kVacuumMaxRunTime]) {
       CTDB_LOGF(kLogError, "Vacuuming child process timed out for db %s", run_->db_name.c_str());
       abort_run("timed out");
     }
@@ -320,7 +320,7 @@ void VacuumManager::tick() {
 
 void VacuumManager::schedule_due() {
   timeval t = now();
-  uint32_t interval = d_.tunables().value("VacuumInterval");
+  uint32_t interval = d_.tunables()[kVacuumInterval];
   for (const auto& db : d_.databases().all()) {
     if (!db->volatile_db()) continue;
     vacuum::DbState& st = db->vacuum;
@@ -333,8 +333,7 @@ void VacuumManager::schedule_due() {
     // The interval is read each time, so a changed VacuumInterval applies at once.
     if (seconds_between(st.interval_start, t) < interval) continue;
     uint32_t saved = st.fast_path_count;
-    bool full =
-        vacuum::full_run_due(&st.fast_path_count, d_.tunables().value("VacuumFastPathCount"));
+    bool full = vacuum::full_run_due(&st.fast_path_count, d_.tunables()[kVacuumFastPathCount]);
     int err = start_run(db->db_id, full, nullptr);
     if (err == 0) return;  // one run at a time
     st.fast_path_count = saved;
@@ -554,7 +553,7 @@ void VacuumManager::send_vacuum_fetch() {
               r.db_name.c_str());
     r.outstanding++;
     d_.send_control(
-        lmaster, CONTROL_VACUUM_FETCH, 0, proto::to_bytes(list), kControlTimeout,
+        lmaster, CONTROL_VACUUM_FETCH, 0, proto::to_bytes(list), kVacuumControlTimeout,
         [this, serial](uint32_t pnn, int32_t status, const Bytes&, const std::string& err) {
           if (!run_ || run_->serial != serial) return;
           if (status == 0) {
@@ -590,7 +589,7 @@ void VacuumManager::send_try_delete() {
   for (uint32_t pnn : targets) {
     r.outstanding++;
     d_.send_control(
-        pnn, CONTROL_TRY_DELETE_RECORDS, 0, payload, kControlTimeout,
+        pnn, CONTROL_TRY_DELETE_RECORDS, 0, payload, kVacuumControlTimeout,
         [this, serial](uint32_t from, int32_t status, const Bytes& data, const std::string& err) {
           if (!run_ || run_->serial != serial) return;
           Run& cur = *run_;
@@ -665,7 +664,7 @@ bool VacuumManager::start_child(bool traverse) {
                d_.pnn(),
                getpid(),
                traverse,
-               d_.tunables().value("RepackLimit")};
+               d_.tunables()[kRepackLimit]};
   int fd = -1;
   pid_t pid = fork_reporting_child(
       [&job](int out_fd) {

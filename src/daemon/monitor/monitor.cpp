@@ -42,7 +42,7 @@ Monitor::Monitor(EventLoop& loop, MonitorHost& host, MonitorSettings settings)
       settings_(std::move(settings)),
       runner_(loop, {settings_.event_script_dir, settings_.env, settings_.debug_script}),
       notifier_(loop, settings_.notification_script, settings_.env,
-                std::max<uint32_t>(host.monitor_tunable("EventScriptTimeout"), 1)),
+                std::max<uint32_t>(host.monitor_tunable(kEventScriptTimeout), 1)),
       wait_timer_(loop, [this] { check_recovered(); }),
       startup_timer_(loop, [this] { run_startup(); }),
       health_timer_(loop, [this] { check_health(); }) {}
@@ -56,7 +56,7 @@ void Monitor::set_runstate(Runstate r) {
 }
 
 double Monitor::event_timeout() const {
-  return std::max<uint32_t>(host_.monitor_tunable("EventScriptTimeout"), 1);
+  return std::max<uint32_t>(host_.monitor_tunable(kEventScriptTimeout), 1);
 }
 
 void Monitor::run_init(std::function<void(bool ok)> done) {
@@ -172,7 +172,7 @@ void Monitor::check_recovered() {
     wait = "first recovery not finished";
   } else if (!settings_.fast_start &&
              monotonic_now() - last_recovery_finished_ <
-                 host_.monitor_tunable("RerecoveryTimeout") + kSettleMargin) {
+                 host_.monitor_tunable(kRerecoveryTimeout) + kSettleMargin) {
     wait = "waiting for pending recoveries to end";
   }
   if (wait != nullptr) {
@@ -254,7 +254,7 @@ void Monitor::health_result(EventResult result) {
     CTDB_LOGF(kLogNotice, "Monitoring event was cancelled");
     judge = false;
   } else if (result == EventResult::kTimedOut) {
-    uint32_t limit = host_.monitor_tunable("MonitorTimeoutCount");
+    uint32_t limit = host_.monitor_tunable(kMonitorTimeoutCount);
     if (++timeouts_ >= limit) {
       CTDB_LOGF(kLogError, "Maximum monitor timeout count %u reached. Making node unhealthy",
                 limit);
@@ -272,7 +272,7 @@ void Monitor::health_result(EventResult result) {
       CTDB_LOGF(kLogNotice, "monitor event failed - disabling node");
       flags |= NODE_FLAGS_UNHEALTHY;
       // The seed's DisableWhenUnhealthy: an administrator must enable it again.
-      if (host_.monitor_tunable("DisableWhenUnhealthy") != 0) {
+      if (host_.monitor_tunable(kDisableWhenUnhealthy) != 0) {
         CTDB_LOGF(kLogNotice, "DisableWhenUnhealthy is set: node permanently disabled");
         flags |= NODE_FLAGS_PERMANENTLY_DISABLED;
       }
@@ -287,7 +287,7 @@ void Monitor::health_result(EventResult result) {
   }
   // 4.17's pacing, except that no wait exceeds MonitorInterval (an administrator who sets
   // it to 1 s gets a check every second, also right after a change).
-  double max_interval = std::max<uint32_t>(host_.monitor_tunable("MonitorInterval"), 1);
+  double max_interval = std::max<uint32_t>(host_.monitor_tunable(kMonitorInterval), 1);
   double interval = std::min(next_interval_, max_interval);
   next_interval_ = std::min(next_interval_ * 2, max_interval);
   schedule_check(interval);

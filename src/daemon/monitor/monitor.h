@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/tunables.h"
 #include "ctdb/protocol.h"
 #include "daemon/event_loop.h"
 #include "daemon/monitor/event_runner.h"
@@ -29,7 +30,7 @@ class MonitorHost {
   virtual void set_own_flags(uint32_t flags) = 0;
   virtual Runstate runstate() const = 0;
   virtual void set_runstate(Runstate r) = 0;
-  virtual uint32_t monitor_tunable(const char* name) const = 0;
+  virtual uint32_t monitor_tunable(TunableId id) const = 0;
   // Every node should hear that this node finished its startup event.
   virtual void startup_complete() = 0;
 };
