@@ -24,6 +24,11 @@ using proto::LtdbHeader;
 // vnnmap[ctdb_hash(key) % vnnmap.size].
 uint32_t ctdb_hash(const uint8_t* data, size_t len);
 inline uint32_t ctdb_hash(const Bytes& key) { return ctdb_hash(key.data(), key.size()); }
+// The lmaster of `key` under `vnnmap`; nullopt when the map is empty.
+inline std::optional<uint32_t> lmaster_of(const proto::VnnMap& vnnmap, const Bytes& key) {
+  if (vnnmap.map.empty()) return std::nullopt;
+  return vnnmap.map[ctdb_hash(key) % vnnmap.map.size()];
+}
 
 // The database id 4.17 derives from a name: ctdb_hash over the name and its
 // terminating NUL. E.g. "locking.tdb" -> 0x7a19d84d.

@@ -50,6 +50,13 @@ struct LatencyCounter {
   double min = 0;
   double max = 0;
   double total = 0;
+  // Counts one operation that took `seconds`.
+  void add(double seconds) {
+    if (num == 0 || seconds < min) min = seconds;
+    if (seconds > max) max = seconds;
+    total += seconds;
+    num++;
+  }
   bool operator==(const LatencyCounter& o) const {
     return num == o.num && min == o.min && max == o.max && total == o.total;
   }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/ltdb.h"
 #include "ctdb/protocol.h"
 #include "daemon/cluster/vnnmap.h"
 

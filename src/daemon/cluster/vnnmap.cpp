@@ -46,9 +46,4 @@ uint32_t new_generation(const RandomSource& random) {
   }
 }
 
-std::optional<uint32_t> lmaster_of(const proto::VnnMap& vnnmap, const proto::Bytes& key) {
-  if (vnnmap.map.empty()) return std::nullopt;
-  return vnnmap.map[ctdb_hash(key) % vnnmap.map.size()];
-}
-
 }  // namespace ctdb::daemon::cluster

@@ -37,8 +37,4 @@ RandomSource default_random_source();
 // INVALID_GENERATION. Like 4.17 (random()), values are kept below 2^31.
 uint32_t new_generation(const RandomSource& random);
 
-// The lmaster of `key` under `vnnmap`: map[ctdb_hash(key) % size]; nullopt
-// when the map is empty.
-std::optional<uint32_t> lmaster_of(const proto::VnnMap& vnnmap, const proto::Bytes& key);
-
 }  // namespace ctdb::daemon::cluster

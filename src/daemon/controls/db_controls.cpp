@@ -130,7 +130,7 @@ ControlReply get_db_seqnum(Daemon& d, const ControlRequest& req) {
   uint64_t seqnum;
   std::string error;
   proto::Bytes key(DB_SEQNUM_KEY, DB_SEQNUM_KEY + strlen(DB_SEQNUM_KEY) + 1);
-  uint32_t lmaster = cluster::lmaster_of(d.vnnmap(), key).value_or(d.pnn());
+  uint32_t lmaster = lmaster_of(d.vnnmap(), key).value_or(d.pnn());
   if (!d.databases().seqnum(static_cast<uint32_t>(id), lmaster, &seqnum, &error)) {
     CTDB_LOGF(kLogError, "GET_DB_SEQNUM: %s", error.c_str());
     return control_error();

@@ -250,8 +250,7 @@ ControlReply db_push_start(Daemon& d, const ControlRequest& req) {
       }
       // A recovery revokes every read-only copy implicitly (as 4.17 does).
       h.flags &= ~REC_RO_FLAGS;
-      RecordPlace at{d.pnn(),
-                     map.map.empty() ? d.pnn() : map.map[ctdb_hash(rec.key) % map.map.size()]};
+      RecordPlace at{d.pnn(), lmaster_of(map, rec.key).value_or(d.pnn())};
       bool deletes = value.empty() &&
                      !(h.flags & (REC_FLAG_AUTOMATIC | REC_FLAG_MIGRATED_WITH_DATA)) &&
                      at.pnn != at.lmaster && h.dmaster != at.pnn;

@@ -33,13 +33,6 @@ double seconds_since(const timeval& t) {
   return (n.tv_sec - t.tv_sec) + (n.tv_usec - t.tv_usec) / 1e6;
 }
 
-void add_latency(proto::LatencyCounter* c, double t) {
-  if (c->num == 0 || t < c->min) c->min = t;
-  if (t > c->max) c->max = t;
-  c->total += t;
-  c->num++;
-}
-
 }  // namespace
 
 CallEngine::CallEngine(CallHost& host, DbRegistry& dbs, EventLoop& loop)
@@ -60,9 +53,7 @@ proto::Header CallEngine::header_to(uint32_t dest, uint32_t reqid) const {
 }
 
 uint32_t CallEngine::lmaster(const proto::Bytes& key) const {
-  const proto::VnnMap& map = host_.vnnmap();
-  if (map.map.empty()) return host_.pnn();
-  return map.map[ctdb_hash(key) % map.map.size()];
+  return lmaster_of(host_.vnnmap(), key).value_or(host_.pnn());
 }
 
 void CallEngine::send(uint32_t dest, const proto::Bytes& pkt) {
@@ -211,7 +202,7 @@ CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_
       } else {
         if (strip) strip_ltdb_header(&reply);
         answer(proto::encode(rh, reply));
-        add_latency(&st.call_latency, 0);
+        st.call_latency.add(0);
       }
       return Outcome::kDone;
     }
@@ -576,7 +567,7 @@ void CallEngine::become_dmaster(Database& db, uint32_t reqid, const proto::Bytes
     deliver(p.client_id, proto::encode(rh, e));
   }
   if (st.pending_calls > 0) st.pending_calls--;
-  add_latency(&st.call_latency, seconds_since(p.started));
+  st.call_latency.add(seconds_since(p.started));
   // Calls that waited for this record run once the chain lock is dropped.
   arrived_.push_back(p.rec);
   if (!loopback_timer_->pending()) loopback_timer_->start(0);
@@ -621,7 +612,7 @@ CallEngine::Outcome CallEngine::reply_call(const proto::Header& h, const proto::
   deliver(p.client_id, proto::encode(rh, out));
   proto::Statistics& st = host_.stats();
   if (st.pending_calls > 0) st.pending_calls--;
-  add_latency(&st.call_latency, seconds_since(p.started));
+  st.call_latency.add(seconds_since(p.started));
   release_waiters(p.rec);
   return Outcome::kDone;
 }

@@ -56,19 +56,6 @@ double seconds_between(const timeval& a, const timeval& b) {
   return (b.tv_sec - a.tv_sec) + (b.tv_usec - a.tv_usec) / 1e6;
 }
 
-void add_latency(proto::LatencyCounter* c, double t) {
-  if (c->num == 0 || t < c->min) c->min = t;
-  if (t > c->max) c->max = t;
-  c->total += t;
-  c->num++;
-}
-
-uint32_t lmaster_of(const Daemon& d, const Bytes& key) {
-  const proto::VnnMap& map = d.vnnmap();
-  if (map.map.empty()) return d.pnn();
-  return map.map[ctdb_hash(key) % map.map.size()];
-}
-
 // Reads a record's copy; the caller holds its chain lock.
 vacuum::LocalCopy read_copy(Ltdb& ltdb, const Bytes& key) {
   vacuum::LocalCopy c;
@@ -277,8 +264,9 @@ bool VacuumManager::try_delete_records(const proto::RecBuffer& recs, proto::RecB
           proto::decode(r, &local);
         }
         if (st == LtdbStatus::kOk || st == LtdbStatus::kNotFound) {
-          v = vacuum::try_delete_verdict(lmaster_of(d_, rec.key) == d_.pnn(), rec.data.size(),
-                                         exists, corrupt, local, sent, d_.pnn());
+          v = vacuum::try_delete_verdict(
+              lmaster_of(d_.vnnmap(), rec.key).value_or(d_.pnn()) == d_.pnn(), rec.data.size(),
+              exists, corrupt, local, sent, d_.pnn());
         }
         if (v == vacuum::TryDelete::kDelete) {
           if (delete_locked(*db->ltdb, rec.key)) {
@@ -509,7 +497,7 @@ void VacuumManager::step_delete_queue() {
       continue;
     }
     vacuum::LocalCopy c = read_copy(*db->ltdb, key);
-    uint32_t lmaster = lmaster_of(d_, key);
+    uint32_t lmaster = lmaster_of(d_.vnnmap(), key).value_or(d_.pnn());
     switch (vacuum::classify_queued(c, queued, pnn, lmaster)) {
       case vacuum::QueuedAction::kSkip:
         r.count.skipped++;
@@ -635,7 +623,8 @@ void VacuumManager::step_purge() {
       continue;
     }
     vacuum::LocalCopy c = read_copy(*db->ltdb, key);
-    if (!vacuum::may_purge(c, listed.header, pnn, lmaster_of(d_, key))) {
+    if (!vacuum::may_purge(c, listed.header, pnn,
+                           lmaster_of(d_.vnnmap(), key).value_or(d_.pnn()))) {
       r.count.skipped++;
       continue;
     }
@@ -791,7 +780,7 @@ void VacuumManager::finish_run(int32_t status) {
     requeue_leftovers();
   }
   if (Database* db = d_.databases().find(r.db_id)) {
-    add_latency(&db->vacuum.latency, took);
+    db->vacuum.latency.add(took);
     if (status == 0) db->vacuum.fast_path_count++;
     if (r.scheduled) db->vacuum.interval_start = now();
   }
