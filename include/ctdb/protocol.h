@@ -225,6 +225,9 @@ enum Control : uint32_t {
   CONTROL_ECHO_DATA = 156,
   CONTROL_DISABLE_NODE = 157,
   CONTROL_ENABLE_NODE = 158,
+  // Ours, not 4.17's (a stock node answers it as unknown, status -1): the
+  // dispatcher's per-control counters, for `ctdb controlstats`.
+  CONTROL_GET_CONTROL_STATISTICS = 200,
 };
 
 // REQ_CONTROL flags; the upper half has a per-opcode meaning.

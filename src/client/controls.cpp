@@ -126,6 +126,11 @@ int ctrl_statistics(Client& c, uint32_t dest, const Deadline& d, proto::Statisti
   return typed(c, dest, d, CONTROL_STATISTICS, {}, out);
 }
 
+int ctrl_get_control_statistics(Client& c, uint32_t dest, const Deadline& d,
+                                proto::ControlStatistics* out) {
+  return typed(c, dest, d, CONTROL_GET_CONTROL_STATISTICS, {}, out);
+}
+
 int ctrl_statistics_reset(Client& c, uint32_t dest, const Deadline& d) {
   return ctrl_simple(c, dest, d, CONTROL_STATISTICS_RESET, {});
 }

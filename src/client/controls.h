@@ -19,6 +19,9 @@ int ctrl_get_runstate(Client& c, uint32_t dest, const Deadline& d, uint32_t* run
 int ctrl_uptime(Client& c, uint32_t dest, const Deadline& d, proto::Uptime* out);
 int ctrl_statistics(Client& c, uint32_t dest, const Deadline& d, proto::Statistics* out);
 int ctrl_statistics_reset(Client& c, uint32_t dest, const Deadline& d);
+// Ours: the daemon's per-control counters (a stock node refuses it).
+int ctrl_get_control_statistics(Client& c, uint32_t dest, const Deadline& d,
+                                proto::ControlStatistics* out);
 int ctrl_get_nodemap(Client& c, uint32_t dest, const Deadline& d, proto::NodeMap* out);
 int ctrl_getvnnmap(Client& c, uint32_t dest, const Deadline& d, proto::VnnMap* out);
 int ctrl_list_tunables(Client& c, uint32_t dest, const Deadline& d, proto::VarList* out);

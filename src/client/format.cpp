@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "ctdb/protocol.h"
+#include "protocol/control.h"
 #include "protocol/names.h"
 
 namespace ctdb::client {
@@ -375,6 +376,32 @@ std::string statistics_machine_text(const proto::Statistics& s, const std::strin
     out += format("%d%s%.6f%s%.6f%s%.6f%s", l->num, p, l->min, p, latency_avg(*l), p, l->max, p);
   }
   return out + "\n";
+}
+
+std::string control_statistics_text(const proto::ControlStatistics& s) {
+  std::string out = format("%-28s %10s %8s %10s %10s %10s\n", "Control", "Calls", "Failed",
+                           "Min(s)", "Avg(s)", "Max(s)");
+  for (const auto& e : s.entries) {
+    out += format("%-28s %10llu %8llu %10.6f %10.6f %10.6f\n", proto::control_name(e.opcode),
+                  static_cast<unsigned long long>(e.calls),
+                  static_cast<unsigned long long>(e.failures), e.latency.min,
+                  latency_avg(e.latency), e.latency.max);
+  }
+  return out;
+}
+
+std::string control_statistics_machine_text(const proto::ControlStatistics& s,
+                                            const std::string& sep) {
+  const char* p = sep.c_str();
+  std::string out =
+      format("%sControl%sOpcode%sCalls%sFailed%sMin%sAvg%sMax%s\n", p, p, p, p, p, p, p, p);
+  for (const auto& e : s.entries) {
+    out += format("%s%s%s%u%s%llu%s%llu%s%.6f%s%.6f%s%.6f%s\n", p, proto::control_name(e.opcode), p,
+                  e.opcode, p, static_cast<unsigned long long>(e.calls), p,
+                  static_cast<unsigned long long>(e.failures), p, e.latency.min, p,
+                  latency_avg(e.latency), p, e.latency.max, p);
+  }
+  return out;
 }
 
 }  // namespace ctdb::client

@@ -63,4 +63,10 @@ std::string statistics_text(const proto::Statistics& s);
 std::string statistics_machine_text(const proto::Statistics& s, const std::string& sep,
                                     bool show_header);
 
+// `ctdb controlstats`: one row per control called since start or the last
+// statistics reset, by opcode; -X gives the same columns separated by `sep`.
+std::string control_statistics_text(const proto::ControlStatistics& s);
+std::string control_statistics_machine_text(const proto::ControlStatistics& s,
+                                            const std::string& sep);
+
 }  // namespace ctdb::client

@@ -419,14 +419,8 @@ void Daemon::handle_control(ClientConnection& client, const uint8_t* pkt, size_t
 
 ControlReply Daemon::run_control(const proto::Header& h, const proto::ReqControl& c,
                                  ClientConnection* client, uint32_t srcnode, const Responder& to) {
-  if (ControlHandler handler = controls_.find(c.opcode)) {
-    ControlRequest req{h, c, client, srcnode, to};
-    return handler(*this, req);
-  }
-  CTDB_LOGF(kLogError, "Unknown control opcode %u from %s %u", c.opcode,
-            client ? "client pid" : "node",
-            client ? static_cast<unsigned>(client->pid()) : srcnode);
-  return control_error();
+  ControlRequest req{h, c, client, srcnode, to};
+  return controls_.dispatch(*this, req, monotonic_now());
 }
 
 std::vector<uint32_t> Daemon::broadcast_targets(uint32_t dest) const {
@@ -806,6 +800,7 @@ void Daemon::node_control(uint32_t srcnode, const uint8_t* pkt, size_t len) {
 }
 
 void Daemon::respond(const Responder& to, const ControlReply& reply) {
+  if (to.started != 0) controls_.finished(to.opcode, reply.status, monotonic_now() - to.started);
   if (!to.noreply) {
     switch (to.kind) {
       case Responder::Kind::kClient:
@@ -1129,6 +1124,7 @@ bool Daemon::reload_nodes(std::string* error) {
 
 void Daemon::reset_statistics() {
   stats_ = proto::Statistics{};
+  controls_.reset_statistics();
   timeval t = now();
   stats_.statistics_start_time = {t.tv_sec, t.tv_usec};
 }

@@ -125,6 +125,7 @@ class Daemon : public ClientHandler,
   TraverseManager& traverses() { return *traverses_; }
   VacuumManager& vacuum() { return *vacuum_; }
   CallEngine& calls() { return *calls_; }
+  const ControlTable& controls() const { return controls_; }
   uint32_t recmode() const override { return recmode_; }
   uint32_t leader() const { return leader_; }
   Runstate runstate() const override { return runstate_; }

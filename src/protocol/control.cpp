@@ -176,6 +176,8 @@ constexpr ControlInfo kControls[] = {
     {CONTROL_ECHO_DATA, "ECHO_DATA", K::kEchoData, K::kEchoData, R::kData, false},
     {CONTROL_DISABLE_NODE, "DISABLE_NODE", K::kNone, K::kNone, R::kData, false},
     {CONTROL_ENABLE_NODE, "ENABLE_NODE", K::kNone, K::kNone, R::kData, false},
+    {CONTROL_GET_CONTROL_STATISTICS, "GET_CONTROL_STATISTICS", K::kNone, K::kControlStatistics,
+     R::kData, false},
 };
 
 constexpr size_t kNumControls = sizeof(kControls) / sizeof(kControls[0]);
@@ -304,6 +306,8 @@ bool check_payload(PayloadKind kind, const Bytes& payload) {
       return check_typed<DbVacuum>(payload);
     case K::kEchoData:
       return check_typed<EchoData>(payload);
+    case K::kControlStatistics:
+      return check_typed<ControlStatistics>(payload);
   }
   return false;
 }
@@ -414,6 +418,8 @@ const char* payload_kind_name(PayloadKind kind) {
       return "DB_VACUUM";
     case K::kEchoData:
       return "ECHO_DATA";
+    case K::kControlStatistics:
+      return "CONTROL_STATISTICS";
   }
   return "UNKNOWN";
 }

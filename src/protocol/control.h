@@ -59,6 +59,7 @@ enum class PayloadKind : uint8_t {
   kPidSrvid,
   kDbVacuum,
   kEchoData,
+  kControlStatistics,
 };
 
 // Where a successful reply carries the control's answer. 4.17's daemon returns

@@ -1050,6 +1050,35 @@ bool decode(Reader& r, DbVacuum* v) {
                      [&](DbVacuum& x) { return r.u32(&x.db_id) && r.boolean(&x.full_vacuum_run); });
 }
 
+constexpr size_t kControlStatisticsEntrySize = 56;
+
+void encode(Writer& w, const ControlStatistics& v) {
+  w.u32(static_cast<uint32_t>(v.entries.size()));
+  w.zeros(4);
+  for (const auto& e : v.entries) {
+    w.u32(e.opcode);
+    w.zeros(4);
+    w.u64(e.calls);
+    w.u64(e.failures);
+    encode(w, e.latency);
+  }
+}
+
+bool decode(Reader& r, ControlStatistics* v) {
+  return decode_into(r, v, [&](ControlStatistics& x) {
+    uint32_t n;
+    if (!read_count(r, &n, kControlStatisticsEntrySize) || !r.skip(4)) return false;
+    x.entries.resize(n);
+    for (auto& e : x.entries) {
+      if (!r.u32(&e.opcode) || !r.skip(4) || !r.u64(&e.calls) || !r.u64(&e.failures) ||
+          !decode(r, &e.latency)) {
+        return false;
+      }
+    }
+    return true;
+  });
+}
+
 void encode(Writer& w, const EchoData& v) {
   w.u32(v.timeout);
   w.datan(v.buf);

@@ -238,21 +238,30 @@ struct SockAddr {
 
   bool is_ipv4() const;
   bool is_ipv6() const;
+  bool empty() const { return family == 0; }
   // Parses "1.2.3.4", "fe80::1", "[fe80::1]"; IPv4-mapped IPv6 becomes IPv4.
   static std::optional<SockAddr> parse(const std::string& text, uint16_t port = 0);
   // Parses "1.2.3.4:80" or "[fe80::1]:80" (port required), as 4.17's tool does.
+  // A bare IPv6 address is split at its last ':' ("fd00::1:80"), as 4.17 does.
   static std::optional<SockAddr> parse_with_port(const std::string& text);
+  // Parses an address with an optional port: "1.2.3.4", "1.2.3.4:80", "fe80::1",
+  // "[fe80::1]", "[fe80::1]:80" (nodes file). A bare IPv6 address never carries a
+  // port here, since its last group would be ambiguous; without one, default_port.
+  static std::optional<SockAddr> parse_maybe_port(const std::string& text, uint16_t default_port);
   // "1.2.3.4" / "fe80::1"; empty for family 0.
   std::string to_string() const;
   // "1.2.3.4:80" / "[fe80::1]:80".
   std::string to_string_with_port() const;
   // Conversions for the socket API; to_sockaddr returns the length (0 if unset).
+  // from_sockaddr folds IPv4-mapped IPv6 (dual-stack accept) to IPv4, as parse does.
   size_t to_sockaddr(sockaddr_storage* out) const;
   static std::optional<SockAddr> from_sockaddr(const sockaddr* sa, size_t len);
   // Same family and address bytes (port ignored).
   bool same_ip(const SockAddr& o) const;
   bool operator==(const SockAddr& o) const;
   bool operator!=(const SockAddr& o) const { return !(*this == o); }
+  // A total order (family, address, port, then the IPv6 extras) for maps and sorting.
+  bool operator<(const SockAddr& o) const;
 };
 
 // A TCP connection; 4.17 also calls src "server" and dst "client".
@@ -485,6 +494,18 @@ struct DbVacuum {
   bool full_vacuum_run = false;
 };
 
+// GET_CONTROL_STATISTICS reply (ours): u32 count, 4 pad, then per control
+// u32 opcode, 4 pad, u64 calls, u64 failures, latency counter (56 bytes each).
+struct ControlStatistics {
+  struct Entry {
+    uint32_t opcode = 0;
+    uint64_t calls = 0;
+    uint64_t failures = 0;
+    LatencyCounter latency;
+  };
+  std::vector<Entry> entries;
+};
+
 struct EchoData {
   uint32_t timeout = 0;
   Bytes buf;
@@ -620,6 +641,8 @@ void encode(Writer& w, const PidSrvid& v);
 bool decode(Reader& r, PidSrvid* v);
 void encode(Writer& w, const DbVacuum& v);
 bool decode(Reader& r, DbVacuum* v);
+void encode(Writer& w, const ControlStatistics& v);
+bool decode(Reader& r, ControlStatistics* v);
 void encode(Writer& w, const EchoData& v);
 bool decode(Reader& r, EchoData* v);
 void encode(Writer& w, const ElectionMessage& v);

@@ -22,8 +22,8 @@ constexpr int kIterations = 3000;
 // All payload kinds, walked through the enum's range.
 std::vector<PayloadKind> all_kinds() {
   std::vector<PayloadKind> kinds;
-  for (int k = static_cast<int>(PayloadKind::kNone); k <= static_cast<int>(PayloadKind::kEchoData);
-       k++) {
+  for (int k = static_cast<int>(PayloadKind::kNone);
+       k <= static_cast<int>(PayloadKind::kControlStatistics); k++) {
     kinds.push_back(static_cast<PayloadKind>(k));
   }
   return kinds;

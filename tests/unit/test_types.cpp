@@ -206,6 +206,12 @@ DbStatistics sample_db_statistics() {
 PidSrvid sample_pid_srvid() { return PidSrvid{12345, 0xFE00000000003039ULL}; }
 DbVacuum sample_db_vacuum() { return DbVacuum{0x42, true}; }
 EchoData sample_echo() { return EchoData{5, {9, 8, 7}}; }
+ControlStatistics sample_control_statistics() {
+  ControlStatistics s;
+  s.entries.push_back({CONTROL_GET_PNN, 7, 0, LatencyCounter{7, 0.0001, 0.002, 0.004}});
+  s.entries.push_back({CONTROL_DB_ATTACH, 3, 1, LatencyCounter{3, 0.001, 0.5, 0.6}});
+  return s;
+}
 ElectionMessage sample_election() { return ElectionMessage{3, sample_timeval(9), 1, 0x20}; }
 SrvidMessage sample_srvid_message() { return SrvidMessage{2, 0xCE00000000000077ULL}; }
 DisableMessage sample_disable_message() { return DisableMessage{2, 0xCE00000000000078ULL, 60}; }
@@ -358,6 +364,9 @@ Bytes sample_payload(PayloadKind kind) {
     case PayloadKind::kEchoData:
       encode(w, sample_echo());
       break;
+    case PayloadKind::kControlStatistics:
+      encode(w, sample_control_statistics());
+      break;
   }
   return out;
 }
@@ -447,6 +456,8 @@ std::optional<Bytes> reencode_payload(PayloadKind kind, const Bytes& b) {
       return reencode_as<DbVacuum>(b);
     case PayloadKind::kEchoData:
       return reencode_as<EchoData>(b);
+    case PayloadKind::kControlStatistics:
+      return reencode_as<ControlStatistics>(b);
     default:
       if (!check_payload(kind, b)) return std::nullopt;
       return b;

@@ -93,6 +93,19 @@ int control_statistics(Context* ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
+int control_controlstats(Context* ctx, const std::vector<std::string>& args) {
+  if (!args.empty()) usage("controlstats");
+  proto::ControlStatistics stats;
+  int ret = client::ctrl_get_control_statistics(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &stats);
+  if (ret != 0) return ret;
+  if (options.machinereadable) {
+    fputs(client::control_statistics_machine_text(stats, options.sep).c_str(), stdout);
+  } else {
+    fputs(client::control_statistics_text(stats).c_str(), stdout);
+  }
+  return 0;
+}
+
 int control_statistics_reset(Context* ctx, const std::vector<std::string>& args) {
   if (!args.empty()) usage("statisticsreset");
   return client::ctrl_statistics_reset(ctx->c(), ctx->cmd_pnn, ctx->timeout());

@@ -121,6 +121,8 @@ const std::vector<Command>& commands() {
        true},
       {"lvsmaster", control_lvsmaster, false, true, "show which node is the lvs master", nullptr,
        true},
+      {"controlstats", control_controlstats, false, true,
+       "show calls, failures and latency of each control", nullptr, true},
   };
   return table;
 }

@@ -113,6 +113,7 @@ int control_setvar(Context*, const std::vector<std::string>&);
 int control_listvars(Context*, const std::vector<std::string>&);
 int control_statistics(Context*, const std::vector<std::string>&);
 int control_statistics_reset(Context*, const std::vector<std::string>&);
+int control_controlstats(Context*, const std::vector<std::string>&);
 int control_getdbmap(Context*, const std::vector<std::string>&);
 int control_getdbstatus(Context*, const std::vector<std::string>&);
 int control_catdb(Context*, const std::vector<std::string>&);

@@ -325,9 +325,9 @@ void register_db_controls(ControlTable& t) {
   t.add(CONTROL_SET_DB_STICKY, set_db_sticky);
   t.add(CONTROL_TRAVERSE_START, traverse_start);
   t.add(CONTROL_TRAVERSE_START_EXT, traverse_start_ext);
-  t.add(CONTROL_TRAVERSE_ALL, traverse_all);
-  t.add(CONTROL_TRAVERSE_ALL_EXT, traverse_all_ext);
-  t.add(CONTROL_TRAVERSE_DATA, traverse_data);
+  t.add(CONTROL_TRAVERSE_ALL, traverse_all, ControlAccess::kNodeOnly);
+  t.add(CONTROL_TRAVERSE_ALL_EXT, traverse_all_ext, ControlAccess::kNodeOnly);
+  t.add(CONTROL_TRAVERSE_DATA, traverse_data, ControlAccess::kNodeOnly);
   t.add(CONTROL_TRAVERSE_KILL, traverse_kill);
 }
 

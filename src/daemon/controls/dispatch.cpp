@@ -1,10 +1,89 @@
 // The control dispatcher table and payload helpers (see dispatch.h).
 #include "daemon/controls/dispatch.h"
 
+#include <stdexcept>
+
+#include "common/logging.h"
+#include "daemon/clients/client_server.h"
+#include "daemon/event_loop.h"
+
 namespace ctdb::daemon {
 
-void ControlTable::add(uint32_t opcode, ControlHandler h) {
-  if (opcode < handlers_.size()) handlers_[opcode] = h;
+void ControlTable::add(uint32_t opcode, ControlHandler h, ControlAccess access) {
+  const proto::ControlInfo* info = proto::find_control(opcode);
+  if (info == nullptr || opcode >= entries_.size()) {
+    throw std::logic_error("control opcode " + std::to_string(opcode) + " is not in the table");
+  }
+  if (h == nullptr || entries_[opcode].handler != nullptr) {
+    throw std::logic_error(std::string("control ") + info->name + " registered twice");
+  }
+  Entry& e = entries_[opcode];
+  e.info = info;
+  e.handler = h;
+  e.access = access;
+  e.counters.opcode = opcode;
+}
+
+ControlReply ControlTable::dispatch(Daemon& d, ControlRequest& req, double now) {
+  uint32_t opcode = req.c.opcode;
+  const char* who = req.client ? "client pid" : "node";
+  unsigned from = req.client ? static_cast<unsigned>(req.client->pid()) : req.srcnode;
+  if (opcode >= entries_.size() || entries_[opcode].handler == nullptr) {
+    CTDB_LOGF(kLogError, "Unknown control opcode %u from %s %u", opcode, who, from);
+    return control_error();
+  }
+  Entry& e = entries_[opcode];
+  if (e.access == ControlAccess::kNodeOnly && req.client != nullptr) {
+    CTDB_LOGF(kLogError, "Control %s from client pid %u refused: only nodes send it", e.info->name,
+              from);
+    refuse(e);
+    return control_error();
+  }
+  if (!proto::check_payload(e.info->request, req.c.data)) {
+    CTDB_LOGF(kLogError, "Control %s from %s %u refused: malformed %zu-byte payload", e.info->name,
+              who, from, req.c.data.size());
+    refuse(e);
+    return control_error();
+  }
+  req.responder.opcode = opcode;
+  req.responder.started = now;
+  ControlReply reply = e.handler(d, req);
+  if (!reply.async) count(e, reply.status, monotonic_now() - now);
+  return reply;
+}
+
+void ControlTable::finished(uint32_t opcode, int32_t status, double seconds) {
+  if (opcode < entries_.size() && entries_[opcode].handler != nullptr) {
+    count(entries_[opcode], status, seconds);
+  }
+}
+
+void ControlTable::refuse(Entry& e) {
+  e.counters.calls++;
+  e.counters.failures++;
+}
+
+void ControlTable::count(Entry& e, int32_t status, double seconds) {
+  e.counters.calls++;
+  // Controls that answer in the status (GET_PNN, PROCESS_EXISTS...) fail
+  // only when refused, which dispatch() counts itself.
+  if (status != 0 && e.info->result == proto::ResultIn::kData) e.counters.failures++;
+  e.counters.latency.add(seconds);
+}
+
+proto::ControlStatistics ControlTable::statistics() const {
+  proto::ControlStatistics out;
+  for (const Entry& e : entries_) {
+    if (e.handler != nullptr && e.counters.calls > 0) out.entries.push_back(e.counters);
+  }
+  return out;
+}
+
+void ControlTable::reset_statistics() {
+  for (Entry& e : entries_) {
+    e.counters = proto::ControlStatistics::Entry{};
+    if (e.info != nullptr) e.counters.opcode = e.info->opcode;
+  }
 }
 
 proto::Bytes u32_bytes(uint32_t v) {

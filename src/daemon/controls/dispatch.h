@@ -1,5 +1,7 @@
-// The control dispatcher: one table from opcode to handler, filled by each
-// area of the daemon (node, tunables, srvids, databases, ...).
+// The control dispatcher: one table that joins each opcode's protocol entry
+// (name, payload kinds) with its handler, who may call it and its counters.
+// Each area of the daemon (node, tunables, srvids, databases, ...) fills in
+// its handlers; the dispatcher checks a request before any handler sees it.
 #pragma once
 
 #include <array>
@@ -7,7 +9,9 @@
 #include <functional>
 #include <string>
 
+#include "protocol/control.h"
 #include "protocol/packet.h"
+#include "protocol/types.h"
 
 namespace ctdb::daemon {
 
@@ -43,6 +47,10 @@ struct Responder {
   uint32_t id = 0;  // client id, node pnn, or our own reqid for kSelf
   proto::Header hdr;
   bool noreply = false;
+  // Set by the dispatcher for a handler that answers later, so that the
+  // reply is counted for its control when it goes out.
+  uint32_t opcode = 0;
+  double started = 0;  // monotonic seconds; 0: not counted at reply time
 };
 
 struct ControlRequest {
@@ -58,15 +66,46 @@ using ControlHandler = ControlReply (*)(Daemon& d, const ControlRequest& req);
 
 constexpr size_t kMaxControlOpcode = 256;
 
+// Who may send a control. Controls the daemons exchange among themselves
+// (traverse streams, tickle list pushes, ...) are refused from local clients.
+enum class ControlAccess : uint8_t { kClientOrNode, kNodeOnly };
+
 class ControlTable {
  public:
-  void add(uint32_t opcode, ControlHandler h);
-  ControlHandler find(uint32_t opcode) const {
-    return opcode < handlers_.size() ? handlers_[opcode] : nullptr;
+  struct Entry {
+    const proto::ControlInfo* info = nullptr;  // name and payload kinds
+    ControlHandler handler = nullptr;
+    ControlAccess access = ControlAccess::kClientOrNode;
+    // Calls, refusals and failed answers, and the time from request to reply.
+    proto::ControlStatistics::Entry counters;
+  };
+
+  // Registers the handler of an opcode. An opcode 4.17 (or we) never
+  // assigned, one beyond the table, or one registered twice is a programming
+  // error: throws std::logic_error, so the daemon does not start.
+  void add(uint32_t opcode, ControlHandler h, ControlAccess access = ControlAccess::kClientOrNode);
+
+  // Runs a control: refuses (status -1, as 4.17 answers an unknown control
+  // or one with a bad payload) an opcode without a handler, a node-only
+  // control from a client, or a request whose payload does not decode as the
+  // protocol table says; otherwise calls the handler. A synchronous answer
+  // is counted here; an asynchronous one when it is sent (finished()).
+  ControlReply dispatch(Daemon& d, ControlRequest& req, double now);
+
+  // Counts the answer of a control that replied later (Responder::started).
+  void finished(uint32_t opcode, int32_t status, double seconds);
+
+  const Entry* entry(uint32_t opcode) const {
+    return opcode < entries_.size() && entries_[opcode].handler ? &entries_[opcode] : nullptr;
   }
+  // The counters of every control called at least once, by opcode.
+  proto::ControlStatistics statistics() const;
+  void reset_statistics();
 
  private:
-  std::array<ControlHandler, kMaxControlOpcode> handlers_{};
+  void count(Entry& e, int32_t status, double seconds);
+  static void refuse(Entry& e);
+  std::array<Entry, kMaxControlOpcode> entries_{};
 };
 
 // Each area registers its handlers; called once when the daemon starts.

@@ -144,6 +144,12 @@ ControlReply statistics_reset(Daemon& d, const ControlRequest& req) {
   return {};
 }
 
+ControlReply get_control_statistics(Daemon& d, const ControlRequest&) {
+  ControlReply r;
+  r.data = proto::to_bytes(d.controls().statistics());
+  return r;
+}
+
 ControlReply get_debug(Daemon& d, const ControlRequest& req) {
   if (!req.c.data.empty()) return control_error();
   ControlReply r;
@@ -189,6 +195,7 @@ void register_node_controls(ControlTable& t) {
   t.add(CONTROL_GET_CAPABILITIES, get_capabilities);
   t.add(CONTROL_STATISTICS, statistics);
   t.add(CONTROL_STATISTICS_RESET, statistics_reset);
+  t.add(CONTROL_GET_CONTROL_STATISTICS, get_control_statistics);
   t.add(CONTROL_GET_DEBUG, get_debug);
   t.add(CONTROL_SET_DEBUG, set_debug);
   t.add(CONTROL_SHUTDOWN, shutdown);

@@ -85,7 +85,7 @@ ControlReply db_vacuum(Daemon& d, const ControlRequest& req) {
 
 void register_vacuum_controls(ControlTable& t) {
   t.add(CONTROL_SCHEDULE_FOR_DELETION, schedule_for_deletion);
-  t.add(CONTROL_VACUUM_FETCH, vacuum_fetch);
+  t.add(CONTROL_VACUUM_FETCH, vacuum_fetch, ControlAccess::kNodeOnly);
   t.add(CONTROL_TRY_DELETE_RECORDS, try_delete_records);
   t.add(CONTROL_DB_VACUUM, db_vacuum);
 }
