@@ -19,10 +19,10 @@ std::optional<std::vector<NodeEntry>> parse_nodes(std::string_view text, const s
     if (line.front() == '#') {
       // Commented out = deleted: keeping the slot keeps later PNNs stable.
       e.deleted = true;
-      e.addr = *SockAddr::parse("0.0.0.0");
-      e.addr.set_port(default_port);
+      e.addr = *proto::SockAddr::parse("0.0.0.0", default_port);
     } else {
-      std::optional<SockAddr> a = SockAddr::parse_maybe_port(line, default_port);
+      std::optional<proto::SockAddr> a =
+          proto::SockAddr::parse_maybe_port(std::string(line), default_port);
       if (!a) {
         *error = where + "invalid address '" + std::string(line) + "'";
         return std::nullopt;

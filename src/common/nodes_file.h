@@ -8,14 +8,15 @@
 #include <string_view>
 #include <vector>
 
-#include "common/socket_addr.h"
+#include "common/socket_addr.h"  // kDefaultCtdbPort, the usual default_port
+#include "protocol/types.h"
 
 namespace ctdb {
 
 struct NodeEntry {
   uint32_t pnn = 0;
   // For a deleted node this is 0.0.0.0 with the default port, as in 4.17.
-  SockAddr addr;
+  proto::SockAddr addr;
   // The line was commented out ("#..."): the node keeps its PNN slot and
   // carries NODE_FLAGS_DELETED in the nodemap.
   bool deleted = false;

@@ -3,6 +3,7 @@
 
 #include <net/if.h>
 
+#include "common/socket_addr.h"
 #include "common/text_file.h"
 
 namespace ctdb {
@@ -61,7 +62,7 @@ std::optional<std::vector<PublicAddress>> parse_public_addresses(std::string_vie
     std::string_view ifaces = fields.size() > 1 ? fields[1] : std::string_view(default_iface);
     if (ifaces.empty()) {
       *error =
-          where + "no interface for " + pa.addr.ip_string() + " and no --public-interface given";
+          where + "no interface for " + pa.addr.to_string() + " and no --public-interface given";
       return std::nullopt;
     }
     size_t start = 0;
@@ -79,7 +80,7 @@ std::optional<std::vector<PublicAddress>> parse_public_addresses(std::string_vie
     }
     for (const PublicAddress& prev : out) {
       if (prev.addr.same_ip(pa.addr)) {
-        *error = where + "duplicate public address " + pa.addr.ip_string() + " (also on line " +
+        *error = where + "duplicate public address " + pa.addr.to_string() + " (also on line " +
                  std::to_string(prev.line) + ")";
         return std::nullopt;
       }

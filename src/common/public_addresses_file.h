@@ -7,12 +7,12 @@
 #include <string_view>
 #include <vector>
 
-#include "common/socket_addr.h"
+#include "protocol/types.h"
 
 namespace ctdb {
 
 struct PublicAddress {
-  SockAddr addr;  // port 0
+  proto::SockAddr addr;  // port 0
   unsigned mask = 0;
   std::vector<std::string> ifaces;  // in file order; never empty
   unsigned line = 0;                // 1-based line in the file
@@ -28,7 +28,7 @@ struct PublicAddress {
 // A trailing "# comment" is allowed; any other extra field is an error
 // (4.17 silently ignores extra fields). A repeated address is an error, as
 // in 4.17. Interface existence is not checked here (see
-// SockAddr::interface_exists); names must be 1..15 characters without '/'.
+// interface_exists in common/socket_addr.h); names must be 1..15 characters without '/'.
 //
 // Returns nullopt and sets *error, e.g.
 // "public_addresses:2: invalid address/mask '10.0.0.1'".

@@ -138,9 +138,9 @@ Daemon::~Daemon() {
 bool Daemon::load_nodes(std::string* error) {
   auto entries = read_nodes_file(opts_.nlist, kDefaultCtdbPort, error);
   if (!entries) return false;
-  std::optional<SockAddr> listen;
+  std::optional<proto::SockAddr> listen;
   if (!opts_.listen.empty()) {
-    listen = SockAddr::parse(opts_.listen);
+    listen = proto::SockAddr::parse(opts_.listen);
     if (!listen) {
       *error = "--listen: invalid address '" + opts_.listen + "'";
       return false;
@@ -150,14 +150,14 @@ bool Daemon::load_nodes(std::string* error) {
   for (const auto& entry : *entries) {
     NodeInfo n;
     n.pnn = entry.pnn;
-    n.addr = *proto::SockAddr::from_sockaddr(entry.addr.sa(), entry.addr.sa_len());
+    n.addr = entry.addr;
     // As 4.17: a node is UNHEALTHY until its own monitor event has passed.
     n.flags = entry.deleted ? NODE_FLAGS_DELETED : NODE_FLAGS_DISCONNECTED | NODE_FLAGS_UNHEALTHY;
     nodes_.push_back(n);
     if (entry.deleted || pnn_ != UNKNOWN_PNN) continue;
     // This node is the --listen address, or else the first address of the
     // nodes file that this host can bind to (as 4.17 decides).
-    if (listen ? listen->same_ip(entry.addr) : entry.addr.can_bind_locally()) pnn_ = entry.pnn;
+    if (listen ? listen->same_ip(entry.addr) : can_bind_locally(entry.addr)) pnn_ = entry.pnn;
   }
   if (pnn_ == UNKNOWN_PNN) {
     *error = !opts_.listen.empty()
@@ -571,7 +571,7 @@ void Daemon::clear_message_handler(uint64_t srvid) { message_handlers_.erase(srv
 
 bool Daemon::start_transport(std::string* error) {
   std::vector<NodeTransport::Peer> peers;
-  SockAddr self;
+  proto::SockAddr self;
   auto entries = read_nodes_file(opts_.nlist, kDefaultCtdbPort, error);
   if (!entries) return false;
   for (const auto& e : *entries) {
@@ -1071,15 +1071,14 @@ bool Daemon::reload_nodes(std::string* error) {
     if (e.pnn >= nodes_.size() || e.deleted || (nodes_[e.pnn].flags & NODE_FLAGS_DELETED)) {
       continue;
     }
-    auto addr = *proto::SockAddr::from_sockaddr(e.addr.sa(), e.addr.sa_len());
-    if (!addr.same_ip(nodes_[e.pnn].addr)) {
+    if (!e.addr.same_ip(nodes_[e.pnn].addr)) {
       *error = "the address of node " + std::to_string(e.pnn) + " changed";
       return false;
     }
   }
   std::vector<uint32_t> dropped;  // deleted while connected
   for (const auto& e : *entries) {
-    auto addr = *proto::SockAddr::from_sockaddr(e.addr.sa(), e.addr.sa_len());
+    const proto::SockAddr& addr = e.addr;
     if (e.pnn >= nodes_.size()) {
       // New nodes start disconnected; the transport connects to them below.
       NodeInfo n;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <tuple>
 
 namespace ctdb::proto {
 
@@ -434,6 +435,17 @@ bool decode(Reader& r, TraverseAllExt* v) {
 
 // ---- socket addresses ------------------------------------------------------
 
+namespace {
+
+size_t ip_size(uint16_t family) { return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0; }
+
+bool is_v4_mapped(const uint8_t* in6) {
+  static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return std::memcmp(in6, kMapped, sizeof(kMapped)) == 0;
+}
+
+}  // namespace
+
 bool SockAddr::is_ipv4() const { return family == AF_INET; }
 bool SockAddr::is_ipv6() const { return family == AF_INET6; }
 
@@ -451,8 +463,7 @@ std::optional<SockAddr> SockAddr::parse(const std::string& text, uint16_t port) 
   if (s.size() >= 2 && s.front() == '[' && s.back() == ']') s = s.substr(1, s.size() - 2);
   in6_addr in6;
   if (inet_pton(AF_INET6, s.c_str(), &in6) != 1) return std::nullopt;
-  static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (std::memcmp(in6.s6_addr, kMapped, sizeof(kMapped)) == 0) {
+  if (is_v4_mapped(in6.s6_addr)) {
     // An IPv4-mapped address names an IPv4 host; 4.17 stores it as IPv4.
     a.family = AF_INET;
     std::memcpy(a.addr.data(), in6.s6_addr + 12, 4);
@@ -475,6 +486,19 @@ std::optional<SockAddr> SockAddr::parse_with_port(const std::string& text) {
   }
   if (port > 0xffff) return std::nullopt;
   return parse(text.substr(0, colon), static_cast<uint16_t>(port));
+}
+
+std::optional<SockAddr> SockAddr::parse_maybe_port(const std::string& text, uint16_t default_port) {
+  if (!text.empty() && text.front() == '[') {
+    size_t close = text.find(']');
+    if (close == std::string::npos) return std::nullopt;
+    if (close + 1 == text.size()) return parse(text, default_port);
+    if (text[close + 1] != ':') return std::nullopt;
+    return parse_with_port(text);
+  }
+  // One colon can only be IPv4:PORT; more make a bare IPv6 address.
+  if (std::count(text.begin(), text.end(), ':') == 1) return parse_with_port(text);
+  return parse(text, default_port);
 }
 
 std::string SockAddr::to_string() const {
@@ -535,6 +559,13 @@ std::optional<SockAddr> SockAddr::from_sockaddr(const sockaddr* sa, size_t len) 
   if (sa->sa_family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
     sockaddr_in6 sin6;
     std::memcpy(&sin6, sa, sizeof(sin6));
+    if (is_v4_mapped(sin6.sin6_addr.s6_addr)) {
+      // A dual-stack socket reports IPv4 peers this way; keep one spelling per host.
+      a.family = AF_INET;
+      a.port = ntohs(sin6.sin6_port);
+      std::memcpy(a.addr.data(), sin6.sin6_addr.s6_addr + 12, 4);
+      return a;
+    }
     a.family = AF_INET6;
     a.port = ntohs(sin6.sin6_port);
     a.flowinfo = sin6.sin6_flowinfo;
@@ -547,12 +578,19 @@ std::optional<SockAddr> SockAddr::from_sockaddr(const sockaddr* sa, size_t len) 
 
 bool SockAddr::same_ip(const SockAddr& o) const {
   if (family != o.family) return false;
-  size_t n = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
-  return std::memcmp(addr.data(), o.addr.data(), n) == 0;
+  return std::memcmp(addr.data(), o.addr.data(), ip_size(family)) == 0;
 }
 
 bool SockAddr::operator==(const SockAddr& o) const {
   return same_ip(o) && port == o.port && flowinfo == o.flowinfo && scope_id == o.scope_id;
+}
+
+bool SockAddr::operator<(const SockAddr& o) const {
+  if (family != o.family) return family < o.family;
+  // Only the family's bytes count, as in same_ip, so that < agrees with ==.
+  int c = std::memcmp(addr.data(), o.addr.data(), ip_size(family));
+  if (c != 0) return c < 0;
+  return std::tie(port, flowinfo, scope_id) < std::tie(o.port, o.flowinfo, o.scope_id);
 }
 
 void encode(Writer& w, const SockAddr& v) {

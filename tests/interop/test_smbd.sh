@@ -109,9 +109,10 @@ session_nodes() {
   awk '$1 ~ /^[0-9]+:[0-9]+$/ && $2 == "nobody" { split($1, a, ":"); print a[1] }' <<<"$1" |
     sort -u | tr '\n' ' ' | sed 's/ $//'
 }
-# open_nodes TEXT: the nodes of the opens of n0.01 that smbstatus -L lists, sorted.
+# open_nodes TEXT: the nodes with an open of n0.01 that smbstatus -L lists, sorted, each once
+# (smbd may hold a short internal open of the same file beside the client's).
 open_nodes() {
-  awk '$1 ~ /^[0-9]+:[0-9]+$/ && / n0\.01 / { split($1, a, ":"); print a[1] }' <<<"$1" | sort |
+  awk '$1 ~ /^[0-9]+:[0-9]+$/ && / n0\.01 / { split($1, a, ":"); print a[1] }' <<<"$1" | sort -u |
     tr '\n' ' ' | sed 's/ $//'
 }
 echo "open n0.01" >&7

@@ -31,17 +31,17 @@ TEST(NodesFile, PlainList) {
   for (uint32_t i = 0; i < 4; i++) {
     EXPECT_EQ(n[i].pnn, i);
     EXPECT_FALSE(n[i].deleted);
-    EXPECT_EQ(n[i].addr.to_string(), "10.1.1." + std::to_string(i + 1) + ":4379");
+    EXPECT_EQ(n[i].addr.to_string_with_port(), "10.1.1." + std::to_string(i + 1) + ":4379");
   }
 }
 
 TEST(NodesFile, BlankLinesTakeNoPnnAndBlanksAreTrimmed) {
   auto n = nodes_ok("\n  10.0.0.1\t\n\n\t10.0.0.2  \r\n   \n10.0.0.3");
   ASSERT_EQ(n.size(), 3u);
-  EXPECT_EQ(n[1].addr.ip_string(), "10.0.0.2");
+  EXPECT_EQ(n[1].addr.to_string(), "10.0.0.2");
   EXPECT_EQ(n[1].pnn, 1u);
   EXPECT_EQ(n[1].line, 4u);
-  EXPECT_EQ(n[2].addr.ip_string(), "10.0.0.3");  // last line without newline
+  EXPECT_EQ(n[2].addr.to_string(), "10.0.0.3");  // last line without newline
 }
 
 TEST(NodesFile, HashLineIsADeletedNodeKeepingItsPnn) {
@@ -51,20 +51,20 @@ TEST(NodesFile, HashLineIsADeletedNodeKeepingItsPnn) {
   EXPECT_FALSE(n[0].deleted);
   EXPECT_TRUE(n[1].deleted);
   EXPECT_TRUE(n[2].deleted);
-  EXPECT_EQ(n[1].addr.ip_string(), "0.0.0.0");
+  EXPECT_EQ(n[1].addr.to_string(), "0.0.0.0");
   EXPECT_EQ(n[3].pnn, 3u);
-  EXPECT_EQ(n[3].addr.ip_string(), "10.0.0.4");
+  EXPECT_EQ(n[3].addr.to_string(), "10.0.0.4");
 }
 
 TEST(NodesFile, Ipv6AndPorts) {
   auto n = nodes_ok("fd00::1\n[fd00::2]\n[fd00::3]:4400\n127.0.0.5:4381\n::ffff:10.9.9.9\n");
   ASSERT_EQ(n.size(), 5u);
-  EXPECT_EQ(n[0].addr.to_string(), "[fd00::1]:4379");
-  EXPECT_EQ(n[1].addr.to_string(), "[fd00::2]:4379");
-  EXPECT_EQ(n[2].addr.to_string(), "[fd00::3]:4400");
-  EXPECT_EQ(n[3].addr.to_string(), "127.0.0.5:4381");
+  EXPECT_EQ(n[0].addr.to_string_with_port(), "[fd00::1]:4379");
+  EXPECT_EQ(n[1].addr.to_string_with_port(), "[fd00::2]:4379");
+  EXPECT_EQ(n[2].addr.to_string_with_port(), "[fd00::3]:4400");
+  EXPECT_EQ(n[3].addr.to_string_with_port(), "127.0.0.5:4381");
   EXPECT_TRUE(n[4].addr.is_ipv4());  // v4-mapped becomes IPv4, as in 4.17
-  EXPECT_EQ(n[4].addr.ip_string(), "10.9.9.9");
+  EXPECT_EQ(n[4].addr.to_string(), "10.9.9.9");
 }
 
 TEST(NodesFile, SameAddressDifferentPortsIsFine) {
@@ -95,7 +95,7 @@ TEST(NodesFile, ReadFromDisk) {
   path = dir.write("nodes", "127.0.0.1\n127.0.0.2\n");
   auto n = read_nodes_file(path, 5000, &err);
   ASSERT_TRUE(n.has_value()) << err;
-  EXPECT_EQ((*n)[1].addr.to_string(), "127.0.0.2:5000");
+  EXPECT_EQ((*n)[1].addr.to_string_with_port(), "127.0.0.2:5000");
 
   EXPECT_FALSE(read_nodes_file(dir.file("missing"), kDefaultCtdbPort, &err).has_value());
   EXPECT_EQ(err, dir.file("missing") + ": No such file or directory");
@@ -118,11 +118,11 @@ std::string pa_err(const std::string& text, const std::string& def = "") {
 TEST(PublicAddressesFile, SeedExample) {
   auto p = pa_ok("11.1.1.1/24 eth0\n11.1.1.2/24 eth0\n11.1.2.1/24 eth1\n11.1.2.2/24 eth1\n");
   ASSERT_EQ(p.size(), 4u);
-  EXPECT_EQ(p[2].addr.ip_string(), "11.1.2.1");
+  EXPECT_EQ(p[2].addr.to_string(), "11.1.2.1");
   EXPECT_EQ(p[2].mask, 24u);
   EXPECT_EQ(p[2].ifaces, std::vector<std::string>{"eth1"});
   EXPECT_EQ(p[2].line, 3u);
-  EXPECT_EQ(p[2].addr.port(), 0u);
+  EXPECT_EQ(p[2].addr.port, 0u);
 }
 
 TEST(PublicAddressesFile, CommentsBlanksIfaceListsAndIpv6) {

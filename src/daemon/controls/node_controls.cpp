@@ -104,7 +104,7 @@ ControlReply get_nodes_file(Daemon& d, const ControlRequest& req) {
     proto::NodeAndFlags nf;
     nf.pnn = e.pnn;
     nf.flags = e.deleted ? NODE_FLAGS_DELETED : 0;
-    nf.addr = *proto::SockAddr::from_sockaddr(e.addr.sa(), e.addr.sa_len());
+    nf.addr = e.addr;
     map.nodes.push_back(nf);
   }
   ControlReply r;

@@ -94,9 +94,8 @@ bool PublicIps::load(std::string* error) {
   auto lines = read_public_addresses_file(settings_.file, settings_.default_iface, error);
   if (!lines) return false;
   for (const PublicAddress& line : *lines) {
-    auto addr = proto::SockAddr::parse(line.addr.ip_string());
     std::string why;
-    if (!addr || !add(*addr, line.mask, line.ifaces, &why)) {
+    if (!add(line.addr, line.mask, line.ifaces, &why)) {
       *error = settings_.file + ":" + std::to_string(line.line) + ": " + why;
       return false;
     }
@@ -580,16 +579,15 @@ void PublicIps::reload(Done done) {
   // The whole file must be usable before anything changes, as 4.17 reads it all first.
   std::vector<proto::SockAddr> wanted;
   for (const PublicAddress& l : lines) {
-    auto a = proto::SockAddr::parse(l.addr.ip_string());
     for (const std::string& iface : l.ifaces) {
-      if (!a || !net_.iface_exists(iface)) {
+      if (!net_.iface_exists(iface)) {
         CTDB_LOGF(kLogError, "Failed to re-read public addresses file: %s:%u: unknown interface %s",
                   settings_.file.c_str(), l.line, iface.c_str());
         done(-1);
         return;
       }
     }
-    wanted.push_back(*a);
+    wanted.push_back(l.addr);
   }
   int32_t status = 0;
   std::vector<proto::SockAddr> current;

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "common/logging.h"
+#include "common/socket_addr.h"
 #include "ctdb/protocol.h"
 #include "protocol/packet.h"
 
@@ -75,7 +76,7 @@ struct NodeTransport::Link {
   }
 };
 
-NodeTransport::NodeTransport(EventLoop& loop, TransportHandler& handler, SockAddr self,
+NodeTransport::NodeTransport(EventLoop& loop, TransportHandler& handler, proto::SockAddr self,
                              std::vector<Peer> peers, size_t max_packet)
     : loop_(loop), handler_(handler), self_(std::move(self)), max_packet_(max_packet) {
   set_peers(std::move(peers));
@@ -87,22 +88,23 @@ NodeTransport::~NodeTransport() {
 }
 
 bool NodeTransport::start(std::string* error) {
-  int fd = socket(self_.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = socket(self_.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     *error = std::string("socket: ") + strerror(errno);
     return false;
   }
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (bind(fd, self_.sa(), self_.sa_len()) != 0) {
-    *error = "cannot bind node address " + self_.to_string() + ": " + strerror(errno);
+  KernelSockaddr addr(self_);
+  if (bind(fd, addr.sa(), addr.len) != 0) {
+    *error = "cannot bind node address " + self_.to_string_with_port() + ": " + strerror(errno);
     close(fd);
     return false;
   }
   listener_ = evconnlistener_new(loop_.base(), &NodeTransport::on_accept, this,
                                  LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64, fd);
   if (listener_ == nullptr) {
-    *error = "cannot listen on " + self_.to_string() + ": " + strerror(errno);
+    *error = "cannot listen on " + self_.to_string_with_port() + ": " + strerror(errno);
     close(fd);
     return false;
   }
@@ -146,23 +148,25 @@ void NodeTransport::schedule_connect(Link& l) {
 
 void NodeTransport::connect(Link& l) {
   l.close_out();
-  int fd = socket(l.peer.addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = socket(l.peer.addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     schedule_connect(l);
     return;
   }
   // Bind to our own node address so that the peer recognises us by source.
-  SockAddr local = self_;
-  local.set_port(0);
-  if (bind(fd, local.sa(), local.sa_len()) != 0) {
-    CTDB_LOGF(kLogError, "cannot bind outgoing socket to %s: %s", local.ip_string().c_str(),
+  proto::SockAddr local = self_;
+  local.port = 0;
+  KernelSockaddr local_sa(local);
+  if (bind(fd, local_sa.sa(), local_sa.len) != 0) {
+    CTDB_LOGF(kLogError, "cannot bind outgoing socket to %s: %s", local.to_string().c_str(),
               strerror(errno));
     close(fd);
     schedule_connect(l);
     return;
   }
   l.connecting_fd = fd;
-  if (::connect(fd, l.peer.addr.sa(), l.peer.addr.sa_len()) == 0) {
+  KernelSockaddr peer_sa(l.peer.addr);
+  if (::connect(fd, peer_sa.sa(), peer_sa.len) == 0) {
     out_connected(l);
     return;
   }
@@ -214,7 +218,7 @@ void NodeTransport::out_connected(Link& l) {
 void NodeTransport::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int len,
                               void* arg) {
   auto* self = static_cast<NodeTransport*>(arg);
-  auto from = SockAddr::from_sockaddr(sa, static_cast<socklen_t>(len));
+  auto from = proto::SockAddr::from_sockaddr(sa, static_cast<size_t>(len));
   Link* link = nullptr;
   if (from) {
     for (auto& l : self->links_) {
@@ -223,7 +227,7 @@ void NodeTransport::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* sa,
   }
   if (link == nullptr) {
     CTDB_LOGF(kLogError, "Refused connection from unknown node %s",
-              from ? from->ip_string().c_str() : "?");
+              from ? from->to_string().c_str() : "?");
     close(fd);
     return;
   }

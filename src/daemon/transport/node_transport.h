@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "common/socket_addr.h"
 #include "daemon/event_loop.h"
+#include "protocol/types.h"
 #include "protocol/wire.h"
 
 namespace ctdb::daemon {
@@ -34,12 +34,12 @@ class NodeTransport {
  public:
   struct Peer {
     uint32_t pnn;
-    SockAddr addr;  // with port
+    proto::SockAddr addr;  // with port
   };
 
   // `self` is this node's address (with port); `peers` every other live node.
-  NodeTransport(EventLoop& loop, TransportHandler& handler, SockAddr self, std::vector<Peer> peers,
-                size_t max_packet);
+  NodeTransport(EventLoop& loop, TransportHandler& handler, proto::SockAddr self,
+                std::vector<Peer> peers, size_t max_packet);
   ~NodeTransport();
   NodeTransport(const NodeTransport&) = delete;
   NodeTransport& operator=(const NodeTransport&) = delete;
@@ -70,7 +70,7 @@ class NodeTransport {
 
   EventLoop& loop_;
   TransportHandler& handler_;
-  SockAddr self_;
+  proto::SockAddr self_;
   size_t max_packet_;
   evconnlistener* listener_ = nullptr;
   std::vector<std::unique_ptr<Link>> links_;
