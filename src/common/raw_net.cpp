@@ -28,21 +28,6 @@ int send_all(int fd, const proto::Bytes& pkt, const sockaddr* to, socklen_t len)
 
 }  // namespace
 
-bool have_ip(const proto::SockAddr& addr) {
-  proto::SockAddr probe = addr;
-  probe.port = 0;
-  sockaddr_storage ss{};
-  size_t len = probe.to_sockaddr(&ss);
-  if (len == 0) return false;
-  UniqueFd fd(socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP));
-  if (fd.get() < 0) return false;
-  return bind(fd.get(), reinterpret_cast<const sockaddr*>(&ss), static_cast<socklen_t>(len)) == 0;
-}
-
-bool iface_exists(const std::string& name) {
-  return !name.empty() && if_nametoindex(name.c_str()) != 0;
-}
-
 int send_arp(const proto::SockAddr& addr, const std::string& iface) {
   if (iface.size() >= IFNAMSIZ) return EINVAL;
   UniqueFd fd(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));

@@ -14,6 +14,7 @@
 #include "client/controls.h"
 #include "client/format.h"
 #include "client/log.h"
+#include "common/socket_addr.h"
 #include "tool.h"
 
 namespace ctdb::tool {
@@ -72,26 +73,12 @@ std::string socket_path() {
   return "/run/ctdb/ctdbd.socket";
 }
 
-// Whether an address from the nodes file is one of ours: bind() succeeds only then.
-bool have_ip(const proto::SockAddr& addr) {
-  sockaddr_storage ss{};
-  proto::SockAddr a = addr;
-  a.port = 0;
-  size_t len = a.to_sockaddr(&ss);
-  if (len == 0) return false;
-  int s = socket(ss.ss_family, SOCK_STREAM, 0);
-  if (s < 0) return false;
-  int ret = bind(s, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len));
-  close(s);
-  return ret == 0;
-}
-
 bool find_node_xpnn() {
   auto nodemap = read_nodes_file();
   if (!nodemap) return false;
   for (const auto& n : nodemap->nodes) {
     if (n.flags & NODE_FLAGS_DELETED) continue;
-    if (have_ip(n.addr)) return true;
+    if (can_bind_locally(n.addr)) return true;  // an address of this host
   }
   fprintf(stderr, "Failed to detect PNN of the current node.\n");
   return false;

@@ -2,14 +2,15 @@
 #include "daemon/takeover/system_net.h"
 
 #include "common/raw_net.h"
+#include "common/socket_addr.h"
 
 namespace ctdb::daemon::takeover {
 namespace {
 
 class HostNet : public SystemNet {
  public:
-  bool have_ip(const proto::SockAddr& addr) override { return raw_net::have_ip(addr); }
-  bool iface_exists(const std::string& name) override { return raw_net::iface_exists(name); }
+  bool have_ip(const proto::SockAddr& addr) override { return can_bind_locally(addr); }
+  bool iface_exists(const std::string& name) override { return interface_exists(name); }
   int send_arp(const proto::SockAddr& addr, const std::string& iface) override {
     return raw_net::send_arp(addr, iface);
   }
