@@ -655,54 +655,17 @@ void Daemon::on_node_dead(uint32_t pnn) {
   // broadcast, or the leader's flag check), so it is never counted healthy, or given public
   // addresses, before it has passed its own startup and monitor events.
   nodes_[pnn].flags |= NODE_FLAGS_DISCONNECTED | NODE_FLAGS_UNHEALTHY;
-  // Controls waiting on that node will never be answered.
-  std::vector<uint32_t> lost;
-  for (auto& [reqid, rc] : remote_controls_) {
-    if (rc.dest == pnn) lost.push_back(reqid);
-  }
-  for (uint32_t reqid : lost) finish_remote_control(reqid, pnn, -1, {}, "node is disconnected");
+  fail_controls_to(pnn, "node is disconnected");
   if (recoverd_) recoverd_->node_changed(pnn);
 }
 
 namespace {
-// REQ_MESSAGE fast path: header field offsets, and the largest message that
-// is copied on the stack instead of being decoded and re-encoded.
-constexpr size_t kHdrGeneration = 12;
-constexpr size_t kHdrDestnode = 20;
-constexpr size_t kHdrSrcnode = 24;
-constexpr size_t kHdrReqid = 28;
+// The largest message that is forwarded from a copy on the stack instead of
+// being decoded and re-encoded.
 constexpr size_t kRawMessageMax = 1024;
 
-void put_u32(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v);
-  p[1] = static_cast<uint8_t>(v >> 8);
-  p[2] = static_cast<uint8_t>(v >> 16);
-  p[3] = static_cast<uint8_t>(v >> 24);
-}
-
-struct RawMessage {
-  uint32_t destnode = 0;
-  uint64_t srvid = 0;
-  // Small, and exactly as long as encode() makes it (data padded to 8 bytes),
-  // so that its bytes can go on as they are.
-  bool forwardable = false;
-};
-
-// Checks a REQ_MESSAGE as proto::decode does (header, operation, srvid, data
-// length within the packet) without copying its data.
-bool peek_message(const uint8_t* pkt, size_t len, RawMessage* out) {
-  proto::Header h;
-  if (!proto::decode_header(pkt, len, &h) || h.operation != REQ_MESSAGE) return false;
-  proto::Reader r(pkt, h.length);
-  uint32_t datalen = 0;
-  if (!r.skip(kHeaderSize) || !r.u64(&out->srvid) || !r.u32(&datalen) || !r.skip(datalen)) {
-    return false;
-  }
-  size_t canonical = std::max<size_t>(kHeaderSize + 12 + datalen, kHeaderSize + 12 + 1);
-  canonical = (canonical + kPacketAlignment - 1) & ~size_t(kPacketAlignment - 1);
-  out->destnode = h.destnode;
-  out->forwardable = h.length == len && len == canonical && len <= kRawMessageMax;
-  return true;
+bool forwardable_message(const uint8_t* pkt, size_t len, proto::MessageView* out) {
+  return proto::peek_message(pkt, len, out) && out->canonical && len <= kRawMessageMax;
 }
 }  // namespace
 
@@ -752,8 +715,8 @@ void Daemon::on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) {
       stats_.node.req_message++;
       // For local listeners only (no daemon handler), each gets the packet as
       // message_packet() would build it, made from the received bytes.
-      if (RawMessage raw; peek_message(pkt, len, &raw) && raw.forwardable &&
-                          message_handlers_.count(raw.srvid) == 0) {
+      if (proto::MessageView raw;
+          forwardable_message(pkt, len, &raw) && message_handlers_.count(raw.srvid) == 0) {
         struct Out {
           Daemon* self;
           const uint8_t* pkt;
@@ -767,10 +730,9 @@ void Daemon::on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) {
           if (c == nullptr) return;
           if (!out.built) {
             memcpy(out.buf, out.pkt, out.len);
-            put_u32(out.buf + kHdrGeneration, out.self->vnnmap_.generation);
-            put_u32(out.buf + kHdrDestnode, out.self->pnn_);
-            put_u32(out.buf + kHdrSrcnode, out.self->pnn_);
-            put_u32(out.buf + kHdrReqid, 0);
+            proto::set_routing(out.buf, out.self->vnnmap_.generation, out.self->pnn_,
+                               out.self->pnn_);
+            proto::set_reqid(out.buf, 0);
             out.built = true;
           }
           c->send(out.buf, out.len);
@@ -856,7 +818,7 @@ void Daemon::send_control_reply(ClientConnection& client, const proto::Header& r
 void Daemon::handle_message(ClientConnection& client, const uint8_t* pkt, size_t len) {
   // The common case, one message to one other node, forwards the client's
   // bytes with only the routing fields of the header rewritten.
-  if (RawMessage raw; peek_message(pkt, len, &raw) && raw.forwardable) {
+  if (proto::MessageView raw; forwardable_message(pkt, len, &raw)) {
     uint32_t dest = raw.destnode == CURRENT_NODE ? pnn_ : raw.destnode;
     if (dest != pnn_ && dest < nodes_.size()) {
       if (nodes_[dest].flags & NODE_FLAGS_DISCONNECTED) {
@@ -865,9 +827,7 @@ void Daemon::handle_message(ClientConnection& client, const uint8_t* pkt, size_t
       }
       uint8_t buf[kRawMessageMax];
       memcpy(buf, pkt, len);
-      put_u32(buf + kHdrGeneration, vnnmap_.generation);
-      put_u32(buf + kHdrDestnode, dest);
-      put_u32(buf + kHdrSrcnode, pnn_);
+      proto::set_routing(buf, vnnmap_.generation, dest, pnn_);
       if (transport_->send(dest, buf, len)) stats_.node_packets_sent++;
       return;
     }
@@ -1110,15 +1070,20 @@ bool Daemon::reload_nodes(std::string* error) {
   // The transport closed the links to deleted nodes without telling us; what waited on them
   // fails now, and the leader sees the node gone.
   for (uint32_t pnn : dropped) {
-    std::vector<uint32_t> lost;
-    for (auto& [reqid, rc] : remote_controls_) {
-      if (rc.dest == pnn) lost.push_back(reqid);
-    }
-    for (uint32_t reqid : lost) finish_remote_control(reqid, pnn, -1, {}, "node is deleted");
+    fail_controls_to(pnn, "node is deleted");
     if (recoverd_) recoverd_->node_changed(pnn);
   }
   CTDB_LOGF(kLogNotice, "Reloaded nodes file: %zu nodes", nodes_.size());
   return true;
+}
+
+// Controls waiting on a node that is gone will never be answered.
+void Daemon::fail_controls_to(uint32_t pnn, const char* why) {
+  std::vector<uint32_t> lost;
+  for (auto& [reqid, rc] : remote_controls_) {
+    if (rc.dest == pnn) lost.push_back(reqid);
+  }
+  for (uint32_t reqid : lost) finish_remote_control(reqid, pnn, -1, {}, why);
 }
 
 void Daemon::reset_statistics() {

@@ -249,6 +249,7 @@ class Daemon : public ClientHandler,
   uint32_t alloc_reqid();
   void finish_remote_control(uint32_t reqid, uint32_t pnn, int32_t status, const proto::Bytes& data,
                              const std::string& err);
+  void fail_controls_to(uint32_t pnn, const char* why);
   uint32_t next_reqid_ = 1;
   // At the end: destroyed before what its children and timers use.
   std::unique_ptr<TraverseManager> traverses_;

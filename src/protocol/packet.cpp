@@ -151,6 +151,45 @@ bool decode(const uint8_t* buf, size_t buflen, Header* h, ReplyDmaster* c) {
          r.bytes(datalen, &c->data) && (r.remaining() < 4 || r.u32(&c->record_flags));
 }
 
+namespace {
+// Byte offsets of the routing fields in the header.
+constexpr size_t kGenerationOffset = 12;
+constexpr size_t kDestnodeOffset = 20;
+constexpr size_t kSrcnodeOffset = 24;
+constexpr size_t kReqidOffset = 28;
+// REQ_MESSAGE: srvid (8) and the data length (4) before the data.
+constexpr size_t kMessageFixed = 12;
+
+void put_u32_at(uint8_t* p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+}  // namespace
+
+void set_routing(uint8_t* pkt, uint32_t generation, uint32_t destnode, uint32_t srcnode) {
+  put_u32_at(pkt + kGenerationOffset, generation);
+  put_u32_at(pkt + kDestnodeOffset, destnode);
+  put_u32_at(pkt + kSrcnodeOffset, srcnode);
+}
+
+void set_reqid(uint8_t* pkt, uint32_t reqid) { put_u32_at(pkt + kReqidOffset, reqid); }
+
+bool peek_message(const uint8_t* buf, size_t buflen, MessageView* out) {
+  Header h;
+  if (!decode_header(buf, buflen, &h) || h.operation != REQ_MESSAGE) return false;
+  Reader r(buf, h.length);
+  uint32_t datalen = 0;
+  if (!r.skip(kHeaderSize) || !r.u64(&out->srvid) || !r.u32(&datalen) || !r.skip(datalen)) {
+    return false;
+  }
+  // encode() writes at least one byte of data area, then pads.
+  size_t canonical =
+      std::max<size_t>(kHeaderSize + kMessageFixed + datalen, kHeaderSize + kMessageFixed + 1);
+  canonical = (canonical + kPacketAlignment - 1) & ~size_t(kPacketAlignment - 1);
+  out->destnode = h.destnode;
+  out->canonical = h.length == buflen && buflen == canonical;
+  return true;
+}
+
 Bytes encode(Header h, const ReqMessage& c) {
   Bytes out;
   Writer w(&out);

@@ -115,6 +115,21 @@ Bytes encode(Header h, const ReqTunnel& c);
 // version. Returns false on any mismatch.
 bool decode_header(const uint8_t* buf, size_t buflen, Header* h);
 
+// Forwarding a packet's bytes as they are: rewrites the routing fields of
+// the header of an encoded packet in place.
+void set_routing(uint8_t* pkt, uint32_t generation, uint32_t destnode, uint32_t srcnode);
+void set_reqid(uint8_t* pkt, uint32_t reqid);
+
+// Checks a REQ_MESSAGE as decode() does, without copying its data. `canonical`
+// tells whether the packet is exactly as long as encode() makes it (data padded
+// to the packet alignment), so that its bytes can be forwarded unchanged.
+struct MessageView {
+  uint32_t destnode = 0;
+  uint64_t srvid = 0;
+  bool canonical = false;
+};
+bool peek_message(const uint8_t* buf, size_t buflen, MessageView* out);
+
 // Body decoders take the whole packet (header included) and fail on short,
 // inconsistent or wrong-operation input; they never read past buflen.
 bool decode(const uint8_t* buf, size_t buflen, Header* h, ReqCall* c);

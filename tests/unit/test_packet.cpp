@@ -121,5 +121,40 @@ TEST(Packet, WrongOperationIsRejected) {
   EXPECT_FALSE(decode(pkt.data(), pkt.size(), &h, &c));
 }
 
+// Forwarding without re-encoding: the routing fields are rewritten in place and the rest of
+// the packet decodes exactly as before.
+TEST(Packet, RoutingRewriteAndMessagePeek) {
+  ReqMessage m;
+  m.srvid = 0xF100000000000001ULL;
+  m.data = {1, 2, 3, 4, 5};
+  Bytes pkt = encode(test_header(), m);
+  MessageView v;
+  ASSERT_TRUE(peek_message(pkt.data(), pkt.size(), &v));
+  EXPECT_EQ(v.destnode, 1u);
+  EXPECT_EQ(v.srvid, m.srvid);
+  EXPECT_TRUE(v.canonical);
+  set_routing(pkt.data(), 9, 3, 4);
+  set_reqid(pkt.data(), 0);
+  Header h;
+  ReqMessage back;
+  ASSERT_TRUE(decode(pkt.data(), pkt.size(), &h, &back));
+  EXPECT_EQ(h.generation, 9u);
+  EXPECT_EQ(h.destnode, 3u);
+  EXPECT_EQ(h.srcnode, 4u);
+  EXPECT_EQ(h.reqid, 0u);
+  EXPECT_EQ(back.srvid, m.srvid);
+  EXPECT_EQ(back.data, m.data);
+  // Extra bytes after the padded data: valid, but not forwarded as they are.
+  Bytes longer = pkt;
+  longer.resize(pkt.size() + 8);
+  longer[0] = static_cast<uint8_t>(longer.size());
+  ASSERT_TRUE(peek_message(longer.data(), longer.size(), &v));
+  EXPECT_FALSE(v.canonical);
+  // Not a message, or cut short: refused.
+  Bytes ctrl = encode(test_header(), ReqControl{});
+  EXPECT_FALSE(peek_message(ctrl.data(), ctrl.size(), &v));
+  for (size_t n = 0; n < pkt.size(); n++) EXPECT_FALSE(peek_message(pkt.data(), n, &v)) << n;
+}
+
 }  // namespace
 }  // namespace ctdb::proto
