@@ -127,7 +127,8 @@ class Daemon : public ClientHandler,
   CallEngine& calls() { return *calls_; }
   const ControlTable& controls() const { return controls_; }
   uint32_t recmode() const override { return recmode_; }
-  uint32_t leader() const { return leader_; }
+  // Who leads, as the recovery daemon knows it (UNKNOWN_PNN once shutting down).
+  uint32_t leader() const { return recoverd_ ? recoverd_->leader() : UNKNOWN_PNN; }
   Runstate runstate() const override { return runstate_; }
   uint32_t capabilities() const { return capabilities_; }
   const proto::VnnMap& vnnmap() const override { return vnnmap_; }
@@ -138,7 +139,6 @@ class Daemon : public ClientHandler,
   // Recovery mode; entering ACTIVE and leaving it stamp the recovery times.
   void set_recmode(uint32_t mode);
   void set_vnnmap(proto::VnnMap map) { vnnmap_ = std::move(map); }
-  void set_leader(uint32_t pnn) { leader_ = pnn; }
   void set_runstate(Runstate r) override { runstate_ = r; }
   uint32_t own_flags() const override { return nodes_[pnn_].flags; }
   // Changes this node's own flags (disable, stop, ban, health...) and tells
@@ -211,7 +211,6 @@ class Daemon : public ClientHandler,
   uint32_t pnn_ = UNKNOWN_PNN;
   // Databases stay closed to clients until the first recovery has run.
   uint32_t recmode_ = RECOVERY_ACTIVE;
-  uint32_t leader_ = UNKNOWN_PNN;
   Runstate runstate_ = RUNSTATE_UNKNOWN;
   bool shutting_down_ = false;
   uint32_t capabilities_ = CAP_DEFAULT;

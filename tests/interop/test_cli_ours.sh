@@ -71,6 +71,27 @@ both_tools "setvar" setvar RecoveryBanPeriod 200
 both_tools "getvar after setvar" getvar RecoveryBanPeriod
 both_tools "unknown db" catdb nosuch.tdb
 
+# controlstats (ours only): every control that ran, by opcode, with its calls and failures.
+H_TOOL=$OUR_TOOL h_ctdb n setvar RecoverInterval 0 >/dev/null 2>&1  # out of range: refused
+cs=$(H_TOOL=$OUR_TOOL h_ctdb n controlstats 2>&1)
+# cs_field TEXT CONTROL COLUMN: a column (2 calls, 3 failed) of a control's row.
+cs_field() { awk -v c="$2" -v k="$3" '$1 == c { print $k }' <<<"$1"; }
+assert_contains "controlstats: the header" "$(head -n 1 <<<"$cs")" "Control"
+check "controlstats: GET_DBMAP ran (both tools' getdbmap)" [ "$(cs_field "$cs" GET_DBMAP 2)" -ge 2 ]
+check "controlstats: SET_TUNABLE counts the refused value" \
+  [ "$(cs_field "$cs" SET_TUNABLE 3)" -ge 1 ]
+assert_eq "controlstats: GET_PNN never fails" 0 "$(cs_field "$cs" GET_PNN 3)"
+csx=$(H_TOOL=$OUR_TOOL h_ctdb n -X controlstats 2>&1)
+assert_eq "controlstats -X: the header" "|Control|Opcode|Calls|Failed|Min|Avg|Max|" \
+  "$(head -n 1 <<<"$csx")"
+assert_contains "controlstats -X: GET_DBMAP by opcode" "$csx" "|GET_DBMAP|9|"
+check "statisticsreset" eval 'H_TOOL=$OUR_TOOL h_ctdb n statisticsreset'
+cs=$(H_TOOL=$OUR_TOOL h_ctdb n controlstats 2>&1)
+# What is left: the reset, and what the tool sent to connect for controlstats itself.
+assert_eq "controlstats after statisticsreset: the reset ran once" "1 0" \
+  "$(cs_field "$cs" STATISTICS_RESET 2) $(cs_field "$cs" STATISTICS_RESET 3)"
+assert_eq "controlstats after statisticsreset: GET_DBMAP is gone" "" "$(cs_field "$cs" GET_DBMAP 2)"
+
 # shutdown last, with our tool: the daemon must go away.
 H_TOOL=$OUR_TOOL h_ctdb n shutdown >/dev/null 2>&1
 if wait_for "! h_node_running n" 20; then pass "our tool shuts our daemon down"; else

@@ -381,6 +381,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
 Recoverd::Recoverd(Daemon& d)
     : d_(d),
       leader_(UNKNOWN_PNN),
+      candidate_(UNKNOWN_PNN),
       main_timer_(d.loop(), [this] { main_loop(); }),
       broadcast_timer_(d.loop(), [this] { broadcast_leader(); }),
       leader_timeout_(d.loop(),
@@ -643,7 +644,8 @@ void Recoverd::node_changed(uint32_t pnn) {
     if (is_leader()) give_up_leadership("this node is stopped or banned");
     return;
   }
-  if (pnn == leader_ && (flags & NODE_FLAGS_DISCONNECTED)) {
+  if ((pnn == leader_ || (election_in_progress_ && pnn == candidate_)) &&
+      (flags & NODE_FLAGS_DISCONNECTED)) {
     force_election("the leader is disconnected");
     return;
   }
@@ -674,7 +676,6 @@ void Recoverd::broadcast_leader() {
     return;
   }
   if (!is_leader() || election_in_progress_) return;
-  d_.set_leader(leader_);
   for (uint32_t pnn : d_.broadcast_targets(BROADCAST_CONNECTED)) {
     d_.send_message(pnn, SRVID_LEADER, u32_bytes(leader_));
   }
@@ -700,7 +701,6 @@ void Recoverd::on_leader_message(const proto::Bytes& data) {
     CTDB_LOGF(kLogNotice, "Received leader broadcast, leader=%u", pnn);
     if (is_leader()) give_up_leadership("another node is leader");
     leader_ = pnn;
-    d_.set_leader(pnn);
   }
   election_in_progress_ = false;
   restart_leader_timeout();
@@ -710,7 +710,7 @@ void Recoverd::force_election(const char* why) {
   CTDB_LOGF(kLogNotice, "Start election: %s", why);
   election_in_progress_ = true;
   leader_ = UNKNOWN_PNN;
-  d_.set_leader(UNKNOWN_PNN);
+  candidate_ = UNKNOWN_PNN;
   for (uint32_t pnn : d_.broadcast_targets(BROADCAST_CONNECTED)) {
     if (pnn != d_.pnn()) d_.send_message(pnn, SRVID_LEADER, u32_bytes(UNKNOWN_PNN));
   }
@@ -725,7 +725,7 @@ void Recoverd::force_election(const char* why) {
 
 void Recoverd::send_election_request() {
   if (!can_be_leader()) return;
-  leader_ = d_.pnn();  // assume we win until told otherwise
+  candidate_ = d_.pnn();  // assume we win until told otherwise
   proto::ElectionMessage em = election_data();
   for (uint32_t pnn : d_.broadcast_targets(BROADCAST_ALL)) {
     if (pnn != d_.pnn()) d_.send_message(pnn, SRVID_ELECTION, proto::to_bytes(em));
@@ -744,15 +744,16 @@ void Recoverd::on_election_message(const proto::Bytes& data) {
   }
   election_send_timer_.stop();
   if (reclock_ && reclock_->held()) reclock_->release();
-  leader_ = em.pnn;
+  candidate_ = em.pnn;
+  if (is_leader()) leader_ = UNKNOWN_PNN;  // losing this election: no longer leading
 }
 
 void Recoverd::election_timeout() {
   election_in_progress_ = false;
-  if (leader_ == d_.pnn()) {
+  if (candidate_ == d_.pnn()) {
     become_leader();
-  } else if (leader_ != UNKNOWN_PNN) {
-    d_.set_leader(leader_);
+  } else if (candidate_ != UNKNOWN_PNN) {
+    leader_ = candidate_;
     restart_leader_timeout();
   }
 }
@@ -810,7 +811,7 @@ void Recoverd::lock_election() {
 
 void Recoverd::become_leader() {
   leader_ = d_.pnn();
-  d_.set_leader(leader_);
+  candidate_ = UNKNOWN_PNN;
   leader_timeout_.stop();
   CTDB_LOGF(kLogNotice, "This node (%u) is now the leader", d_.pnn());
   need_recovery_ = true;
@@ -821,10 +822,7 @@ void Recoverd::become_leader() {
 void Recoverd::give_up_leadership(const char* why) {
   CTDB_LOGF(kLogWarning, "Giving up leadership: %s", why);
   if (reclock_) reclock_->release();
-  if (leader_ == d_.pnn()) {
-    leader_ = UNKNOWN_PNN;
-    d_.set_leader(UNKNOWN_PNN);
-  }
+  if (leader_ == d_.pnn()) leader_ = UNKNOWN_PNN;
   if (running_) running_->fail("leadership lost");
   restart_leader_timeout();
 }

@@ -101,7 +101,10 @@ class Recoverd {
   void send_disable_takeover_runs(uint32_t seconds);
 
   Daemon& d_;
+  // The one record of who leads (GET_RECMASTER answers it); during an
+  // election without a recovery lock, candidate_ is who is winning so far.
   uint32_t leader_;
+  uint32_t candidate_;
   bool election_in_progress_ = false;
   bool need_recovery_ = false;
   bool checking_ = false;
