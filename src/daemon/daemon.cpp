@@ -209,8 +209,8 @@ bool Daemon::init(std::string* error) {
 
   dbs_ = std::make_unique<DbRegistry>(opts_.dbdir, opts_.dbdir_persistent, opts_.dbdir_state, pnn_);
   calls_ = std::make_unique<CallEngine>(*this, *dbs_, loop_);
-  traverses_ = std::make_unique<TraverseManager>(*this);
-  vacuum_ = std::make_unique<VacuumManager>(*this);
+  traverses_ = std::make_unique<TraverseManager>(*this, *dbs_);
+  vacuum_ = std::make_unique<VacuumManager>(*this, *dbs_, *calls_);
   SeqnumSync::Host seqnum_host;
   seqnum_host.interval_ms = [this] { return tunables_[kSeqnumInterval]; };
   seqnum_host.broadcast_update = [this](uint32_t db_id) {
@@ -1075,6 +1075,18 @@ bool Daemon::reload_nodes(std::string* error) {
   }
   CTDB_LOGF(kLogNotice, "Reloaded nodes file: %zu nodes", nodes_.size());
   return true;
+}
+
+void Daemon::learn_node_flags(uint32_t pnn, uint32_t flags) {
+  // Each node is the authority on its own flags, and on whether its links are up.
+  if (pnn >= nodes_.size() || pnn == pnn_) return;
+  NodeInfo& n = nodes_[pnn];
+  uint32_t old = n.flags;
+  uint32_t next = (flags & ~NODE_FLAGS_DISCONNECTED) | (old & NODE_FLAGS_DISCONNECTED);
+  if (next == old) return;  // a broadcast told us already
+  CTDB_LOGF(kLogNotice, "Node %u flags changed from 0x%x to 0x%x", pnn, old, next);
+  n.flags = next;
+  if (((next ^ old) & NODE_FLAGS_INACTIVE) && recoverd_) recoverd_->node_changed(pnn);
 }
 
 // Controls waiting on a node that is gone will never be answered.

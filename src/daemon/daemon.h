@@ -17,6 +17,7 @@
 #include "daemon/clients/client_server.h"
 #include "daemon/clients/srvid_registry.h"
 #include "daemon/cluster/recoverd.h"
+#include "daemon/cluster_host.h"
 #include "daemon/controls/dispatch.h"
 #include "daemon/db/call_engine.h"
 #include "daemon/db/db_registry.h"
@@ -29,12 +30,6 @@
 
 namespace ctdb::daemon {
 
-struct NodeInfo {
-  uint32_t pnn = 0;
-  proto::SockAddr addr;
-  uint32_t flags = 0;  // NODE_FLAGS_*
-};
-
 class TraverseManager;
 class VacuumManager;
 namespace takeover {
@@ -46,7 +41,8 @@ class SystemNet;
 class Daemon : public ClientHandler,
                public TransportHandler,
                public CallHost,
-               public monitor::MonitorHost {
+               public monitor::MonitorHost,
+               public cluster::RecoverdHost {
  public:
   explicit Daemon(DaemonOptions opts);
   ~Daemon() override;
@@ -78,32 +74,31 @@ class Daemon : public ClientHandler,
   void on_node_dead(uint32_t pnn) override;
 
   // Reply of a control this daemon sent itself (recovery, election...).
-  using ControlCallback = std::function<void(uint32_t pnn, int32_t status, const proto::Bytes& data,
-                                             const std::string& err)>;
+  using ClusterHost::ControlCallback;
   // Sends a control to `dest` (this node included) and calls `cb` exactly
   // once: with the reply, or with status -1 when the node is or becomes
   // disconnected, or after `timeout` seconds. `cb` may be null.
   void send_control(uint32_t dest, uint32_t opcode, uint64_t srvid, const proto::Bytes& data,
-                    double timeout, ControlCallback cb, uint32_t flags = 0);
+                    double timeout, ControlCallback cb, uint32_t flags = 0) override;
   // Sends the reply of a control to where it came from (client, node, or
   // this daemon's own send_control), then runs reply.after_reply.
   void respond(const Responder& to, const ControlReply& reply);
   // Sends a message to a node (this node included, then delivered locally).
-  void send_message(uint32_t dest, uint64_t srvid, const proto::Bytes& data);
+  void send_message(uint32_t dest, uint64_t srvid, const proto::Bytes& data) override;
   // A handler inside the daemon for messages to `srvid` (recovery data
   // streams, election, leader broadcasts), besides any local clients.
-  using MessageHandler = std::function<void(const proto::Bytes& data)>;
-  void set_message_handler(uint64_t srvid, MessageHandler handler);
-  void clear_message_handler(uint64_t srvid);
-  EventLoop& loop() { return loop_; }
+  using ClusterHost::MessageHandler;
+  void set_message_handler(uint64_t srvid, MessageHandler handler) override;
+  void clear_message_handler(uint64_t srvid) override;
+  EventLoop& loop() override { return loop_; }
   // Nodes a broadcast destination stands for (this node included when it
   // qualifies).
-  std::vector<uint32_t> broadcast_targets(uint32_t dest) const;
+  std::vector<uint32_t> broadcast_targets(uint32_t dest) const override;
   // Runs `fn` once from the reactor after `seconds`.
-  void run_after(double seconds, std::function<void()> fn);
+  void run_after(double seconds, std::function<void()> fn) override;
 
   // Delivers a message to every local client registered on `srvid`.
-  void deliver_message(uint64_t srvid, const proto::Bytes& data);
+  void deliver_message(uint64_t srvid, const proto::Bytes& data) override;
   // Sends a message to one local client.
   void deliver_message_to(uint32_t client_id, uint64_t srvid, const proto::Bytes& data);
   // Sends a control reply to a local client (also used by async handlers).
@@ -114,14 +109,17 @@ class Daemon : public ClientHandler,
   // State read and changed by the control handlers.
   const DaemonOptions& options() const { return opts_; }
   uint32_t pnn() const override { return pnn_; }
-  std::vector<NodeInfo>& nodes() { return nodes_; }
+  const std::vector<NodeInfo>& nodes() const override { return nodes_; }
   Tunables& tunables() { return tunables_; }
+  const Tunables& tunables() const override { return tunables_; }
+  const std::string& reclock_path() const override { return opts_.reclock; }
+  void learn_node_flags(uint32_t pnn, uint32_t flags) override;
   proto::Statistics& stats() override { return stats_; }
   SrvidRegistry& srvids() { return srvids_; }
   ClientServer& clients() { return *clients_; }
   DbRegistry& databases() { return *dbs_; }
   SeqnumSync& seqnums() { return *seqnums_; }
-  takeover::PublicIps& public_ips() { return *public_ips_; }
+  takeover::PublicIps& public_ips() override { return *public_ips_; }
   TraverseManager& traverses() { return *traverses_; }
   VacuumManager& vacuum() { return *vacuum_; }
   CallEngine& calls() { return *calls_; }
@@ -130,7 +128,7 @@ class Daemon : public ClientHandler,
   // Who leads, as the recovery daemon knows it (UNKNOWN_PNN once shutting down).
   uint32_t leader() const { return recoverd_ ? recoverd_->leader() : UNKNOWN_PNN; }
   Runstate runstate() const override { return runstate_; }
-  uint32_t capabilities() const { return capabilities_; }
+  uint32_t capabilities() const override { return capabilities_; }
   const proto::VnnMap& vnnmap() const override { return vnnmap_; }
   const timeval& start_time() const { return start_time_; }
   const timeval& last_recovery_started() const { return last_recovery_started_; }

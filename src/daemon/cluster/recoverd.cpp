@@ -12,7 +12,6 @@
 #include "daemon/cluster/recovery_merge.h"
 #include "daemon/cluster/vnnmap.h"
 #include "daemon/controls/dispatch.h"
-#include "daemon/daemon.h"
 #include "daemon/takeover/public_ips.h"
 
 namespace ctdb::daemon::cluster {
@@ -42,7 +41,7 @@ struct FanOut {
 
 using EachFn = std::function<bool(uint32_t pnn, int32_t status, const proto::Bytes& data)>;
 
-void fan_out(Daemon& d, const std::vector<uint32_t>& nodes, uint32_t opcode,
+void fan_out(ClusterHost& d, const std::vector<uint32_t>& nodes, uint32_t opcode,
              const proto::Bytes& data, double timeout, EachFn each, DoneFn done) {
   if (nodes.empty()) {
     done(true, "", UNKNOWN_PNN);
@@ -82,7 +81,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
   Run(Recoverd& r, std::vector<uint32_t> active) : rec(r), d(r.d_), nodes(std::move(active)) {}
 
   Recoverd& rec;
-  Daemon& d;
+  RecoverdHost& d;
   std::vector<uint32_t> nodes;
   std::map<uint32_t, uint32_t> caps;
   uint32_t generation = 0;
@@ -378,7 +377,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
   }
 };
 
-Recoverd::Recoverd(Daemon& d)
+Recoverd::Recoverd(RecoverdHost& d)
     : d_(d),
       leader_(UNKNOWN_PNN),
       candidate_(UNKNOWN_PNN),
@@ -400,7 +399,7 @@ Recoverd::Recoverd(Daemon& d)
       takeover_disable_timer_(
           d.loop(), [] { CTDB_LOGF(kLogNotice, "Reenabling takeover runs after timeout"); }),
       lock_retry_timer_(d.loop(), [this] {
-        if (leader_ == UNKNOWN_PNN && !election_in_progress_ && !d_.options().reclock.empty()) {
+        if (leader_ == UNKNOWN_PNN && !election_in_progress_ && !d_.reclock_path().empty()) {
           election_in_progress_ = true;
           lock_election();
         }
@@ -547,7 +546,7 @@ void Recoverd::do_takeover_run() {
   proto::NodeMap map;
   for (const NodeInfo& n : d_.nodes()) map.nodes.push_back({n.pnn, n.flags, n.addr});
   size_t rebalance_count = force_rebalance_nodes_.size();
-  Daemon& d = d_;
+  RecoverdHost& d = d_;
   auto send = [&d](uint32_t pnn, uint32_t opcode, uint32_t flags, const proto::Bytes& data,
                    double timeout, std::function<void(int32_t, const proto::Bytes&)> reply) {
     d.send_control(
@@ -692,7 +691,7 @@ void Recoverd::on_leader_message(const proto::Bytes& data) {
     // Someone started an election.
     bool was_running = election_in_progress_;
     election_in_progress_ = true;
-    if (!d_.options().reclock.empty() && !was_running) lock_election();
+    if (!d_.reclock_path().empty() && !was_running) lock_election();
     return;
   }
   lock_retries_ = 0;
@@ -714,7 +713,7 @@ void Recoverd::force_election(const char* why) {
   for (uint32_t pnn : d_.broadcast_targets(BROADCAST_CONNECTED)) {
     if (pnn != d_.pnn()) d_.send_message(pnn, SRVID_LEADER, u32_bytes(UNKNOWN_PNN));
   }
-  if (!d_.options().reclock.empty()) {
+  if (!d_.reclock_path().empty()) {
     lock_election();
     return;
   }
@@ -775,10 +774,10 @@ void Recoverd::lock_election() {
   reclock_ = std::make_unique<RecoveryLock>(d_.loop());
   RecoveryLock::Options opts;
   opts.timeout = 10;
-  bool started = reclock_->take(d_.options().reclock, opts, [this](RecoveryLock::Status st) {
+  bool started = reclock_->take(d_.reclock_path(), opts, [this](RecoveryLock::Status st) {
     switch (st) {
       case RecoveryLock::Status::kHeld:
-        CTDB_LOGF(kLogNotice, "Took recovery lock %s", d_.options().reclock.c_str());
+        CTDB_LOGF(kLogNotice, "Took recovery lock %s", d_.reclock_path().c_str());
         election_in_progress_ = false;
         become_leader();
         break;
@@ -794,7 +793,7 @@ void Recoverd::lock_election() {
         }
         break;
       case RecoveryLock::Status::kError:
-        CTDB_LOGF(kLogError, "Unable to take recovery lock %s", d_.options().reclock.c_str());
+        CTDB_LOGF(kLogError, "Unable to take recovery lock %s", d_.reclock_path().c_str());
         election_in_progress_ = false;
         restart_leader_timeout();
         break;
@@ -841,7 +840,7 @@ void Recoverd::main_loop() {
   }
   if (d_.recmode() == RECOVERY_NORMAL) verify_local_ips();
   if (!is_leader()) return;
-  if (!d_.options().reclock.empty() && !(reclock_ && reclock_->held())) {
+  if (!d_.reclock_path().empty() && !(reclock_ && reclock_->held())) {
     give_up_leadership("recovery lock not held");
     return;
   }
@@ -898,12 +897,7 @@ void Recoverd::sync_flags(const std::map<uint32_t, proto::NodeMap>& maps) {
       uint32_t seen;
       if (viewer == owner || !view(map, owner, &seen) || seen == truth) continue;
       if (viewer == d_.pnn()) {
-        NodeInfo& n = d_.nodes()[owner];
-        uint32_t old = n.flags;
-        n.flags = truth | (old & NODE_FLAGS_DISCONNECTED);
-        if (n.flags == old) continue;  // a broadcast set it meanwhile
-        CTDB_LOGF(kLogNotice, "Node %u has changed flags - 0x%x -> 0x%x", owner, old, n.flags);
-        if ((old ^ n.flags) & NODE_FLAGS_INACTIVE) node_changed(owner);
+        d_.learn_node_flags(owner, truth);
         continue;
       }
       proto::NodeFlagChange fc{owner, truth, seen};

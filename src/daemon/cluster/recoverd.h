@@ -12,19 +12,35 @@
 #include <vector>
 
 #include "daemon/cluster/reclock.h"
+#include "daemon/cluster_host.h"
 #include "daemon/event_loop.h"
 #include "daemon/takeover/takeover_run.h"
 #include "protocol/types.h"
 
 namespace ctdb::daemon {
 
-class Daemon;
+namespace takeover {
+class PublicIps;
+}
 
 namespace cluster {
 
+// What the recovery daemon needs beyond the cluster view every engine room has.
+class RecoverdHost : public ClusterHost {
+ public:
+  virtual uint32_t own_flags() const = 0;
+  virtual uint32_t capabilities() const = 0;
+  // The recovery lock file (--reclock), empty without one.
+  virtual const std::string& reclock_path() const = 0;
+  // Another node's flags as that node (their authority) or the leader's check
+  // tells them; this node keeps its own view of whether the link is up.
+  virtual void learn_node_flags(uint32_t pnn, uint32_t flags) = 0;
+  virtual takeover::PublicIps& public_ips() = 0;
+};
+
 class Recoverd {
  public:
-  explicit Recoverd(Daemon& d);
+  explicit Recoverd(RecoverdHost& d);
   ~Recoverd();
   Recoverd(const Recoverd&) = delete;
   Recoverd& operator=(const Recoverd&) = delete;
@@ -100,7 +116,7 @@ class Recoverd {
   void takeover_done(bool ok, uint32_t culprit, std::vector<proto::SrvidMessage> waiting);
   void send_disable_takeover_runs(uint32_t seconds);
 
-  Daemon& d_;
+  RecoverdHost& d_;
   // The one record of who leads (GET_RECMASTER answers it); during an
   // election without a recovery lock, candidate_ is who is winning so far.
   uint32_t leader_;

@@ -53,17 +53,7 @@ ControlReply modify_flags(Daemon& d, const ControlRequest& req) {
   proto::NodeFlagChange fc;
   if (!proto::from_bytes(req.c.data, &fc)) return control_error();
   if (fc.pnn >= d.nodes().size()) return control_error("unknown node");
-  // Each node is the authority on its own flags; the leader learns them from it.
-  if (fc.pnn == d.pnn()) return {};
-  NodeInfo& n = d.nodes()[fc.pnn];
-  uint32_t keep = n.flags & NODE_FLAGS_DISCONNECTED;
-  uint32_t next = (fc.new_flags & ~NODE_FLAGS_DISCONNECTED) | keep;
-  uint32_t old = n.flags;
-  if (next == old) return {};
-  CTDB_LOGF(kLogNotice, "Node %u flags changed from 0x%x to 0x%x", fc.pnn, old, next);
-  n.flags = next;
-  if ((next ^ old) & NODE_FLAGS_INACTIVE)
-    if (d.recoverd()) d.recoverd()->node_changed(fc.pnn);
+  d.learn_node_flags(fc.pnn, fc.new_flags);
   return {};
 }
 

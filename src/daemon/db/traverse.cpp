@@ -15,7 +15,8 @@
 
 #include "common/logging.h"
 #include "daemon/child_process.h"
-#include "daemon/daemon.h"
+#include "daemon/cluster_host.h"
+#include "daemon/db/db_registry.h"
 
 namespace ctdb::daemon {
 
@@ -161,7 +162,7 @@ struct TraverseManager::LocalTraverse {
   traverse::RecDataStream stream{kMaxRecord};
 };
 
-TraverseManager::TraverseManager(Daemon& d) : d_(d) {
+TraverseManager::TraverseManager(ClusterHost& d, DbRegistry& dbs) : d_(d), dbs_(dbs) {
   reap_timer_ = std::make_unique<Timer>(d_.loop(), [this] { reap_pending(); });
 }
 
@@ -189,7 +190,7 @@ uint32_t TraverseManager::new_reqid() {
 
 bool TraverseManager::start(uint32_t client_id, uint32_t db_id, uint32_t client_reqid,
                             uint64_t srvid, bool with_empty) {
-  Database* db = d_.databases().find(db_id);
+  Database* db = dbs_.find(db_id);
   if (db == nullptr) return false;
   auto t = std::make_unique<ClusterTraverse>();
   t->reqid = new_reqid();
@@ -317,7 +318,7 @@ void TraverseManager::client_gone(uint32_t client_id) {
 
 bool TraverseManager::start_local(uint32_t db_id, uint32_t reqid, uint32_t srcnode,
                                   uint32_t client_reqid, uint64_t srvid, bool with_empty) {
-  Database* db = d_.databases().find(db_id);
+  Database* db = dbs_.find(db_id);
   if (db == nullptr || !db->ltdb) return false;
   ChildJob job{};
   job.tdb = db->ltdb->raw();
@@ -418,7 +419,7 @@ void TraverseManager::end_local(uint64_t id, bool kill_child) {
 }
 
 bool TraverseManager::kill_local(uint32_t db_id, uint32_t client_reqid, uint64_t srvid) {
-  if (d_.databases().find(db_id) == nullptr) return false;
+  if (dbs_.find(db_id) == nullptr) return false;
   for (auto& [id, t] : local_) {
     if (t->db_id == db_id && t->client_reqid == client_reqid && t->srvid == srvid) {
       CTDB_LOGF(kLogInfo, "Killing local traverse db:%s reqid:%u", t->db_name.c_str(), t->reqid);

@@ -19,7 +19,8 @@
 
 namespace ctdb::daemon {
 
-class Daemon;
+class ClusterHost;
+class DbRegistry;
 
 // The pure parts, kept inline so that the unit tests use them without the daemon.
 namespace traverse {
@@ -141,7 +142,7 @@ inline uint32_t num_active_nodes(const std::vector<uint32_t>& node_flags) {
 // records from all nodes) and the local tdb walks other nodes asked for (forked children).
 class TraverseManager {
  public:
-  explicit TraverseManager(Daemon& d);
+  TraverseManager(ClusterHost& d, DbRegistry& dbs);
   // Kills the children still running.
   ~TraverseManager();
   TraverseManager(const TraverseManager&) = delete;
@@ -190,7 +191,8 @@ class TraverseManager {
   void reap_pending();
   uint32_t new_reqid();
 
-  Daemon& d_;
+  ClusterHost& d_;
+  DbRegistry& dbs_;
   std::map<uint32_t, std::unique_ptr<ClusterTraverse>> cluster_;  // by our reqid
   std::map<uint64_t, std::unique_ptr<LocalTraverse>> local_;      // by local id
   uint64_t next_local_id_ = 1;

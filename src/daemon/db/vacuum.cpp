@@ -16,7 +16,7 @@
 #include "common/logging.h"
 #include "common/ltdb.h"
 #include "daemon/child_process.h"
-#include "daemon/daemon.h"
+#include "daemon/cluster_host.h"
 #include "daemon/db/call_engine.h"
 #include "daemon/db/db_registry.h"
 
@@ -196,7 +196,8 @@ struct VacuumManager::Run {
   } count;
 };
 
-VacuumManager::VacuumManager(Daemon& d) : d_(d) {
+VacuumManager::VacuumManager(ClusterHost& d, DbRegistry& dbs, CallEngine& calls)
+    : d_(d), dbs_(dbs), calls_(calls) {
   step_timer_ = std::make_unique<Timer>(d_.loop(), [this] { step(); });
   tick_timer_ = std::make_unique<Timer>(d_.loop(), [this] { tick(); });
   tick_timer_->start(kTickInterval, /*repeat=*/true);
@@ -215,14 +216,14 @@ VacuumManager::~VacuumManager() {
 // ---- controls -------------------------------------------------------------------------------
 
 bool VacuumManager::schedule_for_deletion(const proto::KeyData& kd) {
-  Database* db = d_.databases().find(kd.db_id);
+  Database* db = dbs_.find(kd.db_id);
   if (db == nullptr) return false;
   if (db->volatile_db()) db->vacuum.delete_queue.schedule(kd.key, kd.header);
   return true;
 }
 
 bool VacuumManager::vacuum_fetch(const proto::RecBuffer& recs) {
-  Database* db = d_.databases().find(recs.db_id);
+  Database* db = dbs_.find(recs.db_id);
   if (db == nullptr) return false;
   if (!db->volatile_db()) return true;
   return recs.for_each([db](const proto::RecData& rec) {
@@ -232,7 +233,7 @@ bool VacuumManager::vacuum_fetch(const proto::RecBuffer& recs) {
 }
 
 bool VacuumManager::try_delete_records(const proto::RecBuffer& recs, proto::RecBuffer* kept) {
-  Database* db = d_.databases().find(recs.db_id);
+  Database* db = dbs_.find(recs.db_id);
   if (db == nullptr) return false;
   kept->db_id = db->db_id;
   kept->count = 0;
@@ -309,7 +310,7 @@ void VacuumManager::tick() {
 void VacuumManager::schedule_due() {
   timeval t = now();
   uint32_t interval = d_.tunables()[kVacuumInterval];
-  for (const auto& db : d_.databases().all()) {
+  for (const auto& db : dbs_.all()) {
     if (!db->volatile_db()) continue;
     vacuum::DbState& st = db->vacuum;
     // First sight (the database was just attached): its first run is one interval away,
@@ -334,7 +335,7 @@ void VacuumManager::schedule_due() {
 
 int VacuumManager::start_run(uint32_t db_id, bool full, DoneFn done) {
   if (run_) return EBUSY;
-  Database* db = d_.databases().find(db_id);
+  Database* db = dbs_.find(db_id);
   if (db == nullptr || !db->volatile_db() || !db->ltdb) return ENOENT;
   if (d_.recmode() != RECOVERY_NORMAL || db->frozen || db->freeze_pending ||
       d_.vnnmap().generation == INVALID_GENERATION) {
@@ -386,7 +387,7 @@ bool VacuumManager::may_continue(const char** why) const {
     *why = "new generation";
     return false;
   }
-  Database* db = d_.databases().find(run_->db_id);
+  Database* db = dbs_.find(run_->db_id);
   if (db == nullptr || !db->ltdb) {
     *why = "database detached";
     return false;
@@ -442,7 +443,7 @@ void VacuumManager::step() {
 // queue on arrival (4.17 ctdb_process_fetch_queue), and like 4.17 the run waits for them.
 void VacuumManager::step_fetch() {
   Run& r = *run_;
-  Database* db = d_.databases().find(r.db_id);
+  Database* db = dbs_.find(r.db_id);
   for (size_t n = 0; n < kBatch && r.fetch_pos < r.fetch.size(); n++) {
     const Bytes& key = r.fetch[r.fetch_pos++];
     vacuum::LocalCopy c;
@@ -461,16 +462,16 @@ void VacuumManager::step_fetch() {
     uint64_t serial = r.serial;
     std::string name = r.db_name;
     // The chain lock is dropped: the call engine takes it itself (and may answer at once).
-    d_.calls().daemon_migrate(
-        r.db_id, key, CALL_IMMEDIATE_MIGRATION | CALL_FLAG_VACUUM_MIGRATION,
-        [this, serial, name](int32_t status) {
-          if (status != 0) {
-            CTDB_LOGF(kLogError, "Failed to migrate record for vacuuming in %s", name.c_str());
-          }
-          if (!run_ || run_->serial != serial) return;
-          run_->outstanding--;
-          if (run_->outstanding == 0) kick();
-        });
+    calls_.daemon_migrate(r.db_id, key, CALL_IMMEDIATE_MIGRATION | CALL_FLAG_VACUUM_MIGRATION,
+                          [this, serial, name](int32_t status) {
+                            if (status != 0) {
+                              CTDB_LOGF(kLogError, "Failed to migrate record for vacuuming in %s",
+                                        name.c_str());
+                            }
+                            if (!run_ || run_->serial != serial) return;
+                            run_->outstanding--;
+                            if (run_->outstanding == 0) kick();
+                          });
     if (!run_ || run_->serial != serial) return;
   }
   if (r.fetch_pos < r.fetch.size()) {
@@ -482,7 +483,7 @@ void VacuumManager::step_fetch() {
 
 void VacuumManager::step_delete_queue() {
   Run& r = *run_;
-  Database* db = d_.databases().find(r.db_id);
+  Database* db = dbs_.find(r.db_id);
   uint32_t pnn = d_.pnn();
   for (size_t n = 0; n < kBatch && !r.queue.empty(); n++) {
     auto it = r.queue.begin();
@@ -602,7 +603,7 @@ void VacuumManager::send_try_delete() {
 
 void VacuumManager::step_purge() {
   Run& r = *run_;
-  Database* db = d_.databases().find(r.db_id);
+  Database* db = dbs_.find(r.db_id);
   uint32_t pnn = d_.pnn();
   for (size_t n = 0; n < kBatch && !r.delete_list.empty(); n++) {
     auto it = r.delete_list.begin();
@@ -646,7 +647,7 @@ void VacuumManager::step_purge() {
 
 bool VacuumManager::start_child(bool traverse) {
   Run& r = *run_;
-  Database* db = d_.databases().find(r.db_id);
+  Database* db = dbs_.find(r.db_id);
   ChildJob job{db->ltdb->raw(),
                db->ltdb->fd(),
                -1,
@@ -752,7 +753,7 @@ void VacuumManager::reap_zombies() {
 
 void VacuumManager::requeue_leftovers() {
   Run& r = *run_;
-  Database* db = d_.databases().find(r.db_id);
+  Database* db = dbs_.find(r.db_id);
   if (db == nullptr) return;
   vacuum::DbState& st = db->vacuum;
   for (const auto& [key, header] : r.queue) st.delete_queue.requeue(key, header);
@@ -779,7 +780,7 @@ void VacuumManager::finish_run(int32_t status) {
     // Fetch lists that went out were delivered; those still here were not.
     requeue_leftovers();
   }
-  if (Database* db = d_.databases().find(r.db_id)) {
+  if (Database* db = dbs_.find(r.db_id)) {
     db->vacuum.latency.add(took);
     if (status == 0) db->vacuum.fast_path_count++;
     if (r.scheduled) db->vacuum.interval_start = now();

@@ -35,7 +35,9 @@
 
 namespace ctdb::daemon {
 
-class Daemon;
+class CallEngine;
+class ClusterHost;
+class DbRegistry;
 
 // The pure parts, inline so that the unit tests use them without the daemon.
 namespace vacuum {
@@ -215,7 +217,7 @@ class CandidateStream {
 // database it works on is looked up by id at each step, so a detach mid-run is harmless.
 class VacuumManager {
  public:
-  explicit VacuumManager(Daemon& d);
+  VacuumManager(ClusterHost& d, DbRegistry& dbs, CallEngine& calls);
   // Kills a child that still runs.
   ~VacuumManager();
   VacuumManager(const VacuumManager&) = delete;
@@ -277,7 +279,9 @@ class VacuumManager {
 
   void reap_zombies();
 
-  Daemon& d_;
+  ClusterHost& d_;
+  DbRegistry& dbs_;
+  CallEngine& calls_;
   std::unique_ptr<Timer> tick_timer_;
   std::unique_ptr<Timer> step_timer_;
   std::unique_ptr<Run> run_;
