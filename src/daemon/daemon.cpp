@@ -691,62 +691,70 @@ void Daemon::on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) {
     case REPLY_ERROR:
     case REQ_DMASTER:
     case REPLY_DMASTER:
-      switch (h.operation) {
-        case REQ_CALL:
-          stats_.node.req_call++;
-          break;
-        case REPLY_CALL:
-          stats_.node.reply_call++;
-          break;
-        case REPLY_ERROR:
-          stats_.node.reply_error++;
-          break;
-        case REQ_DMASTER:
-          stats_.node.req_dmaster++;
-          break;
-        default:
-          stats_.node.reply_dmaster++;
-          break;
-      }
+      count_call_packet(h.operation);
       // A banned node takes no part in record traffic.
       if (!(nodes_[pnn_].flags & NODE_FLAGS_BANNED)) calls_->node_packet(pnn, pkt, len);
       break;
-    case REQ_MESSAGE: {
+    case REQ_MESSAGE:
       stats_.node.req_message++;
-      // For local listeners only (no daemon handler), each gets the packet as
-      // message_packet() would build it, made from the received bytes.
-      if (proto::MessageView raw;
-          forwardable_message(pkt, len, &raw) && message_handlers_.count(raw.srvid) == 0) {
-        struct Out {
-          Daemon* self;
-          const uint8_t* pkt;
-          size_t len;
-          bool built;
-          uint8_t buf[kRawMessageMax];
-        } out{this, pkt, len, false, {}};
-        // One reference captured: fits std::function's inline storage.
-        srvids_.for_each_listener(raw.srvid, [&out](uint32_t id) {
-          ClientConnection* c = out.self->clients_->find(id);
-          if (c == nullptr) return;
-          if (!out.built) {
-            memcpy(out.buf, out.pkt, out.len);
-            proto::set_routing(out.buf, out.self->vnnmap_.generation, out.self->pnn_,
-                               out.self->pnn_);
-            proto::set_reqid(out.buf, 0);
-            out.built = true;
-          }
-          c->send(out.buf, out.len);
-          out.self->stats_.client_packets_sent++;
-        });
-        break;
-      }
-      proto::ReqMessage m;
-      if (proto::decode(pkt, len, &h, &m)) deliver_message(m.srvid, m.data);
+      node_message(pkt, len);
       break;
-    }
     default:
       CTDB_LOGF(kLogInfo, "ignoring %s from node %u", proto::operation_name(h.operation), pnn);
   }
+}
+
+void Daemon::count_call_packet(uint32_t operation) {
+  switch (operation) {
+    case REQ_CALL:
+      stats_.node.req_call++;
+      break;
+    case REPLY_CALL:
+      stats_.node.reply_call++;
+      break;
+    case REPLY_ERROR:
+      stats_.node.reply_error++;
+      break;
+    case REQ_DMASTER:
+      stats_.node.req_dmaster++;
+      break;
+    default:
+      stats_.node.reply_dmaster++;
+      break;
+  }
+}
+
+// A message from another node for this node's clients and handlers.
+void Daemon::node_message(const uint8_t* pkt, size_t len) {
+  // For local listeners only (no daemon handler), each gets the packet as
+  // message_packet() would build it, made from the received bytes.
+  if (proto::MessageView raw;
+      forwardable_message(pkt, len, &raw) && message_handlers_.count(raw.srvid) == 0) {
+    struct Out {
+      Daemon* self;
+      const uint8_t* pkt;
+      size_t len;
+      bool built;
+      uint8_t buf[kRawMessageMax];
+    } out{this, pkt, len, false, {}};
+    // One reference captured: fits std::function's inline storage.
+    srvids_.for_each_listener(raw.srvid, [&out](uint32_t id) {
+      ClientConnection* c = out.self->clients_->find(id);
+      if (c == nullptr) return;
+      if (!out.built) {
+        memcpy(out.buf, out.pkt, out.len);
+        proto::set_routing(out.buf, out.self->vnnmap_.generation, out.self->pnn_, out.self->pnn_);
+        proto::set_reqid(out.buf, 0);
+        out.built = true;
+      }
+      c->send(out.buf, out.len);
+      out.self->stats_.client_packets_sent++;
+    });
+    return;
+  }
+  proto::Header h;
+  proto::ReqMessage m;
+  if (proto::decode(pkt, len, &h, &m)) deliver_message(m.srvid, m.data);
 }
 
 void Daemon::node_control(uint32_t srcnode, const uint8_t* pkt, size_t len) {

@@ -170,6 +170,8 @@ class Daemon : public ClientHandler,
                        uint32_t dest);
   bool send_to_node(uint32_t pnn, proto::Header h, const proto::ReqControl& c);
   void node_control(uint32_t srcnode, const uint8_t* pkt, size_t len);
+  void node_message(const uint8_t* pkt, size_t len);
+  void count_call_packet(uint32_t operation);
   void node_control_reply(const uint8_t* pkt, size_t len);
   bool prepare_directories(std::string* error);
   void handle_control(ClientConnection& client, const uint8_t* pkt, size_t len);
