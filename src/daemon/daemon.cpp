@@ -109,15 +109,11 @@ class TakeoverHost : public takeover::PublicIpsHost {
 }  // namespace
 
 Daemon::Daemon(DaemonOptions opts) : opts_(std::move(opts)) {
-  register_node_controls(controls_);
-  register_tunable_controls(controls_);
-  register_srvid_controls(controls_);
-  register_db_controls(controls_);
-  register_vacuum_controls(controls_);
-  register_recovery_controls(controls_);
-  register_admin_controls(controls_);
-  register_monitor_controls(controls_);
-  register_takeover_controls(controls_);
+  register_node_controls(controls_, *this);
+  register_srvid_controls(controls_, *this);
+  register_db_controls(controls_, *this);
+  register_recovery_controls(controls_, *this);
+  register_admin_controls(controls_, *this);
   start_time_ = now();
   stats_.statistics_start_time = {start_time_.tv_sec, start_time_.tv_usec};
 }
@@ -233,6 +229,11 @@ bool Daemon::init(std::string* error) {
   vnnmap_.generation = INVALID_GENERATION;
   recoverd_ = std::make_unique<cluster::Recoverd>(*this);
   monitor_ = std::make_unique<monitor::Monitor>(loop_, *this, monitor_settings());
+  // The areas that answer controls exist now.
+  register_tunable_controls(controls_, tunables_);
+  register_vacuum_controls(controls_, *vacuum_, *this);
+  register_monitor_controls(controls_, *monitor_, *this);
+  register_takeover_controls(controls_, *public_ips_, *this);
   return true;
 }
 
@@ -420,7 +421,7 @@ void Daemon::handle_control(ClientConnection& client, const uint8_t* pkt, size_t
 ControlReply Daemon::run_control(const proto::Header& h, const proto::ReqControl& c,
                                  ClientConnection* client, uint32_t srcnode, const Responder& to) {
   ControlRequest req{h, c, client, srcnode, to};
-  return controls_.dispatch(*this, req, monotonic_now());
+  return controls_.dispatch(req, monotonic_now());
 }
 
 std::vector<uint32_t> Daemon::broadcast_targets(uint32_t dest) const {

@@ -42,7 +42,8 @@ class Daemon : public ClientHandler,
                public TransportHandler,
                public CallHost,
                public monitor::MonitorHost,
-               public cluster::RecoverdHost {
+               public cluster::RecoverdHost,
+               public ReplySink {
  public:
   explicit Daemon(DaemonOptions opts);
   ~Daemon() override;
@@ -82,7 +83,7 @@ class Daemon : public ClientHandler,
                     double timeout, ControlCallback cb, uint32_t flags = 0) override;
   // Sends the reply of a control to where it came from (client, node, or
   // this daemon's own send_control), then runs reply.after_reply.
-  void respond(const Responder& to, const ControlReply& reply);
+  void respond(const Responder& to, const ControlReply& reply) override;
   // Sends a message to a node (this node included, then delivered locally).
   void send_message(uint32_t dest, uint64_t srvid, const proto::Bytes& data) override;
   // A handler inside the daemon for messages to `srvid` (recovery data

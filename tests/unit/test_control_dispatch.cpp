@@ -15,14 +15,14 @@ namespace {
 int g_calls = 0;
 int32_t g_status = 0;
 
-ControlReply counting_handler(Daemon&, const ControlRequest&) {
+ControlReply counting_handler(const ControlRequest&) {
   g_calls++;
   ControlReply r;
   r.status = g_status;
   return r;
 }
 
-ControlReply async_handler(Daemon&, const ControlRequest& req) {
+ControlReply async_handler(const ControlRequest& req) {
   g_calls++;
   EXPECT_EQ(req.responder.opcode, req.c.opcode);
   EXPECT_GT(req.responder.started, 0);
@@ -43,8 +43,7 @@ class ControlDispatch : public ::testing::Test {
     c_.opcode = opcode;
     c_.data = std::move(data);
     ControlRequest req{h_, c_, client, client ? 0u : 1u, Responder{}};
-    // The handlers here never touch the daemon: any non-null reference will do.
-    return table_.dispatch(*reinterpret_cast<Daemon*>(fake_daemon_), req, 100.0);
+    return table_.dispatch(req, 100.0);
   }
   const proto::ControlStatistics::Entry* counters(uint32_t opcode) {
     stats_ = table_.statistics();
@@ -54,7 +53,6 @@ class ControlDispatch : public ::testing::Test {
     return nullptr;
   }
 
-  alignas(16) unsigned char fake_daemon_[16] = {};
   ControlTable table_;
   proto::Header h_;
   proto::ReqControl c_;
@@ -130,6 +128,26 @@ TEST_F(ControlDispatch, AnAsynchronousAnswerIsCountedWhenItIsSent) {
   table_.reset_statistics();
   EXPECT_TRUE(table_.statistics().entries.empty());
   ASSERT_NE(table_.entry(CONTROL_DB_ATTACH), nullptr);  // the handler stays
+}
+
+struct Counter {
+  int seen = 0;
+};
+ControlReply count_in(Counter& c, const ControlRequest&) {
+  c.seen++;
+  return {};
+}
+
+TEST_F(ControlDispatch, AHandlerWorksOnTheContextItWasRegisteredWith) {
+  Counter mine;
+  auto shared = std::make_shared<Counter>();
+  table_.add(CONTROL_PING, bind_handler(mine, count_in));
+  table_.add(CONTROL_GET_PNN, bind_handler(shared, count_in));
+  run(CONTROL_PING, {});
+  run(CONTROL_PING, {});
+  run(CONTROL_GET_PNN, {});
+  EXPECT_EQ(mine.seen, 2);
+  EXPECT_EQ(shared->seen, 1);
 }
 
 }  // namespace

@@ -90,16 +90,16 @@ ControlReply reload_nodes_file(Daemon& d, const ControlRequest&) {
 
 }  // namespace
 
-void register_admin_controls(ControlTable& t) {
-  t.add(CONTROL_DISABLE_NODE, disable_node);
-  t.add(CONTROL_ENABLE_NODE, enable_node);
-  t.add(CONTROL_STOP_NODE, stop_node);
-  t.add(CONTROL_CONTINUE_NODE, continue_node);
-  t.add(CONTROL_SET_BAN_STATE, set_ban_state);
-  t.add(CONTROL_GET_BAN_STATE, get_ban_state);
-  t.add(CONTROL_SET_LMASTERROLE, set_lmasterrole);
-  t.add(CONTROL_SET_RECMASTERROLE, set_recmasterrole);
-  t.add(CONTROL_RELOAD_NODES_FILE, reload_nodes_file);
+void register_admin_controls(ControlTable& t, Daemon& d) {
+  t.add(CONTROL_DISABLE_NODE, bind_handler(d, disable_node));
+  t.add(CONTROL_ENABLE_NODE, bind_handler(d, enable_node));
+  t.add(CONTROL_STOP_NODE, bind_handler(d, stop_node));
+  t.add(CONTROL_CONTINUE_NODE, bind_handler(d, continue_node));
+  t.add(CONTROL_SET_BAN_STATE, bind_handler(d, set_ban_state));
+  t.add(CONTROL_GET_BAN_STATE, bind_handler(d, get_ban_state));
+  t.add(CONTROL_SET_LMASTERROLE, bind_handler(d, set_lmasterrole));
+  t.add(CONTROL_SET_RECMASTERROLE, bind_handler(d, set_recmasterrole));
+  t.add(CONTROL_RELOAD_NODES_FILE, bind_handler(d, reload_nodes_file));
 }
 
 }  // namespace ctdb::daemon

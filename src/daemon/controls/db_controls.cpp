@@ -305,30 +305,30 @@ ControlReply traverse_kill(Daemon& d, const ControlRequest& req) {
 
 }  // namespace
 
-void register_db_controls(ControlTable& t) {
-  t.add(CONTROL_GET_DBMAP, get_dbmap);
-  t.add(CONTROL_DB_ATTACH, db_attach);
-  t.add(CONTROL_DB_ATTACH_PERSISTENT, db_attach_persistent);
-  t.add(CONTROL_DB_ATTACH_REPLICATED, db_attach_replicated);
-  t.add(CONTROL_DB_DETACH, db_detach);
-  t.add(CONTROL_GETDBPATH, getdbpath);
-  t.add(CONTROL_GET_DBNAME, get_dbname);
-  t.add(CONTROL_DB_OPEN_FLAGS, db_open_flags);
-  t.add(CONTROL_GET_DB_SEQNUM, get_db_seqnum);
-  t.add(CONTROL_ENABLE_SEQNUM, enable_seqnum);
-  t.add(CONTROL_UPDATE_SEQNUM, update_seqnum);
-  t.add(CONTROL_TRANS3_COMMIT, trans3_commit);
-  t.add(CONTROL_UPDATE_RECORD, update_record);
-  t.add(CONTROL_DB_GET_HEALTH, db_get_health);
-  t.add(CONTROL_GET_DB_STATISTICS, get_db_statistics);
-  t.add(CONTROL_SET_DB_READONLY, set_db_readonly);
-  t.add(CONTROL_SET_DB_STICKY, set_db_sticky);
-  t.add(CONTROL_TRAVERSE_START, traverse_start);
-  t.add(CONTROL_TRAVERSE_START_EXT, traverse_start_ext);
-  t.add(CONTROL_TRAVERSE_ALL, traverse_all, ControlAccess::kNodeOnly);
-  t.add(CONTROL_TRAVERSE_ALL_EXT, traverse_all_ext, ControlAccess::kNodeOnly);
-  t.add(CONTROL_TRAVERSE_DATA, traverse_data, ControlAccess::kNodeOnly);
-  t.add(CONTROL_TRAVERSE_KILL, traverse_kill);
+void register_db_controls(ControlTable& t, Daemon& d) {
+  t.add(CONTROL_GET_DBMAP, bind_handler(d, get_dbmap));
+  t.add(CONTROL_DB_ATTACH, bind_handler(d, db_attach));
+  t.add(CONTROL_DB_ATTACH_PERSISTENT, bind_handler(d, db_attach_persistent));
+  t.add(CONTROL_DB_ATTACH_REPLICATED, bind_handler(d, db_attach_replicated));
+  t.add(CONTROL_DB_DETACH, bind_handler(d, db_detach));
+  t.add(CONTROL_GETDBPATH, bind_handler(d, getdbpath));
+  t.add(CONTROL_GET_DBNAME, bind_handler(d, get_dbname));
+  t.add(CONTROL_DB_OPEN_FLAGS, bind_handler(d, db_open_flags));
+  t.add(CONTROL_GET_DB_SEQNUM, bind_handler(d, get_db_seqnum));
+  t.add(CONTROL_ENABLE_SEQNUM, bind_handler(d, enable_seqnum));
+  t.add(CONTROL_UPDATE_SEQNUM, bind_handler(d, update_seqnum));
+  t.add(CONTROL_TRANS3_COMMIT, bind_handler(d, trans3_commit));
+  t.add(CONTROL_UPDATE_RECORD, bind_handler(d, update_record));
+  t.add(CONTROL_DB_GET_HEALTH, bind_handler(d, db_get_health));
+  t.add(CONTROL_GET_DB_STATISTICS, bind_handler(d, get_db_statistics));
+  t.add(CONTROL_SET_DB_READONLY, bind_handler(d, set_db_readonly));
+  t.add(CONTROL_SET_DB_STICKY, bind_handler(d, set_db_sticky));
+  t.add(CONTROL_TRAVERSE_START, bind_handler(d, traverse_start));
+  t.add(CONTROL_TRAVERSE_START_EXT, bind_handler(d, traverse_start_ext));
+  t.add(CONTROL_TRAVERSE_ALL, bind_handler(d, traverse_all), ControlAccess::kNodeOnly);
+  t.add(CONTROL_TRAVERSE_ALL_EXT, bind_handler(d, traverse_all_ext), ControlAccess::kNodeOnly);
+  t.add(CONTROL_TRAVERSE_DATA, bind_handler(d, traverse_data), ControlAccess::kNodeOnly);
+  t.add(CONTROL_TRAVERSE_KILL, bind_handler(d, traverse_kill));
 }
 
 }  // namespace ctdb::daemon

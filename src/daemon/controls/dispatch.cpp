@@ -14,21 +14,21 @@ void ControlTable::add(uint32_t opcode, ControlHandler h, ControlAccess access) 
   if (info == nullptr || opcode >= entries_.size()) {
     throw std::logic_error("control opcode " + std::to_string(opcode) + " is not in the table");
   }
-  if (h == nullptr || entries_[opcode].handler != nullptr) {
+  if (!h || entries_[opcode].handler) {
     throw std::logic_error(std::string("control ") + info->name + " registered twice");
   }
   Entry& e = entries_[opcode];
   e.info = info;
-  e.handler = h;
+  e.handler = std::move(h);
   e.access = access;
   e.counters.opcode = opcode;
 }
 
-ControlReply ControlTable::dispatch(Daemon& d, ControlRequest& req, double now) {
+ControlReply ControlTable::dispatch(ControlRequest& req, double now) {
   uint32_t opcode = req.c.opcode;
   const char* who = req.client ? "client pid" : "node";
   unsigned from = req.client ? static_cast<unsigned>(req.client->pid()) : req.srcnode;
-  if (opcode >= entries_.size() || entries_[opcode].handler == nullptr) {
+  if (opcode >= entries_.size() || !entries_[opcode].handler) {
     CTDB_LOGF(kLogError, "Unknown control opcode %u from %s %u", opcode, who, from);
     return control_error();
   }
@@ -47,13 +47,13 @@ ControlReply ControlTable::dispatch(Daemon& d, ControlRequest& req, double now) 
   }
   req.responder.opcode = opcode;
   req.responder.started = now;
-  ControlReply reply = e.handler(d, req);
+  ControlReply reply = e.handler(req);
   if (!reply.async) count(e, reply.status, monotonic_now() - now);
   return reply;
 }
 
 void ControlTable::finished(uint32_t opcode, int32_t status, double seconds) {
-  if (opcode < entries_.size() && entries_[opcode].handler != nullptr) {
+  if (opcode < entries_.size() && entries_[opcode].handler) {
     count(entries_[opcode], status, seconds);
   }
 }
@@ -74,7 +74,7 @@ void ControlTable::count(Entry& e, int32_t status, double seconds) {
 proto::ControlStatistics ControlTable::statistics() const {
   proto::ControlStatistics out;
   for (const Entry& e : entries_) {
-    if (e.handler != nullptr && e.counters.calls > 0) out.entries.push_back(e.counters);
+    if (e.handler && e.counters.calls > 0) out.entries.push_back(e.counters);
   }
   return out;
 }

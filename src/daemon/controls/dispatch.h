@@ -7,8 +7,10 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
+#include "common/tunables.h"
 #include "protocol/control.h"
 #include "protocol/packet.h"
 #include "protocol/types.h"
@@ -17,6 +19,13 @@ namespace ctdb::daemon {
 
 class Daemon;
 class ClientConnection;
+class VacuumManager;
+namespace monitor {
+class Monitor;
+}
+namespace takeover {
+class PublicIps;
+}
 
 // What a control handler answers. 4.17 returns many results in `status`
 // (GET_PNN, GET_PID, PING, GET_RECMODE...), others in `data`.
@@ -62,7 +71,30 @@ struct ControlRequest {
   Responder responder;
 };
 
-using ControlHandler = ControlReply (*)(Daemon& d, const ControlRequest& req);
+// A handler sees only the request; what else it needs (tunables, the public
+// addresses, the databases...) it was given when it was registered.
+using ControlHandler = std::function<ControlReply(const ControlRequest& req)>;
+
+// Where a handler that answers later (ControlReply::async) sends its reply.
+class ReplySink {
+ public:
+  virtual ~ReplySink() = default;
+  // Sends the reply to where the request came from, then runs reply.after_reply.
+  virtual void respond(const Responder& to, const ControlReply& reply) = 0;
+};
+
+// Registers `fn(ctx, req)` as a handler: the area's handlers are plain
+// functions of their context and the request.
+template <typename Ctx>
+ControlHandler bind_handler(Ctx& ctx, ControlReply (*fn)(Ctx&, const ControlRequest&)) {
+  return [&ctx, fn](const ControlRequest& req) { return fn(ctx, req); };
+}
+// The same for a context made for the area's handlers (shared by them).
+template <typename Ctx>
+ControlHandler bind_handler(const std::shared_ptr<Ctx>& ctx,
+                            ControlReply (*fn)(Ctx&, const ControlRequest&)) {
+  return [ctx, fn](const ControlRequest& req) { return fn(*ctx, req); };
+}
 
 constexpr size_t kMaxControlOpcode = 256;
 
@@ -90,7 +122,7 @@ class ControlTable {
   // control from a client, or a request whose payload does not decode as the
   // protocol table says; otherwise calls the handler. A synchronous answer
   // is counted here; an asynchronous one when it is sent (finished()).
-  ControlReply dispatch(Daemon& d, ControlRequest& req, double now);
+  ControlReply dispatch(ControlRequest& req, double now);
 
   // Counts the answer of a control that replied later (Responder::started).
   void finished(uint32_t opcode, int32_t status, double seconds);
@@ -109,15 +141,15 @@ class ControlTable {
 };
 
 // Each area registers its handlers; called once when the daemon starts.
-void register_node_controls(ControlTable& t);
-void register_tunable_controls(ControlTable& t);
-void register_srvid_controls(ControlTable& t);
-void register_db_controls(ControlTable& t);
-void register_vacuum_controls(ControlTable& t);
-void register_recovery_controls(ControlTable& t);
-void register_admin_controls(ControlTable& t);
-void register_monitor_controls(ControlTable& t);
-void register_takeover_controls(ControlTable& t);
+void register_node_controls(ControlTable& t, Daemon& d);
+void register_tunable_controls(ControlTable& t, Tunables& tunables);
+void register_srvid_controls(ControlTable& t, Daemon& d);
+void register_db_controls(ControlTable& t, Daemon& d);
+void register_vacuum_controls(ControlTable& t, VacuumManager& vacuum, ReplySink& replies);
+void register_recovery_controls(ControlTable& t, Daemon& d);
+void register_admin_controls(ControlTable& t, Daemon& d);
+void register_monitor_controls(ControlTable& t, monitor::Monitor& monitor, ReplySink& replies);
+void register_takeover_controls(ControlTable& t, takeover::PublicIps& ips, ReplySink& replies);
 
 // Helpers for the common payload shapes.
 proto::Bytes u32_bytes(uint32_t v);

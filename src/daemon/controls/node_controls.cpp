@@ -180,26 +180,26 @@ ControlReply get_reclock_file(Daemon& d, const ControlRequest&) {
 
 }  // namespace
 
-void register_node_controls(ControlTable& t) {
-  t.add(CONTROL_PING, ping);
-  t.add(CONTROL_GET_PNN, get_pnn);
-  t.add(CONTROL_GET_PID, get_pid);
-  t.add(CONTROL_GET_RECMODE, get_recmode);
-  t.add(CONTROL_GET_RECMASTER, get_recmaster);
-  t.add(CONTROL_UPTIME, uptime);
-  t.add(CONTROL_PROCESS_EXISTS, process_exists);
-  t.add(CONTROL_GET_RUNSTATE, get_runstate);
-  t.add(CONTROL_GET_NODEMAP, get_nodemap);
-  t.add(CONTROL_GET_NODES_FILE, get_nodes_file);
-  t.add(CONTROL_GETVNNMAP, getvnnmap);
-  t.add(CONTROL_GET_CAPABILITIES, get_capabilities);
-  t.add(CONTROL_STATISTICS, statistics);
-  t.add(CONTROL_STATISTICS_RESET, statistics_reset);
-  t.add(CONTROL_GET_CONTROL_STATISTICS, get_control_statistics);
-  t.add(CONTROL_GET_DEBUG, get_debug);
-  t.add(CONTROL_SET_DEBUG, set_debug);
-  t.add(CONTROL_SHUTDOWN, shutdown);
-  t.add(CONTROL_GET_RECLOCK_FILE, get_reclock_file);
+void register_node_controls(ControlTable& t, Daemon& d) {
+  t.add(CONTROL_PING, bind_handler(d, ping));
+  t.add(CONTROL_GET_PNN, bind_handler(d, get_pnn));
+  t.add(CONTROL_GET_PID, bind_handler(d, get_pid));
+  t.add(CONTROL_GET_RECMODE, bind_handler(d, get_recmode));
+  t.add(CONTROL_GET_RECMASTER, bind_handler(d, get_recmaster));
+  t.add(CONTROL_UPTIME, bind_handler(d, uptime));
+  t.add(CONTROL_PROCESS_EXISTS, bind_handler(d, process_exists));
+  t.add(CONTROL_GET_RUNSTATE, bind_handler(d, get_runstate));
+  t.add(CONTROL_GET_NODEMAP, bind_handler(d, get_nodemap));
+  t.add(CONTROL_GET_NODES_FILE, bind_handler(d, get_nodes_file));
+  t.add(CONTROL_GETVNNMAP, bind_handler(d, getvnnmap));
+  t.add(CONTROL_GET_CAPABILITIES, bind_handler(d, get_capabilities));
+  t.add(CONTROL_STATISTICS, bind_handler(d, statistics));
+  t.add(CONTROL_STATISTICS_RESET, bind_handler(d, statistics_reset));
+  t.add(CONTROL_GET_CONTROL_STATISTICS, bind_handler(d, get_control_statistics));
+  t.add(CONTROL_GET_DEBUG, bind_handler(d, get_debug));
+  t.add(CONTROL_SET_DEBUG, bind_handler(d, set_debug));
+  t.add(CONTROL_SHUTDOWN, bind_handler(d, shutdown));
+  t.add(CONTROL_GET_RECLOCK_FILE, bind_handler(d, get_reclock_file));
 }
 
 }  // namespace ctdb::daemon

@@ -271,20 +271,20 @@ ControlReply db_push_confirm(Daemon& d, const ControlRequest& req) {
 
 }  // namespace
 
-void register_recovery_controls(ControlTable& t) {
-  t.add(CONTROL_SET_RECMODE, set_recmode);
-  t.add(CONTROL_SETVNNMAP, setvnnmap);
-  t.add(CONTROL_MODIFY_FLAGS, modify_flags);
-  t.add(CONTROL_DB_FREEZE, db_freeze);
-  t.add(CONTROL_DB_THAW, db_thaw);
-  t.add(CONTROL_DB_TRANSACTION_START, db_transaction_start);
-  t.add(CONTROL_DB_TRANSACTION_COMMIT, db_transaction_commit);
-  t.add(CONTROL_DB_TRANSACTION_CANCEL, db_transaction_cancel);
-  t.add(CONTROL_DB_PULL, db_pull);
-  t.add(CONTROL_DB_PUSH_START, db_push_start);
-  t.add(CONTROL_DB_PUSH_CONFIRM, db_push_confirm);
-  t.add(CONTROL_WIPE_DATABASE, wipe_database);
-  t.add(CONTROL_DB_SET_HEALTHY, db_set_healthy);
+void register_recovery_controls(ControlTable& t, Daemon& d) {
+  t.add(CONTROL_SET_RECMODE, bind_handler(d, set_recmode));
+  t.add(CONTROL_SETVNNMAP, bind_handler(d, setvnnmap));
+  t.add(CONTROL_MODIFY_FLAGS, bind_handler(d, modify_flags));
+  t.add(CONTROL_DB_FREEZE, bind_handler(d, db_freeze));
+  t.add(CONTROL_DB_THAW, bind_handler(d, db_thaw));
+  t.add(CONTROL_DB_TRANSACTION_START, bind_handler(d, db_transaction_start));
+  t.add(CONTROL_DB_TRANSACTION_COMMIT, bind_handler(d, db_transaction_commit));
+  t.add(CONTROL_DB_TRANSACTION_CANCEL, bind_handler(d, db_transaction_cancel));
+  t.add(CONTROL_DB_PULL, bind_handler(d, db_pull));
+  t.add(CONTROL_DB_PUSH_START, bind_handler(d, db_push_start));
+  t.add(CONTROL_DB_PUSH_CONFIRM, bind_handler(d, db_push_confirm));
+  t.add(CONTROL_WIPE_DATABASE, bind_handler(d, wipe_database));
+  t.add(CONTROL_DB_SET_HEALTHY, bind_handler(d, db_set_healthy));
 }
 
 }  // namespace ctdb::daemon

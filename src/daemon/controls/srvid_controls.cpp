@@ -60,11 +60,11 @@ ControlReply check_pid_srvid(Daemon& d, const ControlRequest& req) {
 
 }  // namespace
 
-void register_srvid_controls(ControlTable& t) {
-  t.add(CONTROL_REGISTER_SRVID, register_srvid);
-  t.add(CONTROL_DEREGISTER_SRVID, deregister_srvid);
-  t.add(CONTROL_CHECK_SRVIDS, check_srvids);
-  t.add(CONTROL_CHECK_PID_SRVID, check_pid_srvid);
+void register_srvid_controls(ControlTable& t, Daemon& d) {
+  t.add(CONTROL_REGISTER_SRVID, bind_handler(d, register_srvid));
+  t.add(CONTROL_DEREGISTER_SRVID, bind_handler(d, deregister_srvid));
+  t.add(CONTROL_CHECK_SRVIDS, bind_handler(d, check_srvids));
+  t.add(CONTROL_CHECK_PID_SRVID, bind_handler(d, check_pid_srvid));
 }
 
 }  // namespace ctdb::daemon

@@ -3,17 +3,16 @@
 
 #include "common/logging.h"
 #include "daemon/controls/dispatch.h"
-#include "daemon/daemon.h"
 #include "protocol/types.h"
 
 namespace ctdb::daemon {
 namespace {
 
-ControlReply get_tunable(Daemon& d, const ControlRequest& req) {
+ControlReply get_tunable(Tunables& tunables, const ControlRequest& req) {
   proto::Reader r(req.c.data);
   std::string name;
   if (!r.stringn(&name)) return control_error();
-  auto value = d.tunables().get(name);
+  auto value = tunables.get(name);
   if (!value) {
     ControlReply rep;
     rep.status = -EINVAL;  // what the stock tool reports as an unknown name
@@ -24,11 +23,11 @@ ControlReply get_tunable(Daemon& d, const ControlRequest& req) {
   return rep;
 }
 
-ControlReply set_tunable(Daemon& d, const ControlRequest& req) {
+ControlReply set_tunable(Tunables& tunables, const ControlRequest& req) {
   proto::Tunable t;
   if (!proto::from_bytes(req.c.data, &t)) return control_error();
   std::string error;
-  switch (d.tunables().set(t.name, t.value, &error)) {
+  switch (tunables.set(t.name, t.value, &error)) {
     case TunableSetResult::kOk:
       CTDB_LOGF(kLogNotice, "Tunable %s set to %u", t.name.c_str(), t.value);
       return {};
@@ -44,17 +43,17 @@ ControlReply set_tunable(Daemon& d, const ControlRequest& req) {
   }
 }
 
-ControlReply list_tunables(Daemon& d, const ControlRequest&) {
+ControlReply list_tunables(Tunables& tunables, const ControlRequest&) {
   proto::VarList list;
-  list.vars = d.tunables().list();
+  list.vars = tunables.list();
   ControlReply rep;
   rep.data = proto::to_bytes(list);
   return rep;
 }
 
-ControlReply get_all_tunables(Daemon& d, const ControlRequest& req) {
+ControlReply get_all_tunables(Tunables& tunables, const ControlRequest& req) {
   if (!req.c.data.empty()) return control_error();
-  std::vector<uint32_t> wire = d.tunables().to_wire();
+  std::vector<uint32_t> wire = tunables.to_wire();
   proto::TunableList list;
   for (size_t i = 0; i < proto::TunableList::kCount && i < wire.size(); i++) {
     *list.field(i) = wire[i];
@@ -66,11 +65,11 @@ ControlReply get_all_tunables(Daemon& d, const ControlRequest& req) {
 
 }  // namespace
 
-void register_tunable_controls(ControlTable& t) {
-  t.add(CONTROL_GET_TUNABLE, get_tunable);
-  t.add(CONTROL_SET_TUNABLE, set_tunable);
-  t.add(CONTROL_LIST_TUNABLES, list_tunables);
-  t.add(CONTROL_GET_ALL_TUNABLES, get_all_tunables);
+void register_tunable_controls(ControlTable& t, Tunables& tunables) {
+  t.add(CONTROL_GET_TUNABLE, bind_handler(tunables, get_tunable));
+  t.add(CONTROL_SET_TUNABLE, bind_handler(tunables, set_tunable));
+  t.add(CONTROL_LIST_TUNABLES, bind_handler(tunables, list_tunables));
+  t.add(CONTROL_GET_ALL_TUNABLES, bind_handler(tunables, get_all_tunables));
 }
 
 }  // namespace ctdb::daemon

@@ -4,18 +4,23 @@
 
 #include "common/logging.h"
 #include "daemon/controls/dispatch.h"
-#include "daemon/daemon.h"
 #include "daemon/db/vacuum.h"
 #include "protocol/types.h"
 
 namespace ctdb::daemon {
 namespace {
 
+// What these handlers work on.
+struct VacuumCtx {
+  VacuumManager& vacuum;
+  ReplySink& replies;
+};
+
 // smbd and the tools send this after emptying a record (usually with NOREPLY).
-ControlReply schedule_for_deletion(Daemon& d, const ControlRequest& req) {
+ControlReply schedule_for_deletion(VacuumCtx& d, const ControlRequest& req) {
   proto::KeyData kd;
   if (!proto::from_bytes(req.c.data, &kd)) return control_error();
-  if (!d.vacuum().schedule_for_deletion(kd)) {
+  if (!d.vacuum.schedule_for_deletion(kd)) {
     CTDB_LOGF(kLogError, "SCHEDULE_FOR_DELETION: unknown db id 0x%08x", kd.db_id);
     return control_error();
   }
@@ -28,13 +33,13 @@ bool recbuf_payload(const proto::Bytes& data, proto::RecBuffer* recs) {
   return proto::decode(r, recs) && r.ok();
 }
 
-ControlReply vacuum_fetch(Daemon& d, const ControlRequest& req) {
+ControlReply vacuum_fetch(VacuumCtx& d, const ControlRequest& req) {
   proto::RecBuffer recs;
   if (!recbuf_payload(req.c.data, &recs)) {
     CTDB_LOGF(kLogError, "Invalid data in vacuum_fetch");
     return control_error();
   }
-  if (!d.vacuum().vacuum_fetch(recs)) {
+  if (!d.vacuum.vacuum_fetch(recs)) {
     CTDB_LOGF(kLogError, "VACUUM_FETCH: unknown db 0x%08x", recs.db_id);
     return control_error();
   }
@@ -42,14 +47,14 @@ ControlReply vacuum_fetch(Daemon& d, const ControlRequest& req) {
 }
 
 // The reply lists the records this node kept (4.17: "the records we failed to delete").
-ControlReply try_delete_records(Daemon& d, const ControlRequest& req) {
+ControlReply try_delete_records(VacuumCtx& d, const ControlRequest& req) {
   proto::RecBuffer recs;
   if (!recbuf_payload(req.c.data, &recs)) {
     CTDB_LOGF(kLogError, "invalid data in try_delete_records");
     return control_error();
   }
   proto::RecBuffer kept;
-  if (!d.vacuum().try_delete_records(recs, &kept)) return control_error();
+  if (!d.vacuum.try_delete_records(recs, &kept)) return control_error();
   ControlReply r;
   r.data = proto::to_bytes(kept);
   return r;
@@ -57,14 +62,14 @@ ControlReply try_delete_records(Daemon& d, const ControlRequest& req) {
 
 // Answers once the run is over: 0 if it went through, -1 if it was aborted or could not start
 // (another run going, recovery).
-ControlReply db_vacuum(Daemon& d, const ControlRequest& req) {
+ControlReply db_vacuum(VacuumCtx& d, const ControlRequest& req) {
   proto::DbVacuum v;
   if (!proto::from_bytes(req.c.data, &v)) return control_error();
   Responder to = req.responder;
-  int err = d.vacuum().start_run(v.db_id, v.full_vacuum_run, [&d, to](int32_t status) {
+  int err = d.vacuum.start_run(v.db_id, v.full_vacuum_run, [&d, to](int32_t status) {
     ControlReply r;
     r.status = status;
-    d.respond(to, r);
+    d.replies.respond(to, r);
   });
   if (err == 0) {
     ControlReply r;
@@ -83,11 +88,12 @@ ControlReply db_vacuum(Daemon& d, const ControlRequest& req) {
 
 }  // namespace
 
-void register_vacuum_controls(ControlTable& t) {
-  t.add(CONTROL_SCHEDULE_FOR_DELETION, schedule_for_deletion);
-  t.add(CONTROL_VACUUM_FETCH, vacuum_fetch, ControlAccess::kNodeOnly);
-  t.add(CONTROL_TRY_DELETE_RECORDS, try_delete_records);
-  t.add(CONTROL_DB_VACUUM, db_vacuum);
+void register_vacuum_controls(ControlTable& t, VacuumManager& vacuum, ReplySink& replies) {
+  auto d = std::make_shared<VacuumCtx>(VacuumCtx{vacuum, replies});
+  t.add(CONTROL_SCHEDULE_FOR_DELETION, bind_handler(d, schedule_for_deletion));
+  t.add(CONTROL_VACUUM_FETCH, bind_handler(d, vacuum_fetch), ControlAccess::kNodeOnly);
+  t.add(CONTROL_TRY_DELETE_RECORDS, bind_handler(d, try_delete_records));
+  t.add(CONTROL_DB_VACUUM, bind_handler(d, db_vacuum));
 }
 
 }  // namespace ctdb::daemon
