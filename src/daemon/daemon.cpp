@@ -110,7 +110,6 @@ class TakeoverHost : public takeover::PublicIpsHost {
 
 Daemon::Daemon(DaemonOptions opts) : opts_(std::move(opts)) {
   register_node_controls(controls_, *this);
-  register_srvid_controls(controls_, *this);
   register_db_controls(controls_, *this);
   register_recovery_controls(controls_, *this);
   register_admin_controls(controls_, *this);
@@ -231,6 +230,11 @@ bool Daemon::init(std::string* error) {
   monitor_ = std::make_unique<monitor::Monitor>(loop_, *this, monitor_settings());
   // The areas that answer controls exist now.
   register_tunable_controls(controls_, tunables_);
+  register_srvid_controls(
+      controls_, srvids_, *clients_, [this] { return leader(); },
+      [this](uint32_t client, uint64_t srvid, const proto::Bytes& data) {
+        deliver_message_to(client, srvid, data);
+      });
   register_vacuum_controls(controls_, *vacuum_, *this);
   register_monitor_controls(controls_, *monitor_, *this);
   register_takeover_controls(controls_, *public_ips_, *this);

@@ -19,6 +19,8 @@ namespace ctdb::daemon {
 
 class Daemon;
 class ClientConnection;
+class ClientServer;
+class SrvidRegistry;
 class VacuumManager;
 namespace monitor {
 class Monitor;
@@ -143,7 +145,9 @@ class ControlTable {
 // Each area registers its handlers; called once when the daemon starts.
 void register_node_controls(ControlTable& t, Daemon& d);
 void register_tunable_controls(ControlTable& t, Tunables& tunables);
-void register_srvid_controls(ControlTable& t, Daemon& d);
+void register_srvid_controls(ControlTable& t, SrvidRegistry& srvids, ClientServer& clients,
+                             std::function<uint32_t()> leader,
+                             std::function<void(uint32_t, uint64_t, const proto::Bytes&)> tell);
 void register_db_controls(ControlTable& t, Daemon& d);
 void register_vacuum_controls(ControlTable& t, VacuumManager& vacuum, ReplySink& replies);
 void register_recovery_controls(ControlTable& t, Daemon& d);
