@@ -49,6 +49,14 @@ proto::Bytes control_packet(uint32_t opcode, size_t payload = 0) {
   return proto::encode(h, c);
 }
 
+// GET_PNN and PING in one write, so that both arrive in one read.
+proto::Bytes pnn_then_ping() {
+  proto::Bytes two = control_packet(CONTROL_GET_PNN);
+  proto::Bytes ping = control_packet(CONTROL_PING);
+  two.insert(two.end(), ping.begin(), ping.end());
+  return two;
+}
+
 class ClientServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -118,10 +126,7 @@ TEST_F(ClientServerTest, AStaleSocketFileIsReplaced) {
 
 TEST_F(ClientServerTest, PacketsArriveInOrderWithTheSendersPid) {
   int fd = connect_client();
-  proto::Bytes two = control_packet(CONTROL_GET_PNN);
-  proto::Bytes ping = control_packet(CONTROL_PING);
-  two.insert(two.end(), ping.begin(), ping.end());
-  send_bytes(fd, two);
+  send_bytes(fd, pnn_then_ping());
   ASSERT_TRUE(spin_until(
       loop_, [&] { return rec_.opcodes.size() == 2; }, 5, "two packets"));
   EXPECT_EQ(rec_.opcodes, (std::vector<uint32_t>{CONTROL_GET_PNN, CONTROL_PING}));
@@ -179,10 +184,7 @@ TEST_F(ClientServerTest, AClientVanishingMidPacketIsForgottenAndOthersAreServed)
 TEST_F(ClientServerTest, AHandlerMayCloseTheClientItIsServing) {
   rec_.close_on_packet = true;
   int fd = connect_client();
-  proto::Bytes two = control_packet(CONTROL_GET_PNN);
-  proto::Bytes ping = control_packet(CONTROL_PING);
-  two.insert(two.end(), ping.begin(), ping.end());
-  send_bytes(fd, two);
+  send_bytes(fd, pnn_then_ping());
   ASSERT_TRUE(spin_until(
       loop_, [&] { return rec_.gone.size() == 1; }, 5, "client gone"));
   // The second packet of the same read is not handed over once the client is closed.
