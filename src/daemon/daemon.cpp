@@ -110,8 +110,6 @@ class TakeoverHost : public takeover::PublicIpsHost {
 
 Daemon::Daemon(DaemonOptions opts) : opts_(std::move(opts)) {
   register_node_controls(controls_, *this);
-  register_db_controls(controls_, *this);
-  register_recovery_controls(controls_, *this);
   register_admin_controls(controls_, *this);
   start_time_ = now();
   stats_.statistics_start_time = {start_time_.tv_sec, start_time_.tv_usec};
@@ -235,7 +233,11 @@ bool Daemon::init(std::string* error) {
       [this](uint32_t client, uint64_t srvid, const proto::Bytes& data) {
         deliver_message_to(client, srvid, data);
       });
+  register_db_controls(controls_, *this, *dbs_, *traverses_, *seqnums_, *this);
   register_vacuum_controls(controls_, *vacuum_, *this);
+  register_recovery_controls(
+      controls_, *this, *dbs_, *this, [this](uint32_t mode) { set_recmode(mode); },
+      [this](proto::VnnMap map) { set_vnnmap(std::move(map)); });
   register_monitor_controls(controls_, *monitor_, *this);
   register_takeover_controls(controls_, *public_ips_, *this);
   return true;
@@ -1002,10 +1004,7 @@ void Daemon::set_own_flags(uint32_t flags) {
 // frozen until a recovery takes it back (as 4.17 does).
 void Daemon::become_inactive() {
   set_recmode(RECOVERY_ACTIVE);
-  for (const auto& db : dbs_->all()) {
-    if (db->frozen || db->freeze_pending) continue;
-    if (db->ltdb->freeze_nonblock() == LtdbStatus::kOk) db->frozen = true;
-  }
+  for (const auto& db : dbs_->all()) db->freeze_if_free();
   // A stopped or banned node serves no public address (4.17 drops them all here).
   CTDB_LOGF(kLogNotice, "Dropping all public IP addresses");
   public_ips_->release_all(nullptr);

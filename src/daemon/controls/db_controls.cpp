@@ -5,27 +5,39 @@
 #include <memory>
 
 #include "common/logging.h"
+#include "daemon/clients/client_server.h"
 #include "daemon/cluster/vnnmap.h"
+#include "daemon/cluster_host.h"
 #include "daemon/controls/dispatch.h"
-#include "daemon/daemon.h"
+#include "daemon/db/db_registry.h"
+#include "daemon/db/seqnum_sync.h"
 #include "daemon/db/traverse.h"
 #include "protocol/types.h"
 
 namespace ctdb::daemon {
 namespace {
 
+// What these handlers work on.
+struct DbCtx {
+  ClusterHost& cluster;
+  DbRegistry& dbs;
+  TraverseManager& traverses;
+  SeqnumSync& seqnums;
+  ReplySink& replies;
+};
+
 // Most database controls carry just the db_id.
-Database* db_from_payload(Daemon& d, const ControlRequest& req) {
+Database* db_from_payload(DbCtx& d, const ControlRequest& req) {
   uint32_t db_id;
   if (!payload_u32(req.c.data, &db_id)) return nullptr;
-  return d.databases().find(db_id);
+  return d.dbs.find(db_id);
 }
 
-ControlReply get_dbmap(Daemon& d, const ControlRequest& req) {
+ControlReply get_dbmap(DbCtx& d, const ControlRequest& req) {
   if (!req.c.data.empty()) return control_error();
   proto::DbIdMap map;
   // Most recently attached first, as 4.17 lists them.
-  const auto& all = d.databases().all();
+  const auto& all = d.dbs.all();
   for (auto it = all.rbegin(); it != all.rend(); ++it)
     map.dbs.push_back({(*it)->db_id, (*it)->flags});
   ControlReply r;
@@ -33,32 +45,32 @@ ControlReply get_dbmap(Daemon& d, const ControlRequest& req) {
   return r;
 }
 
-ControlReply attach(Daemon& d, const ControlRequest& req, uint8_t flags) {
+ControlReply attach(DbCtx& d, const ControlRequest& req, uint8_t flags) {
   proto::Reader rd(req.c.data);
   std::string name;
   if (!proto::decode_cstring(rd, &name) || name.empty()) return control_error();
-  if (d.tunables()[kAllowClientDBAttach] == 0 && req.client != nullptr) {
+  if (d.cluster.tunables()[kAllowClientDBAttach] == 0 && req.client != nullptr) {
     CTDB_LOGF(kLogError, "DB Attach to database %s denied by tunable AllowClientDBAccess == 0",
               name.c_str());
     return control_error();
   }
-  if (d.nodes()[d.pnn()].flags & NODE_FLAGS_INACTIVE) {
+  if (d.cluster.nodes()[d.cluster.pnn()].flags & NODE_FLAGS_INACTIVE) {
     CTDB_LOGF(kLogError, "DB Attach to database %s refused since node is inactive", name.c_str());
     return control_error();
   }
   std::string error;
   bool known = false;
-  for (const auto& existing : d.databases().all()) known |= existing->name == name;
-  Database* db = d.databases().attach(name, flags, d.tunables()[kDatabaseHashSize], &error);
+  for (const auto& existing : d.dbs.all()) known |= existing->name == name;
+  Database* db = d.dbs.attach(name, flags, d.cluster.tunables()[kDatabaseHashSize], &error);
   if (db == nullptr) {
     CTDB_LOGF(kLogError, "DB Attach to database %s failed: %s", name.c_str(), error.c_str());
     return control_error();
   }
   // A database a client opens here exists on every node (as in 4.17).
   if (!known && req.client != nullptr) {
-    for (uint32_t pnn : d.broadcast_targets(BROADCAST_CONNECTED)) {
-      if (pnn != d.pnn()) {
-        d.send_control(pnn, req.c.opcode, 0, req.c.data, 0, nullptr, CTRL_FLAG_NOREPLY);
+    for (uint32_t pnn : d.cluster.broadcast_targets(BROADCAST_CONNECTED)) {
+      if (pnn != d.cluster.pnn()) {
+        d.cluster.send_control(pnn, req.c.opcode, 0, req.c.data, 0, nullptr, CTRL_FLAG_NOREPLY);
       }
     }
   }
@@ -67,20 +79,20 @@ ControlReply attach(Daemon& d, const ControlRequest& req, uint8_t flags) {
   return r;
 }
 
-ControlReply db_attach(Daemon& d, const ControlRequest& req) { return attach(d, req, 0); }
+ControlReply db_attach(DbCtx& d, const ControlRequest& req) { return attach(d, req, 0); }
 
-ControlReply db_attach_persistent(Daemon& d, const ControlRequest& req) {
+ControlReply db_attach_persistent(DbCtx& d, const ControlRequest& req) {
   return attach(d, req, DB_FLAGS_PERSISTENT);
 }
 
-ControlReply db_attach_replicated(Daemon& d, const ControlRequest& req) {
+ControlReply db_attach_replicated(DbCtx& d, const ControlRequest& req) {
   return attach(d, req, DB_FLAGS_REPLICATED);
 }
 
-ControlReply db_detach(Daemon& d, const ControlRequest& req) {
+ControlReply db_detach(DbCtx& d, const ControlRequest& req) {
   Database* db = db_from_payload(d, req);
   if (db == nullptr) return control_error();
-  if (d.tunables()[kAllowClientDBAttach] == 1) {
+  if (d.cluster.tunables()[kAllowClientDBAttach] == 1) {
     CTDB_LOGF(kLogError,
               "DB detach from database %s denied. Clients are allowed access to databases "
               "(AllowClientDBAccess == 1)",
@@ -91,13 +103,13 @@ ControlReply db_detach(Daemon& d, const ControlRequest& req) {
     CTDB_LOGF(kLogError, "Detaching non-volatile database %s denied", db->name.c_str());
     return control_error();
   }
-  if (d.recmode() == RECOVERY_ACTIVE) return control_error();
-  d.traverses().db_detached(db->db_id);  // as 4.17, the walks of this node end
-  d.databases().detach(db->db_id);
+  if (d.cluster.recmode() == RECOVERY_ACTIVE) return control_error();
+  d.traverses.db_detached(db->db_id);  // as 4.17, the walks of this node end
+  d.dbs.detach(db->db_id);
   return {};
 }
 
-ControlReply getdbpath(Daemon& d, const ControlRequest& req) {
+ControlReply getdbpath(DbCtx& d, const ControlRequest& req) {
   Database* db = db_from_payload(d, req);
   if (db == nullptr) return control_error();
   ControlReply r;
@@ -106,7 +118,7 @@ ControlReply getdbpath(Daemon& d, const ControlRequest& req) {
   return r;
 }
 
-ControlReply get_dbname(Daemon& d, const ControlRequest& req) {
+ControlReply get_dbname(DbCtx& d, const ControlRequest& req) {
   Database* db = db_from_payload(d, req);
   if (db == nullptr) return control_error();
   ControlReply r;
@@ -115,7 +127,7 @@ ControlReply get_dbname(Daemon& d, const ControlRequest& req) {
   return r;
 }
 
-ControlReply db_open_flags(Daemon& d, const ControlRequest& req) {
+ControlReply db_open_flags(DbCtx& d, const ControlRequest& req) {
   Database* db = db_from_payload(d, req);
   if (db == nullptr) return control_error();
   ControlReply r;
@@ -124,14 +136,14 @@ ControlReply db_open_flags(Daemon& d, const ControlRequest& req) {
 }
 
 // The db_id travels as a u64 here (4.17 layout).
-ControlReply get_db_seqnum(Daemon& d, const ControlRequest& req) {
+ControlReply get_db_seqnum(DbCtx& d, const ControlRequest& req) {
   uint64_t id;
   if (!payload_u64(req.c.data, &id)) return control_error();
   uint64_t seqnum;
   std::string error;
   proto::Bytes key(DB_SEQNUM_KEY, DB_SEQNUM_KEY + strlen(DB_SEQNUM_KEY) + 1);
-  uint32_t lmaster = lmaster_of(d.vnnmap(), key).value_or(d.pnn());
-  if (!d.databases().seqnum(static_cast<uint32_t>(id), lmaster, &seqnum, &error)) {
+  uint32_t lmaster = lmaster_of(d.cluster.vnnmap(), key).value_or(d.cluster.pnn());
+  if (!d.dbs.seqnum(static_cast<uint32_t>(id), lmaster, &seqnum, &error)) {
     CTDB_LOGF(kLogError, "GET_DB_SEQNUM: %s", error.c_str());
     return control_error();
   }
@@ -140,19 +152,19 @@ ControlReply get_db_seqnum(Daemon& d, const ControlRequest& req) {
   return r;
 }
 
-ControlReply enable_seqnum(Daemon& d, const ControlRequest& req) {
+ControlReply enable_seqnum(DbCtx& d, const ControlRequest& req) {
   Database* db = db_from_payload(d, req);
   if (db == nullptr) return control_error();
-  d.seqnums().enable(*db);
+  d.seqnums.enable(*db);
   return {};
 }
 
 // Another node's periodic check saw the database change (4.17 ignores its own broadcast).
-ControlReply update_seqnum(Daemon& d, const ControlRequest& req) {
+ControlReply update_seqnum(DbCtx& d, const ControlRequest& req) {
   uint32_t db_id;
   if (!payload_u32(req.c.data, &db_id)) return control_error();
-  if (req.srcnode == d.pnn()) return {};
-  if (!d.seqnums().peer_changed(db_id)) {
+  if (req.srcnode == d.cluster.pnn()) return {};
+  if (!d.seqnums.peer_changed(db_id)) {
     CTDB_LOGF(kLogError, "Unknown db_id 0x%08x in UPDATE_SEQNUM", db_id);
     return control_error();
   }
@@ -162,17 +174,17 @@ ControlReply update_seqnum(Daemon& d, const ControlRequest& req) {
 // A client's persistent commit goes to every active node of the vnnmap as
 // UPDATE_RECORD (this node included); the client hears success only when
 // every node has applied it, as in 4.17.
-ControlReply trans3_commit(Daemon& d, const ControlRequest& req) {
-  if (d.recmode() != RECOVERY_NORMAL) return control_error();
+ControlReply trans3_commit(DbCtx& d, const ControlRequest& req) {
+  if (d.cluster.recmode() != RECOVERY_NORMAL) return control_error();
   proto::RecBuffer recs;
   if (!proto::from_bytes(req.c.data, &recs)) return control_error();
-  Database* db = d.databases().find(recs.db_id);
+  Database* db = d.dbs.find(recs.db_id);
   if (db == nullptr || db->volatile_db()) return control_error("not a persistent database");
   std::vector<uint32_t> targets;
-  for (uint32_t pnn : d.vnnmap().map) {
-    if (!(d.nodes()[pnn].flags & NODE_FLAGS_INACTIVE)) targets.push_back(pnn);
+  for (uint32_t pnn : d.cluster.vnnmap().map) {
+    if (!(d.cluster.nodes()[pnn].flags & NODE_FLAGS_INACTIVE)) targets.push_back(pnn);
   }
-  if (targets.empty()) targets.push_back(d.pnn());
+  if (targets.empty()) targets.push_back(d.cluster.pnn());
   struct State {
     size_t remaining;
     bool ok = true;
@@ -181,18 +193,19 @@ ControlReply trans3_commit(Daemon& d, const ControlRequest& req) {
   Responder to = req.responder;
   uint32_t db_id = recs.db_id;
   for (uint32_t pnn : targets) {
-    d.send_control(pnn, CONTROL_UPDATE_RECORD, 0, req.c.data, d.tunables()[kControlTimeout],
-                   [&d, state, to, db_id](uint32_t from, int32_t status, const proto::Bytes&,
-                                          const std::string& err) {
-                     if (status != 0) {
-                       CTDB_LOGF(kLogError, "TRANS3_COMMIT to db 0x%08x failed on node %u: %s",
-                                 db_id, from, err.c_str());
-                       state->ok = false;
-                     }
-                     if (--state->remaining == 0) {
-                       d.respond(to, state->ok ? ControlReply{} : control_error());
-                     }
-                   });
+    d.cluster.send_control(
+        pnn, CONTROL_UPDATE_RECORD, 0, req.c.data, d.cluster.tunables()[kControlTimeout],
+        [&d, state, to, db_id](uint32_t from, int32_t status, const proto::Bytes&,
+                               const std::string& err) {
+          if (status != 0) {
+            CTDB_LOGF(kLogError, "TRANS3_COMMIT to db 0x%08x failed on node %u: %s", db_id, from,
+                      err.c_str());
+            state->ok = false;
+          }
+          if (--state->remaining == 0) {
+            d.replies.respond(to, state->ok ? ControlReply{} : control_error());
+          }
+        });
   }
   ControlReply r;
   r.async = true;
@@ -200,112 +213,114 @@ ControlReply trans3_commit(Daemon& d, const ControlRequest& req) {
 }
 
 // One node's part of a persistent commit: all records in one tdb transaction.
-ControlReply update_record(Daemon& d, const ControlRequest& req) {
-  if (d.recmode() != RECOVERY_NORMAL) return control_error("recovery in progress");
+ControlReply update_record(DbCtx& d, const ControlRequest& req) {
+  if (d.cluster.recmode() != RECOVERY_NORMAL) return control_error("recovery in progress");
   proto::RecBuffer recs;
   if (!proto::from_bytes(req.c.data, &recs)) return control_error();
   std::string error;
-  if (!d.databases().apply_persistent(recs, &error)) {
+  if (!d.dbs.apply_persistent(recs, &error)) {
     CTDB_LOGF(kLogError, "UPDATE_RECORD to db 0x%08x failed: %s", recs.db_id, error.c_str());
     return control_error(error);
   }
   return {};
 }
 
-ControlReply db_get_health(Daemon& d, const ControlRequest& req) {
+ControlReply db_get_health(DbCtx& d, const ControlRequest& req) {
   if (db_from_payload(d, req) == nullptr) return control_error();
   return {};  // no data: healthy
 }
 
-ControlReply get_db_statistics(Daemon& d, const ControlRequest& req) {
+ControlReply get_db_statistics(DbCtx& d, const ControlRequest& req) {
   if (db_from_payload(d, req) == nullptr) return control_error();
   ControlReply r;
   r.data = proto::to_bytes(proto::DbStatistics{});
   return r;
 }
 
-ControlReply set_db_flag(Daemon& d, const ControlRequest& req, uint8_t flag) {
+ControlReply set_db_flag(DbCtx& d, const ControlRequest& req, uint8_t flag) {
   Database* db = db_from_payload(d, req);
   if (db == nullptr || !db->volatile_db()) return control_error();
   db->flags |= flag;
   return {};
 }
 
-ControlReply set_db_readonly(Daemon& d, const ControlRequest& req) {
+ControlReply set_db_readonly(DbCtx& d, const ControlRequest& req) {
   return set_db_flag(d, req, DB_FLAGS_READONLY);
 }
 
-ControlReply set_db_sticky(Daemon& d, const ControlRequest& req) {
+ControlReply set_db_sticky(DbCtx& d, const ControlRequest& req) {
   return set_db_flag(d, req, DB_FLAGS_STICKY);
 }
 
 // A client's traverse: every node concerned walks its copy in a child and sends its records
 // here (TRAVERSE_ALL / TRAVERSE_DATA); they reach the client's srvid as rec_data messages,
 // then an empty record. The reply (0) comes first, the records later, as in 4.17.
-ControlReply traverse(Daemon& d, const ControlRequest& req, uint32_t db_id, uint32_t reqid,
+ControlReply traverse(DbCtx& d, const ControlRequest& req, uint32_t db_id, uint32_t reqid,
                       uint64_t srvid, bool with_empty) {
   if (req.client == nullptr) {
     CTDB_LOGF(kLogError, "Traverse start: no client found");
     return control_error();
   }
-  if (!d.traverses().start(req.client->id(), db_id, reqid, srvid, with_empty)) {
+  if (!d.traverses.start(req.client->id(), db_id, reqid, srvid, with_empty)) {
     return control_error();
   }
   return {};
 }
 
-ControlReply traverse_start(Daemon& d, const ControlRequest& req) {
+ControlReply traverse_start(DbCtx& d, const ControlRequest& req) {
   proto::TraverseStart t;
   if (!proto::from_bytes(req.c.data, &t)) return control_error();
   return traverse(d, req, t.db_id, t.reqid, t.srvid, false);
 }
 
-ControlReply traverse_start_ext(Daemon& d, const ControlRequest& req) {
+ControlReply traverse_start_ext(DbCtx& d, const ControlRequest& req) {
   proto::TraverseStartExt t;
   if (!proto::from_bytes(req.c.data, &t)) return control_error();
   return traverse(d, req, t.db_id, t.reqid, t.srvid, t.withemptyrecords);
 }
 
 // A node (this one included) asks for this node's part of its traverse.
-ControlReply traverse_all(Daemon& d, const ControlRequest& req) {
+ControlReply traverse_all(DbCtx& d, const ControlRequest& req) {
   proto::TraverseAll t;
   if (!proto::from_bytes(req.c.data, &t)) {
     CTDB_LOGF(kLogError, "Invalid size in traverse_all");
     return control_error();
   }
-  if (!d.traverses().start_local(t.db_id, t.reqid, t.pnn, t.client_reqid, t.srvid, false)) {
+  if (!d.traverses.start_local(t.db_id, t.reqid, t.pnn, t.client_reqid, t.srvid, false)) {
     return control_error();
   }
   return {};
 }
 
-ControlReply traverse_all_ext(Daemon& d, const ControlRequest& req) {
+ControlReply traverse_all_ext(DbCtx& d, const ControlRequest& req) {
   proto::TraverseAllExt t;
   if (!proto::from_bytes(req.c.data, &t)) {
     CTDB_LOGF(kLogError, "Invalid size in traverse_all_ext");
     return control_error();
   }
-  if (!d.traverses().start_local(t.db_id, t.reqid, t.pnn, t.client_reqid, t.srvid,
-                                 t.withemptyrecords)) {
+  if (!d.traverses.start_local(t.db_id, t.reqid, t.pnn, t.client_reqid, t.srvid,
+                               t.withemptyrecords)) {
     return control_error();
   }
   return {};
 }
 
-ControlReply traverse_data(Daemon& d, const ControlRequest& req) {
-  return d.traverses().data(req.c.data) ? ControlReply{} : control_error();
+ControlReply traverse_data(DbCtx& d, const ControlRequest& req) {
+  return d.traverses.data(req.c.data) ? ControlReply{} : control_error();
 }
 
 // Sent to every connected node when a client's traverse ends early (client gone, timeout).
-ControlReply traverse_kill(Daemon& d, const ControlRequest& req) {
+ControlReply traverse_kill(DbCtx& d, const ControlRequest& req) {
   proto::TraverseStart t;
   if (!proto::from_bytes(req.c.data, &t)) return control_error();
-  return d.traverses().kill_local(t.db_id, t.reqid, t.srvid) ? ControlReply{} : control_error();
+  return d.traverses.kill_local(t.db_id, t.reqid, t.srvid) ? ControlReply{} : control_error();
 }
 
 }  // namespace
 
-void register_db_controls(ControlTable& t, Daemon& d) {
+void register_db_controls(ControlTable& t, ClusterHost& cluster, DbRegistry& dbs,
+                          TraverseManager& traverses, SeqnumSync& seqnums, ReplySink& replies) {
+  auto d = std::make_shared<DbCtx>(DbCtx{cluster, dbs, traverses, seqnums, replies});
   t.add(CONTROL_GET_DBMAP, bind_handler(d, get_dbmap));
   t.add(CONTROL_DB_ATTACH, bind_handler(d, db_attach));
   t.add(CONTROL_DB_ATTACH_PERSISTENT, bind_handler(d, db_attach_persistent));

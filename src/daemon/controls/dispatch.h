@@ -22,8 +22,15 @@ class ClientConnection;
 class ClientServer;
 class SrvidRegistry;
 class VacuumManager;
+class ClusterHost;
+class DbRegistry;
+class TraverseManager;
+class SeqnumSync;
 namespace monitor {
 class Monitor;
+}
+namespace cluster {
+class RecoverdHost;
 }
 namespace takeover {
 class PublicIps;
@@ -148,9 +155,12 @@ void register_tunable_controls(ControlTable& t, Tunables& tunables);
 void register_srvid_controls(ControlTable& t, SrvidRegistry& srvids, ClientServer& clients,
                              std::function<uint32_t()> leader,
                              std::function<void(uint32_t, uint64_t, const proto::Bytes&)> tell);
-void register_db_controls(ControlTable& t, Daemon& d);
+void register_db_controls(ControlTable& t, ClusterHost& cluster, DbRegistry& dbs,
+                          TraverseManager& traverses, SeqnumSync& seqnums, ReplySink& replies);
 void register_vacuum_controls(ControlTable& t, VacuumManager& vacuum, ReplySink& replies);
-void register_recovery_controls(ControlTable& t, Daemon& d);
+void register_recovery_controls(ControlTable& t, cluster::RecoverdHost& cluster, DbRegistry& dbs,
+                                ReplySink& replies, std::function<void(uint32_t)> apply_recmode,
+                                std::function<void(proto::VnnMap)> apply_vnnmap);
 void register_admin_controls(ControlTable& t, Daemon& d);
 void register_monitor_controls(ControlTable& t, monitor::Monitor& monitor, ReplySink& replies);
 void register_takeover_controls(ControlTable& t, takeover::PublicIps& ips, ReplySink& replies);

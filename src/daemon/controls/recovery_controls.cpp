@@ -4,120 +4,121 @@
 #include <memory>
 
 #include "common/logging.h"
+#include "daemon/cluster/recoverd.h"
 #include "daemon/controls/dispatch.h"
-#include "daemon/daemon.h"
+#include "daemon/db/db_registry.h"
 #include "daemon/db/record_store.h"
 #include "protocol/types.h"
 
 namespace ctdb::daemon {
 namespace {
 
+// What these handlers work on: the node side of a recovery.
+struct RecoveryCtx {
+  cluster::RecoverdHost& cluster;
+  DbRegistry& dbs;
+  ReplySink& replies;
+  std::function<void(uint32_t mode)> apply_recmode;
+  std::function<void(proto::VnnMap map)> apply_vnnmap;
+};
+
 // Bytes per DB_PULL message; 4.17 bounds these by RecBufferSizeLimit.
-size_t pull_chunk_limit(Daemon& d) {
-  uint32_t limit = d.tunables()[kRecBufferSizeLimit];
+size_t pull_chunk_limit(RecoveryCtx& d) {
+  uint32_t limit = d.cluster.tunables()[kRecBufferSizeLimit];
   return limit == 0 ? 1000000 : limit;
 }
 
-ControlReply set_recmode(Daemon& d, const ControlRequest& req) {
+ControlReply set_recmode(RecoveryCtx& d, const ControlRequest& req) {
   uint32_t mode;
   if (!payload_u32(req.c.data, &mode) || (mode != RECOVERY_NORMAL && mode != RECOVERY_ACTIVE)) {
     return control_error("invalid recovery mode");
   }
   if (mode == RECOVERY_NORMAL) {
-    for (const auto& db : d.databases().all()) {
-      if (db->frozen || db->freeze_pending) {
+    for (const auto& db : d.dbs.all()) {
+      if (db->freezing()) {
         return control_error("cannot leave recovery mode while databases are frozen");
       }
     }
   }
-  d.set_recmode(mode);
+  d.apply_recmode(mode);
   return {};
 }
 
-ControlReply setvnnmap(Daemon& d, const ControlRequest& req) {
+ControlReply setvnnmap(RecoveryCtx& d, const ControlRequest& req) {
   proto::VnnMap map;
   if (!proto::from_bytes(req.c.data, &map)) return control_error();
-  if (d.recmode() != RECOVERY_ACTIVE) return control_error("not in recovery mode");
+  if (d.cluster.recmode() != RECOVERY_ACTIVE) return control_error("not in recovery mode");
   for (uint32_t pnn : map.map) {
-    if (pnn >= d.nodes().size()) return control_error("vnnmap names an unknown node");
+    if (pnn >= d.cluster.nodes().size()) return control_error("vnnmap names an unknown node");
   }
   CTDB_LOGF(kLogNotice, "New vnnmap generation %u with %zu lmasters", map.generation,
             map.map.size());
-  d.set_vnnmap(std::move(map));
+  d.apply_vnnmap(std::move(map));
   return {};
 }
 
 // Another node tells us a node's flags changed; whether a link is up is
 // only ever decided locally.
-ControlReply modify_flags(Daemon& d, const ControlRequest& req) {
+ControlReply modify_flags(RecoveryCtx& d, const ControlRequest& req) {
   proto::NodeFlagChange fc;
   if (!proto::from_bytes(req.c.data, &fc)) return control_error();
-  if (fc.pnn >= d.nodes().size()) return control_error("unknown node");
-  d.learn_node_flags(fc.pnn, fc.new_flags);
+  if (fc.pnn >= d.cluster.nodes().size()) return control_error("unknown node");
+  d.cluster.learn_node_flags(fc.pnn, fc.new_flags);
   return {};
 }
 
-Database* db_arg(Daemon& d, const ControlRequest& req) {
+Database* db_arg(RecoveryCtx& d, const ControlRequest& req) {
   uint32_t db_id;
   if (!payload_u32(req.c.data, &db_id)) return nullptr;
-  return d.databases().find(db_id);
+  return d.dbs.find(db_id);
 }
 
 // Takes every chain lock of the database without ever waiting: if a client
 // (smbd) holds one, try again shortly, and answer when frozen.
-void freeze_step(Daemon& d, uint32_t db_id, Responder to) {
-  Database* db = d.databases().find(db_id);
+void freeze_step(RecoveryCtx& d, uint32_t db_id, Responder to) {
+  Database* db = d.dbs.find(db_id);
   if (db == nullptr) {
-    d.respond(to, control_error("database vanished"));
+    d.replies.respond(to, control_error("database vanished"));
     return;
   }
-  if (!db->freeze_pending) return;  // thawed meanwhile
-  if (db->ltdb->freeze_nonblock() == LtdbStatus::kOk) {
-    db->freeze_pending = false;
-    db->frozen = true;
-    d.respond(to, {});
+  if (!db->freezing()) return;  // thawed meanwhile
+  if (db->try_freeze() == Database::Freeze::kFrozen) {
+    d.replies.respond(to, {});
     return;
   }
-  d.run_after(0.005, [&d, db_id, to] { freeze_step(d, db_id, to); });
+  d.cluster.run_after(0.005, [&d, db_id, to] { freeze_step(d, db_id, to); });
 }
 
-ControlReply db_freeze(Daemon& d, const ControlRequest& req) {
+ControlReply db_freeze(RecoveryCtx& d, const ControlRequest& req) {
   Database* db = db_arg(d, req);
   if (db == nullptr) return control_error("unknown database");
   // Any recovery mode: the tool's wipedb and restoredb freeze outside recoveries.
-  if (db->frozen) return {};
-  if (db->freeze_pending) return control_error("freeze already in progress");
-  db->freeze_pending = true;
-  if (db->ltdb->freeze_nonblock() == LtdbStatus::kOk) {
-    db->freeze_pending = false;
-    db->frozen = true;
-    return {};
-  }
+  if (db->frozen()) return {};
+  if (db->freezing()) return control_error("freeze already in progress");
+  if (db->try_freeze() == Database::Freeze::kFrozen) return {};
   freeze_step(d, db->db_id, req.responder);
   ControlReply r;
   r.async = true;
   return r;
 }
 
-ControlReply db_thaw(Daemon& d, const ControlRequest& req) {
+ControlReply db_thaw(RecoveryCtx& d, const ControlRequest& req) {
   Database* db = db_arg(d, req);
   if (db == nullptr) return control_error("unknown database");
   if (db->in_transaction) {
     db->ltdb->transaction_cancel();
     db->in_transaction = false;
   }
-  if (db->frozen) db->ltdb->thaw();
-  db->frozen = false;
-  db->freeze_pending = false;
+  db->thaw();
   db->push_srvid = 0;
   return {};
 }
 
-ControlReply db_transaction_start(Daemon& d, const ControlRequest& req) {
+ControlReply db_transaction_start(RecoveryCtx& d, const ControlRequest& req) {
   proto::TransDb t;
   if (!proto::from_bytes(req.c.data, &t)) return control_error();
-  Database* db = d.databases().find(t.db_id);
-  if (db == nullptr || !db->frozen) return control_error("database not frozen");
+  Database* db = d.dbs.find(t.db_id);
+  if (db == nullptr || !db->frozen()) return control_error("database not frozen");
   if (db->in_transaction) {
     db->ltdb->transaction_cancel();
     db->in_transaction = false;
@@ -128,10 +129,10 @@ ControlReply db_transaction_start(Daemon& d, const ControlRequest& req) {
   return {};
 }
 
-ControlReply db_transaction_commit(Daemon& d, const ControlRequest& req) {
+ControlReply db_transaction_commit(RecoveryCtx& d, const ControlRequest& req) {
   proto::TransDb t;
   if (!proto::from_bytes(req.c.data, &t)) return control_error();
-  Database* db = d.databases().find(t.db_id);
+  Database* db = d.dbs.find(t.db_id);
   if (db == nullptr || !db->in_transaction || db->transaction_id != t.tid) {
     return control_error("no such recovery transaction");
   }
@@ -140,7 +141,7 @@ ControlReply db_transaction_commit(Daemon& d, const ControlRequest& req) {
   return {};
 }
 
-ControlReply db_transaction_cancel(Daemon& d, const ControlRequest& req) {
+ControlReply db_transaction_cancel(RecoveryCtx& d, const ControlRequest& req) {
   Database* db = db_arg(d, req);
   if (db == nullptr) return control_error("unknown database");
   if (db->in_transaction) db->ltdb->transaction_cancel();
@@ -150,18 +151,18 @@ ControlReply db_transaction_cancel(Daemon& d, const ControlRequest& req) {
 
 // Streams every record of the database, header included, to the puller's
 // srvid as RecBuffer messages; the reply is how many records were sent.
-ControlReply db_pull(Daemon& d, const ControlRequest& req) {
+ControlReply db_pull(RecoveryCtx& d, const ControlRequest& req) {
   proto::PullDbExt p;
   if (!proto::from_bytes(req.c.data, &p)) return control_error();
-  Database* db = d.databases().find(p.db_id);
-  if (db == nullptr || !db->frozen) return control_error("database not frozen");
+  Database* db = d.dbs.find(p.db_id);
+  if (db == nullptr || !db->frozen()) return control_error("database not frozen");
   size_t limit = pull_chunk_limit(d);
   uint32_t count = 0;
   proto::RecBuffer buf;
   buf.db_id = db->db_id;
   auto flush = [&] {
     if (buf.count == 0) return;
-    d.send_message(req.srcnode, p.srvid, proto::to_bytes(buf));
+    d.cluster.send_message(req.srcnode, p.srvid, proto::to_bytes(buf));
     buf.count = 0;
     buf.buf.clear();
   };
@@ -181,12 +182,12 @@ ControlReply db_pull(Daemon& d, const ControlRequest& req) {
 
 // WIPE_DATABASE: empties a frozen database inside its recovery transaction
 // (the tool's wipedb and restoredb, and a 4.17 recovery master, send it).
-ControlReply wipe_database(Daemon& d, const ControlRequest& req) {
+ControlReply wipe_database(RecoveryCtx& d, const ControlRequest& req) {
   proto::TransDb t;
   if (!proto::from_bytes(req.c.data, &t)) return control_error();
-  Database* db = d.databases().find(t.db_id);
+  Database* db = d.dbs.find(t.db_id);
   if (db == nullptr) return control_error("unknown database");
-  if (!db->frozen) return control_error("database is not frozen");
+  if (!db->frozen()) return control_error("database is not frozen");
   if (!db->in_transaction) return control_error("transaction not started");
   if (db->transaction_id != t.tid) return control_error("incorrect transaction id");
   if (!db->ltdb->wipe_all()) return control_error(db->ltdb->error_string());
@@ -194,7 +195,7 @@ ControlReply wipe_database(Daemon& d, const ControlRequest& req) {
 }
 
 // DB_SET_HEALTHY: this daemon has no unhealthy databases to clear.
-ControlReply db_set_healthy(Daemon& d, const ControlRequest& req) {
+ControlReply db_set_healthy(RecoveryCtx& d, const ControlRequest& req) {
   if (db_arg(d, req) == nullptr) return control_error("unknown database");
   return {};
 }
@@ -203,18 +204,18 @@ ControlReply db_set_healthy(Daemon& d, const ControlRequest& req) {
 // with the daemon's record rules (the dmaster's copy gets RSN + 1), as 4.17
 // stores them. Like 4.17, a buffer in which a record cannot be stored fails
 // the push: its records and all later ones are not counted.
-ControlReply db_push_start(Daemon& d, const ControlRequest& req) {
+ControlReply db_push_start(RecoveryCtx& d, const ControlRequest& req) {
   proto::PullDbExt p;
   if (!proto::from_bytes(req.c.data, &p)) return control_error();
-  Database* db = d.databases().find(p.db_id);
+  Database* db = d.dbs.find(p.db_id);
   if (db == nullptr || !db->in_transaction) return control_error("no recovery transaction");
   if (!db->ltdb->wipe_all()) return control_error(db->ltdb->error_string());
   db->push_srvid = p.srvid;
   db->push_count = 0;
   auto failed = std::make_shared<bool>(false);
   uint32_t db_id = db->db_id;
-  d.set_message_handler(p.srvid, [&d, db_id, failed](const Bytes& data) {
-    Database* target = d.databases().find(db_id);
+  d.cluster.set_message_handler(p.srvid, [&d, db_id, failed](const Bytes& data) {
+    Database* target = d.dbs.find(db_id);
     proto::RecBuffer recs;
     const char* why = target == nullptr                 ? "database gone"
                       : !target->in_transaction         ? "no transaction"
@@ -229,7 +230,7 @@ ControlReply db_push_start(Daemon& d, const ControlRequest& req) {
       return;
     }
     if (*failed) return;
-    const proto::VnnMap& map = d.vnnmap();
+    const proto::VnnMap& map = d.cluster.vnnmap();
     uint32_t stored = 0;
     recs.for_each([&](const proto::RecData& rec) {
       LtdbHeader h;
@@ -240,7 +241,7 @@ ControlReply db_push_start(Daemon& d, const ControlRequest& req) {
       }
       // A recovery revokes every read-only copy implicitly (as 4.17 does).
       h.flags &= ~REC_RO_FLAGS;
-      RecordPlace at{d.pnn(), lmaster_of(map, rec.key).value_or(d.pnn())};
+      RecordPlace at{d.cluster.pnn(), lmaster_of(map, rec.key).value_or(d.cluster.pnn())};
       bool deletes = value.empty() &&
                      !(h.flags & (REC_FLAG_AUTOMATIC | REC_FLAG_MIGRATED_WITH_DATA)) &&
                      at.pnn != at.lmaster && h.dmaster != at.pnn;
@@ -259,10 +260,10 @@ ControlReply db_push_start(Daemon& d, const ControlRequest& req) {
   return {};
 }
 
-ControlReply db_push_confirm(Daemon& d, const ControlRequest& req) {
+ControlReply db_push_confirm(RecoveryCtx& d, const ControlRequest& req) {
   Database* db = db_arg(d, req);
   if (db == nullptr || db->push_srvid == 0) return control_error("no push in progress");
-  d.clear_message_handler(db->push_srvid);
+  d.cluster.clear_message_handler(db->push_srvid);
   db->push_srvid = 0;
   ControlReply r;
   r.data = u32_bytes(db->push_count);
@@ -271,7 +272,11 @@ ControlReply db_push_confirm(Daemon& d, const ControlRequest& req) {
 
 }  // namespace
 
-void register_recovery_controls(ControlTable& t, Daemon& d) {
+void register_recovery_controls(ControlTable& t, cluster::RecoverdHost& cluster, DbRegistry& dbs,
+                                ReplySink& replies, std::function<void(uint32_t)> apply_recmode,
+                                std::function<void(proto::VnnMap)> apply_vnnmap) {
+  auto d = std::make_shared<RecoveryCtx>(
+      RecoveryCtx{cluster, dbs, replies, std::move(apply_recmode), std::move(apply_vnnmap)});
   t.add(CONTROL_SET_RECMODE, bind_handler(d, set_recmode));
   t.add(CONTROL_SETVNNMAP, bind_handler(d, setvnnmap));
   t.add(CONTROL_MODIFY_FLAGS, bind_handler(d, modify_flags));

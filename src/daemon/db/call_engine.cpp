@@ -154,7 +154,7 @@ CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_
     fail(msg);
     return Outcome::kDone;
   }
-  if (host_.calls_blocked() || db->frozen || db->freeze_pending) return Outcome::kBusy;
+  if (host_.calls_blocked() || db->freezing()) return Outcome::kBusy;
 
   if (!db->volatile_db()) {
     // Persistent and replicated records never migrate: every node has them.
@@ -172,7 +172,10 @@ CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_
     }
   }
 
-  if (auto it = inflight_.find(*rec); it != inflight_.end()) {
+  // Like 4.17, calls collapse only while the FetchCollapse tunable is 1; with
+  // 0 every client's call sends its own request (the tunable was ignored).
+  const bool collapse = host_.call_tunable(kFetchCollapse) == 1;
+  if (auto it = inflight_.find(*rec); collapse && it != inflight_.end()) {
     // This node already asked for the record: wait for it.
     it->second.emplace_back(client_id, proto::Bytes(pkt, pkt + len));
     return Outcome::kDone;
@@ -224,7 +227,7 @@ CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_
   p.callid_sent = callid;
   gettimeofday(&p.started, nullptr);
   pending_.emplace(reqid, std::move(p));
-  inflight_[*rec];
+  if (collapse) inflight_[*rec];
 
   proto::Header fh = header_to(dest, reqid);
   proto::ReqCall fc = c;
@@ -326,7 +329,7 @@ CallEngine::Outcome CallEngine::req_call(const proto::Header& h, proto::ReqCall&
     send_error(h, -1, msg);
     return Outcome::kDone;
   }
-  if (host_.calls_blocked() || db->frozen || db->freeze_pending) return Outcome::kBusy;
+  if (host_.calls_blocked() || db->freezing()) return Outcome::kBusy;
   if (!db->volatile_db()) {
     send_error(h, -1, "calls between nodes are for volatile databases only");
     return Outcome::kDone;
@@ -472,7 +475,7 @@ CallEngine::Outcome CallEngine::req_dmaster(const proto::Header& h, const proto:
     send_error(h, -1, msg);
     return Outcome::kDone;
   }
-  if (host_.calls_blocked() || db->frozen || db->freeze_pending) return Outcome::kBusy;
+  if (host_.calls_blocked() || db->freezing()) return Outcome::kBusy;
   LtdbChainLock lock(db->ltdb.get(), d.key, LtdbChainLock::Mode::kNonBlocking);
   if (!lock.locked()) return Outcome::kBusy;
   RecordPlace at{host_.pnn(), lmaster(d.key)};
@@ -517,7 +520,7 @@ CallEngine::Outcome CallEngine::reply_dmaster(const proto::Header& h,
     CTDB_LOGF(kLogError, "Unknown db_id 0x%x in REPLY_DMASTER", d.db_id);
     return Outcome::kDone;
   }
-  if (host_.calls_blocked() || db->frozen || db->freeze_pending) return Outcome::kBusy;
+  if (host_.calls_blocked() || db->freezing()) return Outcome::kBusy;
   LtdbChainLock lock(db->ltdb.get(), d.key, LtdbChainLock::Mode::kNonBlocking);
   if (!lock.locked()) return Outcome::kBusy;
   become_dmaster(*db, h.reqid, d.key, d.data, d.rsn, d.record_flags);
@@ -588,7 +591,7 @@ CallEngine::Outcome CallEngine::reply_call(const proto::Header& h, const proto::
     LtdbHeader header;
     Database* db = dbs_.find(rec->first);
     if (proto::decode(rd, &header) && (header.flags & REC_RO_HAVE_READONLY) && db != nullptr) {
-      if (host_.calls_blocked() || db->frozen || db->freeze_pending) return Outcome::kBusy;
+      if (host_.calls_blocked() || db->freezing()) return Outcome::kBusy;
       LtdbChainLock lock(db->ltdb.get(), rec->second, LtdbChainLock::Mode::kNonBlocking);
       if (!lock.locked()) return Outcome::kBusy;
       LtdbHeader old;
@@ -770,7 +773,7 @@ void CallEngine::finish_revoke(uint32_t db_id, const proto::Bytes& key, bool ok)
   if (db == nullptr) return;
   RecKey rec(db_id, key);
   LtdbChainLock lock(db->ltdb.get(), key, LtdbChainLock::Mode::kNonBlocking);
-  if (host_.calls_blocked() || db->frozen || db->freeze_pending || !lock.locked()) {
+  if (host_.calls_blocked() || db->freezing() || !lock.locked()) {
     revokes_to_finish_.emplace_back(rec, ok);
     schedule_retry();
     return;

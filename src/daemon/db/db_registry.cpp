@@ -8,6 +8,24 @@
 
 namespace ctdb::daemon {
 
+Database::Freeze Database::try_freeze() {
+  if (freeze_ != Freeze::kFrozen) {
+    freeze_ = ltdb->freeze_nonblock() == LtdbStatus::kOk ? Freeze::kFrozen : Freeze::kPending;
+  }
+  return freeze_;
+}
+
+void Database::freeze_if_free() {
+  if (freeze_ == Freeze::kNone && ltdb->freeze_nonblock() == LtdbStatus::kOk) {
+    freeze_ = Freeze::kFrozen;
+  }
+}
+
+void Database::thaw() {
+  if (freeze_ == Freeze::kFrozen) ltdb->thaw();
+  freeze_ = Freeze::kNone;
+}
+
 DbRegistry::DbRegistry(std::string volatile_dir, std::string persistent_dir, std::string state_dir,
                        uint32_t pnn)
     : volatile_dir_(std::move(volatile_dir)),

@@ -23,9 +23,21 @@ struct Database {
   std::unique_ptr<Ltdb> ltdb;
   bool seqnum_enabled = false;  // ENABLE_SEQNUM seen (see seqnum_sync.h)
 
-  // Recovery state (DB_FREEZE ... DB_THAW).
-  bool frozen = false;          // every chain is locked by us (lockall)
-  bool freeze_pending = false;  // waiting for a client's chain lock to go away
+  // Recovery state (DB_FREEZE ... DB_THAW). The freeze is changed only
+  // through these three, by the recovery controls.
+  enum class Freeze { kNone, kPending, kFrozen };
+  // Locks every chain without waiting: kFrozen, or kPending while a client
+  // (smbd) holds a chain lock, to be tried again.
+  Freeze try_freeze();
+  // Locks every chain if no client holds one, else leaves the database as it
+  // is (nothing pending): a node that becomes inactive.
+  void freeze_if_free();
+  // Gives every chain back (and cancels a freeze still pending).
+  void thaw();
+  // Every chain is locked by us.
+  bool frozen() const { return freeze_ == Freeze::kFrozen; }
+  // Frozen or on the way there: records must not move or change.
+  bool freezing() const { return freeze_ != Freeze::kNone; }
   bool in_transaction = false;  // DB_TRANSACTION_START seen
   uint32_t transaction_id = 0;
   uint64_t push_srvid = 0;  // DB_PUSH_START stream, 0 when none
@@ -41,6 +53,9 @@ struct Database {
   bool persistent() const { return flags & DB_FLAGS_PERSISTENT; }
   bool replicated() const { return flags & DB_FLAGS_REPLICATED; }
   bool volatile_db() const { return !(flags & (DB_FLAGS_PERSISTENT | DB_FLAGS_REPLICATED)); }
+
+ private:
+  Freeze freeze_ = Freeze::kNone;
 };
 
 class DbRegistry {

@@ -240,7 +240,7 @@ bool VacuumManager::try_delete_records(const proto::RecBuffer& recs, proto::RecB
   kept->buf.clear();
   // A frozen database belongs to the recovery; 4.17's lock helper holds its locks then, so
   // its chain locks fail there too and every record is kept.
-  bool blocked = d_.recmode() != RECOVERY_NORMAL || db->frozen || db->freeze_pending ||
+  bool blocked = d_.recmode() != RECOVERY_NORMAL || db->freezing() ||
                  !db->volatile_db() || !db->ltdb;
   bool bad = false;
   uint32_t deleted = 0;
@@ -337,7 +337,7 @@ int VacuumManager::start_run(uint32_t db_id, bool full, DoneFn done) {
   if (run_) return EBUSY;
   Database* db = dbs_.find(db_id);
   if (db == nullptr || !db->volatile_db() || !db->ltdb) return ENOENT;
-  if (d_.recmode() != RECOVERY_NORMAL || db->frozen || db->freeze_pending ||
+  if (d_.recmode() != RECOVERY_NORMAL || db->freezing() ||
       d_.vnnmap().generation == INVALID_GENERATION) {
     return EAGAIN;
   }
@@ -392,7 +392,7 @@ bool VacuumManager::may_continue(const char** why) const {
     *why = "database detached";
     return false;
   }
-  if (db->frozen || db->freeze_pending) {
+  if (db->freezing()) {
     *why = "database frozen";
     return false;
   }
