@@ -240,8 +240,8 @@ bool VacuumManager::try_delete_records(const proto::RecBuffer& recs, proto::RecB
   kept->buf.clear();
   // A frozen database belongs to the recovery; 4.17's lock helper holds its locks then, so
   // its chain locks fail there too and every record is kept.
-  bool blocked = d_.recmode() != RECOVERY_NORMAL || db->freezing() ||
-                 !db->volatile_db() || !db->ltdb;
+  bool blocked =
+      d_.recmode() != RECOVERY_NORMAL || db->freezing() || !db->volatile_db() || !db->ltdb;
   bool bad = false;
   uint32_t deleted = 0;
   bool ok = recs.for_each([&](const proto::RecData& rec) {
