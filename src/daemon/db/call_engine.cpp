@@ -352,55 +352,12 @@ CallEngine::Outcome CallEngine::req_call(const proto::Header& h, proto::ReqCall&
   if (ro_must_wait(*db, rec, &header, data, want_ro, at)) return Outcome::kBusy;
 
   if (header.dmaster != at.pnn && !(header.flags & REC_RO_HAVE_DELEGATIONS)) {
-    // Not ours: the lmaster knows who has it; everyone else asks the lmaster.
-    uint32_t dest = at.pnn == at.lmaster ? header.dmaster : at.lmaster;
-    c.hopcount++;
-    if (c.hopcount % 100 > 95) {
-      CTDB_LOGF(kLogWarning,
-                "High hopcount %u dbid:%s key:0x%08x reqid=%08x pnn:%u src:%u lmaster:%u "
-                "header->dmaster:%u dst:%u",
-                c.hopcount, db->name.c_str(), ctdb_hash(c.key), h.reqid, at.pnn, h.srcnode,
-                at.lmaster, header.dmaster, dest);
-    }
-    proto::Header fh = h;
-    fh.destnode = dest;
-    send(dest, proto::encode(fh, c));
+    forward_call(*db, h, c, header, at);
     return Outcome::kDone;
   }
-
-  proto::Statistics& st = host_.stats();
-  st.max_hop_count = std::max(st.max_hop_count, c.hopcount);
-  uint32_t bucket = 0;
-  for (uint32_t n = c.hopcount; n != 0; n >>= 1) bucket++;
-  st.hop_count_bucket[std::min<uint32_t>(bucket, MAX_COUNT_BUCKETS - 1)]++;
-  note_hopcount(*db, rec, c.hopcount);
-
+  count_hops(*db, rec, c.hopcount);
   if (want_ro && c.callid == FETCH_WITH_HEADER_FUNC) {
-    // A read-only copy instead of the record: this node stays dmaster and
-    // remembers who has copies, to revoke them before the next write.
-    if (!(header.flags & REC_RO_HAVE_DELEGATIONS)) {
-      header.rsn += 3;
-      header.flags |= REC_RO_HAVE_DELEGATIONS;
-      if (!store_record(*db, c.key, &header, data, at, &err)) {
-        send_error(h, -1, err);
-        return Outcome::kDone;
-      }
-    }
-    std::vector<uint32_t>& holders = delegations_[rec];
-    if (std::find(holders.begin(), holders.end(), h.srcnode) == holders.end()) {
-      holders.push_back(h.srcnode);
-    }
-    LtdbHeader copy = header;
-    copy.rsn -= 2;
-    copy.flags |= REC_RO_HAVE_READONLY;
-    copy.flags &= ~REC_RO_HAVE_DELEGATIONS;
-    proto::ReplyCall reply;
-    proto::Writer w(&reply.data);
-    proto::encode(w, copy);
-    w.bytes(data);
-    proto::Header rh = header_to(h.srcnode, h.reqid);
-    send(h.srcnode, proto::encode(rh, reply));
-    st.total_ro_delegations++;
+    grant_readonly(*db, rec, h, header, data, at);
     return Outcome::kDone;
   }
 
@@ -420,6 +377,64 @@ CallEngine::Outcome CallEngine::req_call(const proto::Header& h, proto::ReqCall&
   proto::Header rh = header_to(h.srcnode, h.reqid);
   send(h.srcnode, proto::encode(rh, reply));
   return Outcome::kDone;
+}
+
+// Not ours: the lmaster knows who has the record; everyone else asks the lmaster.
+void CallEngine::forward_call(const Database& db, const proto::Header& h, proto::ReqCall& c,
+                              const LtdbHeader& header, const RecordPlace& at) {
+  uint32_t dest = at.pnn == at.lmaster ? header.dmaster : at.lmaster;
+  c.hopcount++;
+  if (c.hopcount % 100 > 95) {
+    CTDB_LOGF(kLogWarning,
+              "High hopcount %u dbid:%s key:0x%08x reqid=%08x pnn:%u src:%u lmaster:%u "
+              "header->dmaster:%u dst:%u",
+              c.hopcount, db.name.c_str(), ctdb_hash(c.key), h.reqid, at.pnn, h.srcnode, at.lmaster,
+              header.dmaster, dest);
+  }
+  proto::Header fh = h;
+  fh.destnode = dest;
+  send(dest, proto::encode(fh, c));
+}
+
+// A call reached the dmaster after `hopcount` redirects: statistics, and
+// sticky records for databases that ask for them.
+void CallEngine::count_hops(const Database& db, const RecKey& rec, uint32_t hopcount) {
+  proto::Statistics& st = host_.stats();
+  st.max_hop_count = std::max(st.max_hop_count, hopcount);
+  uint32_t bucket = 0;
+  for (uint32_t n = hopcount; n != 0; n >>= 1) bucket++;
+  st.hop_count_bucket[std::min<uint32_t>(bucket, MAX_COUNT_BUCKETS - 1)]++;
+  note_hopcount(db, rec, hopcount);
+}
+
+// A read-only copy instead of the record: this node stays dmaster and
+// remembers who has copies, to revoke them before the next write.
+void CallEngine::grant_readonly(Database& db, const RecKey& rec, const proto::Header& h,
+                                LtdbHeader header, const proto::Bytes& data,
+                                const RecordPlace& at) {
+  if (!(header.flags & REC_RO_HAVE_DELEGATIONS)) {
+    header.rsn += 3;
+    header.flags |= REC_RO_HAVE_DELEGATIONS;
+    std::string err;
+    if (!store_record(db, rec.second, &header, data, at, &err)) {
+      send_error(h, -1, err);
+      return;
+    }
+  }
+  std::vector<uint32_t>& holders = delegations_[rec];
+  if (std::find(holders.begin(), holders.end(), h.srcnode) == holders.end()) {
+    holders.push_back(h.srcnode);
+  }
+  LtdbHeader copy = header;
+  copy.rsn -= 2;
+  copy.flags |= REC_RO_HAVE_READONLY;
+  copy.flags &= ~REC_RO_HAVE_DELEGATIONS;
+  proto::ReplyCall reply;
+  proto::Writer w(&reply.data);
+  proto::encode(w, copy);
+  w.bytes(data);
+  send(h.srcnode, proto::encode(header_to(h.srcnode, h.reqid), reply));
+  host_.stats().total_ro_delegations++;
 }
 
 void CallEngine::send_dmaster(Database& db, const proto::Header& call_hdr, const proto::Bytes& key,

@@ -100,6 +100,11 @@ class CallEngine {
   Outcome run_client_call(uint32_t client_id, const uint8_t* pkt, size_t len, RecKey* rec);
   Outcome run_node_packet(uint32_t srcnode, const uint8_t* pkt, size_t len, RecKey* rec);
   Outcome req_call(const proto::Header& h, proto::ReqCall& c);
+  void forward_call(const Database& db, const proto::Header& h, proto::ReqCall& c,
+                    const LtdbHeader& header, const RecordPlace& at);
+  void count_hops(const Database& db, const RecKey& rec, uint32_t hopcount);
+  void grant_readonly(Database& db, const RecKey& rec, const proto::Header& h, LtdbHeader header,
+                      const proto::Bytes& data, const RecordPlace& at);
   Outcome reply_call(const proto::Header& h, const proto::ReplyCall& r, RecKey* rec);
   void reply_error(const proto::Header& h, const proto::ReplyError& e);
   Outcome req_dmaster(const proto::Header& h, const proto::ReqDmaster& d);
