@@ -109,8 +109,6 @@ class TakeoverHost : public takeover::PublicIpsHost {
 }  // namespace
 
 Daemon::Daemon(DaemonOptions opts) : opts_(std::move(opts)) {
-  register_node_controls(controls_, *this);
-  register_admin_controls(controls_, *this);
   start_time_ = now();
   stats_.statistics_start_time = {start_time_.tv_sec, start_time_.tv_usec};
 }
@@ -226,7 +224,14 @@ bool Daemon::init(std::string* error) {
   vnnmap_.generation = INVALID_GENERATION;
   recoverd_ = std::make_unique<cluster::Recoverd>(*this);
   monitor_ = std::make_unique<monitor::Monitor>(loop_, *this, monitor_settings());
-  // The areas that answer controls exist now.
+  register_controls();  // the areas that answer controls exist now
+  return true;
+}
+
+// Each area's controls, on what that area works on.
+void Daemon::register_controls() {
+  register_node_controls(controls_, *this);
+  register_admin_controls(controls_, *this);
   register_tunable_controls(controls_, tunables_);
   register_srvid_controls(
       controls_, srvids_, *clients_, [this] { return leader(); },
@@ -240,7 +245,6 @@ bool Daemon::init(std::string* error) {
       [this](proto::VnnMap map) { set_vnnmap(std::move(map)); });
   register_monitor_controls(controls_, *monitor_, *this);
   register_takeover_controls(controls_, *public_ips_, *this);
-  return true;
 }
 
 // What every script run by this node sees, and where its scripts are.

@@ -175,6 +175,7 @@ class Daemon : public ClientHandler,
   void count_call_packet(uint32_t operation);
   void node_control_reply(const uint8_t* pkt, size_t len);
   bool prepare_directories(std::string* error);
+  void register_controls();
   void handle_control(ClientConnection& client, const uint8_t* pkt, size_t len);
   void handle_message(ClientConnection& client, const uint8_t* pkt, size_t len);
   void handle_call(ClientConnection& client, const uint8_t* pkt, size_t len);
