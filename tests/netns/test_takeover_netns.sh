@@ -148,14 +148,9 @@ check "the idle client connection is reset (a tickle ACK from node $Y)" \
   wait_for "grep -q '^reset ' $H_TMP/client.out" 15 0.05
 reset_s=$(awk '$1 == "reset" { print $2 }' "$H_TMP/client.out")
 reset_ms=$(awk -v r="$reset_s" -v m="$moved_at" 'BEGIN { printf "%d", r * 1000 - m / 1000 }')
+# The client sends nothing, so only a tickle can reset it (no retransmission timeout); how
+# soon is a figure, not a check: the failover benchmark measures the takeover's speed.
 h_note "client reset $reset_ms ms after $A was seen on node $Y"
-# The client sends nothing, so only a tickle can reset it; and it does so at once, not after
-# a retransmission timeout (the client's own timestamp against when the move was seen).
-if [ -n "$reset_s" ] && [ "$reset_ms" -lt 1000 ]; then
-  pass "the client was reset within 1 s of the takeover"
-else
-  fail "the client was reset within 1 s of the takeover" "reset ${reset_ms:-never} ms after the move"
-fi
 assert_eq "a new connection to $A reaches node $Y" "node$Y" \
   "$(ip netns exec "$NS_CLIENT" "$PY" "$SERVICE" ask "$A" "$PORT")"
 

@@ -147,7 +147,7 @@ class Cluster {
 
   // Delivers packets and runs the loop's due timers until cond() holds;
   // false (and a test failure naming `what`) after `limit` seconds.
-  bool run_until(const std::function<bool()>& cond, const std::string& what, double limit = 5) {
+  bool run_until(const std::function<bool()>& cond, const std::string& what, double limit = 10) {
     double deadline = monotonic_now() + limit;
     while (!cond()) {
       if (monotonic_now() > deadline) {
@@ -162,7 +162,7 @@ class Cluster {
   // Runs until nothing is left to do: no packet on the network and no timer
   // of any engine pending (a call parked while calls are blocked waits for
   // recovered() and arms no timer).
-  bool settle(const std::string& what, double limit = 5) {
+  bool settle(const std::string& what, double limit = 10) {
     return run_until(
         [&] {
           return net.queue.empty() &&

@@ -128,7 +128,7 @@ TEST_F(ClientServerTest, PacketsArriveInOrderWithTheSendersPid) {
   int fd = connect_client();
   send_bytes(fd, pnn_then_ping());
   ASSERT_TRUE(spin_until(
-      loop_, [&] { return rec_.opcodes.size() == 2; }, 5, "two packets"));
+      loop_, [&] { return rec_.opcodes.size() == 2; }, 10, "two packets"));
   EXPECT_EQ(rec_.opcodes, (std::vector<uint32_t>{CONTROL_GET_PNN, CONTROL_PING}));
   EXPECT_EQ(rec_.pids[0], getpid());
   EXPECT_EQ(server_->num_clients(), 1u);
@@ -139,15 +139,15 @@ TEST_F(ClientServerTest, AnOversizedPacketClosesOnlyThatClient) {
   int bad = connect_client();
   int good = connect_client();
   ASSERT_TRUE(spin_until(
-      loop_, [&] { return server_->num_clients() == 2; }, 5, "two clients"));
+      loop_, [&] { return server_->num_clients() == 2; }, 10, "two clients"));
   send_bytes(bad, control_packet(CONTROL_PING, kMaxPacket));
   ASSERT_TRUE(spin_until(
-      loop_, [&] { return rec_.gone.size() == 1; }, 5, "bad client gone"));
+      loop_, [&] { return rec_.gone.size() == 1; }, 10, "bad client gone"));
   EXPECT_TRUE(closed_by_server(bad));
   EXPECT_TRUE(rec_.opcodes.empty());
   send_bytes(good, control_packet(CONTROL_PING));
   ASSERT_TRUE(spin_until(
-      loop_, [&] { return rec_.opcodes.size() == 1; }, 5, "good packet"));
+      loop_, [&] { return rec_.opcodes.size() == 1; }, 10, "good packet"));
   EXPECT_EQ(server_->num_clients(), 1u);
 }
 
@@ -157,7 +157,7 @@ TEST_F(ClientServerTest, AMalformedHeaderClosesTheClient) {
   pkt[4] ^= 0xff;  // the magic
   send_bytes(fd, pkt);
   ASSERT_TRUE(spin_until(
-      loop_, [&] { return rec_.gone.size() == 1; }, 5, "client gone"));
+      loop_, [&] { return rec_.gone.size() == 1; }, 10, "client gone"));
   EXPECT_TRUE(rec_.opcodes.empty());
   EXPECT_TRUE(closed_by_server(fd));
   EXPECT_EQ(server_->num_clients(), 0u);
@@ -168,17 +168,17 @@ TEST_F(ClientServerTest, AClientVanishingMidPacketIsForgottenAndOthersAreServed)
   proto::Bytes pkt = control_packet(CONTROL_PING, 64);
   send_bytes(fd, proto::Bytes(pkt.begin(), pkt.begin() + 20));  // half a packet
   ASSERT_TRUE(spin_until(
-      loop_, [&] { return server_->num_clients() == 1; }, 5, "client"));
+      loop_, [&] { return server_->num_clients() == 1; }, 10, "client"));
   ::close(fd);
   fds_.clear();
   ASSERT_TRUE(spin_until(
-      loop_, [&] { return rec_.gone.size() == 1; }, 5, "client gone"));
+      loop_, [&] { return rec_.gone.size() == 1; }, 10, "client gone"));
   EXPECT_TRUE(rec_.opcodes.empty());
   EXPECT_EQ(server_->num_clients(), 0u);
   int next = connect_client();
   send_bytes(next, control_packet(CONTROL_GET_PID));
   ASSERT_TRUE(spin_until(
-      loop_, [&] { return rec_.opcodes.size() == 1; }, 5, "next client"));
+      loop_, [&] { return rec_.opcodes.size() == 1; }, 10, "next client"));
 }
 
 TEST_F(ClientServerTest, AHandlerMayCloseTheClientItIsServing) {
@@ -186,12 +186,12 @@ TEST_F(ClientServerTest, AHandlerMayCloseTheClientItIsServing) {
   int fd = connect_client();
   send_bytes(fd, pnn_then_ping());
   ASSERT_TRUE(spin_until(
-      loop_, [&] { return rec_.gone.size() == 1; }, 5, "client gone"));
+      loop_, [&] { return rec_.gone.size() == 1; }, 10, "client gone"));
   // The second packet of the same read is not handed over once the client is closed.
   EXPECT_EQ(rec_.opcodes, (std::vector<uint32_t>{CONTROL_GET_PNN}));
   EXPECT_EQ(server_->num_clients(), 0u);
   EXPECT_TRUE(spin_until(
-      loop_, [&] { return closed_by_server(fd); }, 5, "socket closed"));
+      loop_, [&] { return closed_by_server(fd); }, 10, "socket closed"));
 }
 
 }  // namespace

@@ -21,28 +21,34 @@ void ControlTable::add(uint32_t opcode, ControlHandler h, ControlAccess access) 
   e.info = info;
   e.handler = std::move(h);
   e.access = access;
-  e.counters.opcode = opcode;
 }
+
+namespace {
+// "client pid 123" or "node 2", for the log lines of refused controls.
+std::string sender(const ControlRequest& req) {
+  return req.client ? "client pid " + std::to_string(req.client->pid())
+                    : "node " + std::to_string(req.srcnode);
+}
+}  // namespace
 
 ControlReply ControlTable::dispatch(ControlRequest& req, double now) {
   uint32_t opcode = req.c.opcode;
-  const char* who = req.client ? "client pid" : "node";
-  unsigned from = req.client ? static_cast<unsigned>(req.client->pid()) : req.srcnode;
   if (opcode >= entries_.size() || !entries_[opcode].handler) {
-    CTDB_LOGF(kLogError, "Unknown control opcode %u from %s %u", opcode, who, from);
+    CTDB_LOGF(kLogError, "Unknown control opcode %u from %s", opcode, sender(req).c_str());
     return control_error();
   }
   Entry& e = entries_[opcode];
+  const char* refused = nullptr;
   if (e.access == ControlAccess::kNodeOnly && req.client != nullptr) {
-    CTDB_LOGF(kLogError, "Control %s from client pid %u refused: only nodes send it", e.info->name,
-              from);
-    refuse(e);
-    return control_error();
+    refused = "only nodes send it";
+  } else if (!proto::check_payload(e.info->request, req.c.data)) {
+    refused = "malformed payload";
   }
-  if (!proto::check_payload(e.info->request, req.c.data)) {
-    CTDB_LOGF(kLogError, "Control %s from %s %u refused: malformed %zu-byte payload", e.info->name,
-              who, from, req.c.data.size());
-    refuse(e);
+  if (refused != nullptr) {
+    CTDB_LOGF(kLogError, "Control %s from %s refused: %s (%zu bytes)", e.info->name,
+              sender(req).c_str(), refused, req.c.data.size());
+    e.counters.calls++;
+    e.counters.failures++;
     return control_error();
   }
   req.responder.opcode = opcode;
@@ -58,11 +64,6 @@ void ControlTable::finished(uint32_t opcode, int32_t status, double seconds) {
   }
 }
 
-void ControlTable::refuse(Entry& e) {
-  e.counters.calls++;
-  e.counters.failures++;
-}
-
 void ControlTable::count(Entry& e, int32_t status, double seconds) {
   e.counters.calls++;
   // Controls that answer in the status (GET_PNN, PROCESS_EXISTS...) fail
@@ -74,16 +75,16 @@ void ControlTable::count(Entry& e, int32_t status, double seconds) {
 proto::ControlStatistics ControlTable::statistics() const {
   proto::ControlStatistics out;
   for (const Entry& e : entries_) {
-    if (e.handler && e.counters.calls > 0) out.entries.push_back(e.counters);
+    if (e.handler && e.counters.calls > 0) {
+      out.entries.push_back(e.counters);
+      out.entries.back().opcode = e.info->opcode;
+    }
   }
   return out;
 }
 
 void ControlTable::reset_statistics() {
-  for (Entry& e : entries_) {
-    e.counters = proto::ControlStatistics::Entry{};
-    if (e.info != nullptr) e.counters.opcode = e.info->opcode;
-  }
+  for (Entry& e : entries_) e.counters = proto::ControlStatistics::Entry{};
 }
 
 proto::Bytes u32_bytes(uint32_t v) {

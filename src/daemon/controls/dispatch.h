@@ -10,10 +10,13 @@
 #include <memory>
 #include <string>
 
-#include "common/tunables.h"
 #include "protocol/control.h"
 #include "protocol/packet.h"
 #include "protocol/types.h"
+
+namespace ctdb {
+class Tunables;
+}
 
 namespace ctdb::daemon {
 
@@ -117,7 +120,8 @@ class ControlTable {
     const proto::ControlInfo* info = nullptr;  // name and payload kinds
     ControlHandler handler = nullptr;
     ControlAccess access = ControlAccess::kClientOrNode;
-    // Calls, refusals and failed answers, and the time from request to reply.
+    // Calls, refusals and failed answers, and the time from request to reply
+    // (the opcode is filled in by statistics()).
     proto::ControlStatistics::Entry counters;
   };
 
@@ -145,7 +149,6 @@ class ControlTable {
 
  private:
   void count(Entry& e, int32_t status, double seconds);
-  static void refuse(Entry& e);
   std::array<Entry, kMaxControlOpcode> entries_{};
 };
 

@@ -2,6 +2,7 @@
 #include <cerrno>
 
 #include "common/logging.h"
+#include "common/tunables.h"
 #include "daemon/controls/dispatch.h"
 #include "protocol/types.h"
 
