@@ -20,6 +20,17 @@ class Timer;
 // returned, errno is set and nothing is left open.
 pid_t fork_reporting_child(const std::function<void(int write_fd)>& body, int* read_fd);
 
+// The same for a child that runs `run(job)` with job.out_fd set to the write end.
+template <typename Job, typename Run>
+pid_t fork_job_child(Job& job, Run run, int* read_fd) {
+  return fork_reporting_child(
+      [&job, run](int out_fd) {
+        job.out_fd = out_fd;
+        run(job);
+      },
+      read_fd);
+}
+
 // In a freshly forked child: default dispositions for every signal (the
 // daemon ignores SIGPIPE, and an ignored signal stays ignored across exec)
 // and an empty signal mask.

@@ -58,18 +58,20 @@ bool make_dirs(const std::string& path, std::string* error) {
   return true;
 }
 
-// What the public addresses need from the daemon.
+// What the public addresses need from the rest of the daemon.
 class TakeoverHost : public takeover::PublicIpsHost {
  public:
-  explicit TakeoverHost(Daemon& d) : d_(d) {}
-  uint32_t pnn() const override { return d_.pnn(); }
-  Runstate runstate() const override { return d_.runstate(); }
-  uint32_t own_flags() const override { return d_.own_flags(); }
-  uint32_t recmode() const override { return d_.recmode(); }
+  TakeoverHost(ClusterHost& cluster, const cluster::NodeState& state, monitor::Monitor& monitor,
+               std::function<void(uint32_t seconds)> ban)
+      : cluster_(cluster), state_(state), monitor_(monitor), ban_(std::move(ban)) {}
+  uint32_t pnn() const override { return state_.pnn(); }
+  Runstate runstate() const override { return state_.runstate(); }
+  uint32_t own_flags() const override { return state_.own_flags(); }
+  uint32_t recmode() const override { return state_.recmode(); }
   void run_ip_event(uint32_t event, std::vector<std::string> args,
                     std::function<void(int)> done) override {
     std::string error;
-    bool started = d_.monitor().run_event(
+    bool started = monitor_.run_event(
         event, std::move(args),
         [done](monitor::EventResult r) {
           done(r == monitor::EventResult::kOk         ? 0
@@ -83,34 +85,39 @@ class TakeoverHost : public takeover::PublicIpsHost {
     }
   }
   void message_local_clients(uint64_t srvid, const proto::Bytes& data) override {
-    d_.deliver_message(srvid, data);
+    cluster_.deliver_message(srvid, data);
   }
   void send_control_noreply(uint32_t dest, uint32_t opcode, const proto::Bytes& data) override {
     for (uint32_t pnn : targets(dest)) {
-      d_.send_control(pnn, opcode, 0, data, 0, nullptr, CTRL_FLAG_NOREPLY);
+      cluster_.send_control(pnn, opcode, 0, data, 0, nullptr, CTRL_FLAG_NOREPLY);
     }
   }
   void send_message(uint32_t dest, uint64_t srvid, const proto::Bytes& data) override {
-    for (uint32_t pnn : targets(dest)) d_.send_message(pnn, srvid, data);
+    for (uint32_t pnn : targets(dest)) cluster_.send_message(pnn, srvid, data);
   }
-  void ban_self() override { d_.ban(d_.tunables()[kRecoveryBanPeriod]); }
-  uint32_t tickle_update_interval() const override { return d_.tunables()[kTickleUpdateInterval]; }
+  void ban_self() override { ban_(cluster_.tunables()[kRecoveryBanPeriod]); }
+  uint32_t tickle_update_interval() const override {
+    return cluster_.tunables()[kTickleUpdateInterval];
+  }
 
  private:
   std::vector<uint32_t> targets(uint32_t dest) const {
     if (dest == BROADCAST_ALL || dest == BROADCAST_CONNECTED || dest == BROADCAST_ACTIVE) {
-      return d_.broadcast_targets(dest);
+      return state_.broadcast_targets(dest);
     }
     return {dest};
   }
-  Daemon& d_;
+  ClusterHost& cluster_;
+  const cluster::NodeState& state_;
+  monitor::Monitor& monitor_;
+  std::function<void(uint32_t)> ban_;
 };
 
 }  // namespace
 
 Daemon::Daemon(DaemonOptions opts) : opts_(std::move(opts)) {
-  start_time_ = now();
-  stats_.statistics_start_time = {start_time_.tv_sec, start_time_.tv_usec};
+  const timeval& t = state_.start_time();
+  stats_.statistics_start_time = {t.tv_sec, t.tv_usec};
 }
 
 // Parts that call back into the daemon go first, while everything they use
@@ -137,29 +144,22 @@ bool Daemon::load_nodes(std::string* error) {
       return false;
     }
   }
-  nodes_.clear();
-  for (const auto& entry : *entries) {
-    NodeInfo n;
-    n.pnn = entry.pnn;
-    n.addr = entry.addr;
-    // As 4.17: a node is UNHEALTHY until its own monitor event has passed.
-    n.flags = entry.deleted ? NODE_FLAGS_DELETED : NODE_FLAGS_DISCONNECTED | NODE_FLAGS_UNHEALTHY;
-    nodes_.push_back(n);
-    if (entry.deleted || pnn_ != UNKNOWN_PNN) continue;
-    // This node is the --listen address, or else the first address of the
-    // nodes file that this host can bind to (as 4.17 decides).
-    if (listen ? listen->same_ip(entry.addr) : can_bind_locally(entry.addr)) pnn_ = entry.pnn;
-  }
-  if (pnn_ == UNKNOWN_PNN) {
+  // This node is the --listen address, or else the first address of the
+  // nodes file that this host can bind to (as 4.17 decides).
+  auto is_me = [&listen](const proto::SockAddr& addr) {
+    return listen ? listen->same_ip(addr) : can_bind_locally(addr);
+  };
+  if (!state_.load(*entries, is_me)) {
     *error = !opts_.listen.empty()
                  ? "--listen address " + opts_.listen + " is not in the nodes file " + opts_.nlist
                  : "no address in the nodes file " + opts_.nlist +
                        " is configured on this host (use --listen)";
     return false;
   }
-  nodes_[pnn_].flags &= ~NODE_FLAGS_DISCONNECTED;
-  if (opts_.start_as_disabled) nodes_[pnn_].flags |= NODE_FLAGS_PERMANENTLY_DISABLED;
-  if (opts_.start_as_stopped) nodes_[pnn_].flags |= NODE_FLAGS_STOPPED;
+  uint32_t flags = state_.own_flags();
+  if (opts_.start_as_disabled) flags |= NODE_FLAGS_PERMANENTLY_DISABLED;
+  if (opts_.start_as_stopped) flags |= NODE_FLAGS_STOPPED;
+  state_.set_own_flags(flags);
   return true;
 }
 
@@ -182,23 +182,28 @@ bool Daemon::init(std::string* error) {
   if (!load_nodes(error) || !prepare_directories(error)) return false;
   // A broken public addresses file stops the daemon with file:line.
   net_ = takeover::make_system_net();
-  takeover_host_ = std::make_unique<TakeoverHost>(*this);
+  monitor_ = std::make_unique<monitor::Monitor>(loop_, *this, monitor_settings());
+  takeover_host_ = std::make_unique<TakeoverHost>(*this, state_, *monitor_,
+                                                  [this](uint32_t seconds) { ban(seconds); });
   takeover::PublicIps::Settings ips;
   ips.file = opts_.public_addresses;
   ips.default_iface = opts_.public_interface;
   ips.check_host = getenv("CTDB_TEST_MODE") == nullptr;
   public_ips_ = std::make_unique<takeover::PublicIps>(loop_, *takeover_host_, *net_, ips);
   if (!public_ips_->load(error)) return false;
-  if (opts_.no_lmaster) capabilities_ &= ~CAP_LMASTER;
-  if (opts_.no_recmaster) capabilities_ &= ~CAP_RECMASTER;
-  if (opts_.lvs) capabilities_ |= CAP_LVS;
+  uint32_t caps = CAP_DEFAULT;
+  if (opts_.no_lmaster) caps &= ~CAP_LMASTER;
+  if (opts_.no_recmaster) caps &= ~CAP_RECMASTER;
+  if (opts_.lvs) caps |= CAP_LVS;
+  state_.set_capabilities(caps);
   if (opts_.reclock.empty()) {
     CTDB_LOGF(kLogWarning,
               "No recovery lock (--reclock) configured: nothing protects the databases against "
               "split brain if the network partitions");
   }
 
-  dbs_ = std::make_unique<DbRegistry>(opts_.dbdir, opts_.dbdir_persistent, opts_.dbdir_state, pnn_);
+  dbs_ = std::make_unique<DbRegistry>(opts_.dbdir, opts_.dbdir_persistent, opts_.dbdir_state,
+                                      state_.pnn());
   calls_ = std::make_unique<CallEngine>(*this, *dbs_, loop_);
   traverses_ = std::make_unique<TraverseManager>(*this, *dbs_);
   vacuum_ = std::make_unique<VacuumManager>(*this, *dbs_, *calls_);
@@ -206,7 +211,7 @@ bool Daemon::init(std::string* error) {
   seqnum_host.interval_ms = [this] { return tunables_[kSeqnumInterval]; };
   seqnum_host.broadcast_update = [this](uint32_t db_id) {
     for (uint32_t pnn : broadcast_targets(BROADCAST_ACTIVE)) {
-      if (pnn == pnn_) continue;
+      if (pnn == state_.pnn()) continue;
       send_control(pnn, CONTROL_UPDATE_SEQNUM, 0, u32_bytes(db_id), 0, nullptr, CTRL_FLAG_NOREPLY);
     }
   };
@@ -221,17 +226,22 @@ bool Daemon::init(std::string* error) {
     }));
   }
   signal(SIGPIPE, SIG_IGN);
-  vnnmap_.generation = INVALID_GENERATION;
   recoverd_ = std::make_unique<cluster::Recoverd>(*this);
-  monitor_ = std::make_unique<monitor::Monitor>(loop_, *this, monitor_settings());
   register_controls();  // the areas that answer controls exist now
   return true;
 }
 
 // Each area's controls, on what that area works on.
 void Daemon::register_controls() {
-  register_node_controls(controls_, *this);
-  register_admin_controls(controls_, *this);
+  register_node_controls(controls_,
+                         {state_, *clients_, stats_, controls_, opts_.nlist, opts_.reclock,
+                          [this] { return leader(); }, [this] { reset_statistics(); },
+                          [this] { request_shutdown(0); }});
+  register_admin_controls(controls_,
+                          {state_, tunables_, [this](uint32_t flags) { set_own_flags(flags); },
+                           [this](uint32_t seconds) { ban(seconds); },
+                           [this](uint32_t caps) { set_capabilities(caps); },
+                           [this](std::string* error) { return reload_nodes(error); }});
   register_tunable_controls(controls_, tunables_);
   register_srvid_controls(
       controls_, srvids_, *clients_, [this] { return leader(); },
@@ -242,7 +252,7 @@ void Daemon::register_controls() {
   register_vacuum_controls(controls_, *vacuum_, *this);
   register_recovery_controls(
       controls_, *this, *dbs_, *this, [this](uint32_t mode) { set_recmode(mode); },
-      [this](proto::VnnMap map) { set_vnnmap(std::move(map)); });
+      [this](proto::VnnMap map) { state_.set_vnnmap(std::move(map)); });
   register_monitor_controls(controls_, *monitor_, *this);
   register_takeover_controls(controls_, *public_ips_, *this);
 }
@@ -317,7 +327,8 @@ void Daemon::start(std::function<void(const std::string& error)> started) {
 
 void Daemon::startup_complete() {
   for (uint32_t pnn : broadcast_targets(BROADCAST_CONNECTED)) {
-    if (pnn != pnn_) send_control(pnn, CONTROL_STARTUP, 0, {}, 0, nullptr, CTRL_FLAG_NOREPLY);
+    if (pnn != state_.pnn())
+      send_control(pnn, CONTROL_STARTUP, 0, {}, 0, nullptr, CTRL_FLAG_NOREPLY);
   }
 }
 
@@ -396,14 +407,14 @@ void Daemon::handle_control(ClientConnection& client, const uint8_t* pkt, size_t
     clients_->close(client);
     return;
   }
-  uint32_t dest = h.destnode == CURRENT_NODE ? pnn_ : h.destnode;
-  if (dest == pnn_) {
+  uint32_t dest = h.destnode == CURRENT_NODE ? state_.pnn() : h.destnode;
+  if (dest == state_.pnn()) {
     Responder to{Responder::Kind::kClient, client.id(), h, (c.flags & CTRL_FLAG_NOREPLY) != 0};
-    ControlReply reply = run_control(h, c, &client, pnn_, to);
+    ControlReply reply = run_control(h, c, &client, state_.pnn(), to);
     if (!reply.async) respond(to, reply);
     return;
   }
-  if (dest < nodes_.size()) {
+  if (state_.known(dest)) {
     forward_control(client, h, c, dest);
     return;
   }
@@ -414,9 +425,9 @@ void Daemon::handle_control(ClientConnection& client, const uint8_t* pkt, size_t
       return;
     }
     for (uint32_t pnn : broadcast_targets(dest)) {
-      if (pnn == pnn_) {
+      if (pnn == state_.pnn()) {
         Responder to{Responder::Kind::kClient, client.id(), h, true};
-        run_control(h, c, &client, pnn_, to);
+        run_control(h, c, &client, state_.pnn(), to);
       } else {
         proto::Header fh = h;
         fh.destnode = pnn;
@@ -435,24 +446,12 @@ ControlReply Daemon::run_control(const proto::Header& h, const proto::ReqControl
 }
 
 std::vector<uint32_t> Daemon::broadcast_targets(uint32_t dest) const {
-  std::vector<uint32_t> out;
-  for (const NodeInfo& n : nodes_) {
-    if (n.flags & NODE_FLAGS_DELETED) continue;
-    bool connected = !(n.flags & NODE_FLAGS_DISCONNECTED);
-    if (dest == BROADCAST_CONNECTED && !connected) continue;
-    if (dest == BROADCAST_ACTIVE) {
-      bool in_vnnmap = false;
-      for (uint32_t p : vnnmap_.map) in_vnnmap |= p == n.pnn;
-      if (!in_vnnmap || !connected) continue;
-    }
-    out.push_back(n.pnn);
-  }
-  return out;
+  return state_.broadcast_targets(dest);
 }
 
 bool Daemon::send_to_node(uint32_t pnn, proto::Header h, const proto::ReqControl& c) {
-  h.srcnode = pnn_;
-  h.generation = vnnmap_.generation;
+  h.srcnode = state_.pnn();
+  h.generation = state_.generation();
   if (!transport_ || !transport_->send(pnn, proto::encode(h, c))) return false;
   stats_.node_packets_sent++;
   return true;
@@ -469,7 +468,7 @@ void Daemon::forward_control(ClientConnection& client, const proto::Header& h,
   bool want_reply = !(c.flags & CTRL_FLAG_NOREPLY);
   uint32_t client_id = client.id();
   proto::Header client_hdr = h;
-  const NodeInfo& n = nodes_[dest];
+  const NodeInfo& n = state_.nodes()[dest];
   uint32_t reqid = alloc_reqid();
   proto::Header fh = h;
   fh.destnode = dest;
@@ -500,27 +499,26 @@ void Daemon::send_control(uint32_t dest, uint32_t opcode, uint64_t srvid, const 
                           double timeout, ControlCallback cb, uint32_t flags) {
   proto::Header h;
   h.destnode = dest;
-  h.srcnode = pnn_;
+  h.srcnode = state_.pnn();
   proto::ReqControl c;
   c.opcode = opcode;
   c.srvid = srvid;
   c.flags = flags;
   c.data = data;
   h.reqid = alloc_reqid();
-  if (dest == pnn_) {
+  if (dest == state_.pnn()) {
     // Kept as a pending control too, so that an async handler can answer
     // later through respond().
     RemoteControl rc;
-    rc.dest = pnn_;
+    rc.dest = state_.pnn();
     rc.cb = std::move(cb);
     remote_controls_[h.reqid] = std::move(rc);
     Responder to{Responder::Kind::kSelf, h.reqid, h, false};
-    ControlReply r = run_control(h, c, nullptr, pnn_, to);
+    ControlReply r = run_control(h, c, nullptr, state_.pnn(), to);
     if (!r.async) respond(to, r);
     return;
   }
-  bool sent = dest < nodes_.size() && !(nodes_[dest].flags & NODE_FLAGS_DISCONNECTED) &&
-              send_to_node(dest, h, c);
+  bool sent = state_.connected(dest) && send_to_node(dest, h, c);
   if (!sent) {
     if (cb) cb(dest, -1, {}, "node is disconnected");
     return;
@@ -548,15 +546,15 @@ void Daemon::finish_remote_control(uint32_t reqid, uint32_t pnn, int32_t status,
 }
 
 void Daemon::send_message(uint32_t dest, uint64_t srvid, const proto::Bytes& data) {
-  if (dest == pnn_) {
+  if (dest == state_.pnn()) {
     deliver_message(srvid, data);
     return;
   }
-  if (dest >= nodes_.size() || (nodes_[dest].flags & NODE_FLAGS_DISCONNECTED)) return;
+  if (!state_.connected(dest)) return;
   proto::Header h;
   h.destnode = dest;
-  h.srcnode = pnn_;
-  h.generation = vnnmap_.generation;
+  h.srcnode = state_.pnn();
+  h.generation = state_.generation();
   proto::ReqMessage m;
   m.srvid = srvid;
   m.data = data;
@@ -587,13 +585,13 @@ bool Daemon::start_transport(std::string* error) {
   if (!entries) return false;
   for (const auto& e : *entries) {
     if (e.deleted) continue;
-    if (e.pnn == pnn_) {
+    if (e.pnn == state_.pnn()) {
       self = e.addr;
     } else {
       peers.push_back({e.pnn, e.addr});
     }
   }
-  liveness_.assign(nodes_.size(), PeerLiveness{});
+  liveness_.assign(state_.nodes().size(), PeerLiveness{});
   transport_ =
       std::make_unique<NodeTransport>(loop_, *this, self, std::move(peers), kMaxClientPacket);
   if (!transport_->start(error)) return false;
@@ -612,7 +610,7 @@ bool Daemon::start_transport(std::string* error) {
 void Daemon::torture_tick() {
   std::vector<uint32_t> peers;
   for (uint32_t pnn : broadcast_targets(BROADCAST_CONNECTED)) {
-    if (pnn != pnn_) peers.push_back(pnn);
+    if (pnn != state_.pnn()) peers.push_back(pnn);
   }
   if (!peers.empty()) {
     uint32_t victim = peers[static_cast<size_t>(rand()) % peers.size()];
@@ -625,8 +623,8 @@ void Daemon::torture_tick() {
 // Every KeepaliveInterval: a peer that sent nothing for KeepaliveLimit
 // intervals is dead; every connected peer gets a keepalive.
 void Daemon::keepalive_tick() {
-  for (NodeInfo& n : nodes_) {
-    if (n.pnn == pnn_ || (n.flags & NODE_FLAGS_DELETED)) continue;
+  for (const NodeInfo& n : state_.nodes()) {
+    if (n.pnn == state_.pnn() || (n.flags & NODE_FLAGS_DELETED)) continue;
     PeerLiveness& l = liveness_[n.pnn];
     if (n.flags & NODE_FLAGS_DISCONNECTED) continue;
     l.dead_count = l.rx_cnt == 0 ? l.dead_count + 1 : 0;
@@ -638,34 +636,28 @@ void Daemon::keepalive_tick() {
     }
     proto::Header h;
     h.destnode = n.pnn;
-    h.srcnode = pnn_;
-    h.generation = vnnmap_.generation;
+    h.srcnode = state_.pnn();
+    h.generation = state_.generation();
     proto::ReqKeepalive k;
     k.version = kKeepaliveVersion;
     timeval t = now();
-    k.uptime = static_cast<uint32_t>(t.tv_sec - start_time_.tv_sec);
+    k.uptime = static_cast<uint32_t>(t.tv_sec - state_.start_time().tv_sec);
     if (transport_->send(n.pnn, proto::encode(h, k))) stats_.keepalive_packets_sent++;
   }
   keepalive_timer_->start(tunables_[kKeepaliveInterval]);
 }
 
 void Daemon::on_node_connected(uint32_t pnn) {
-  if (pnn >= nodes_.size()) return;
+  if (!state_.known(pnn)) return;
   CTDB_LOGF(kLogNotice, "Node %u is now connected", pnn);
-  nodes_[pnn].flags &= ~NODE_FLAGS_DISCONNECTED;
+  state_.mark_connected(pnn);
   liveness_[pnn] = PeerLiveness{};
   if (recoverd_) recoverd_->node_changed(pnn);
 }
 
 void Daemon::on_node_dead(uint32_t pnn) {
-  if (pnn >= nodes_.size()) return;
-  if (!(nodes_[pnn].flags & NODE_FLAGS_DISCONNECTED)) {
-    CTDB_LOGF(kLogNotice, "Node %u is now disconnected", pnn);
-  }
-  // As 4.17: a node that comes back is unhealthy until it says otherwise itself (its own flag
-  // broadcast, or the leader's flag check), so it is never counted healthy, or given public
-  // addresses, before it has passed its own startup and monitor events.
-  nodes_[pnn].flags |= NODE_FLAGS_DISCONNECTED | NODE_FLAGS_UNHEALTHY;
+  if (!state_.known(pnn)) return;
+  if (state_.mark_disconnected(pnn)) CTDB_LOGF(kLogNotice, "Node %u is now disconnected", pnn);
   fail_controls_to(pnn, "node is disconnected");
   if (recoverd_) recoverd_->node_changed(pnn);
 }
@@ -704,7 +696,7 @@ void Daemon::on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) {
     case REPLY_DMASTER:
       count_call_packet(h.operation);
       // A banned node takes no part in record traffic.
-      if (!(nodes_[pnn_].flags & NODE_FLAGS_BANNED)) calls_->node_packet(pnn, pkt, len);
+      if (!(state_.own_flags() & NODE_FLAGS_BANNED)) calls_->node_packet(pnn, pkt, len);
       break;
     case REQ_MESSAGE:
       stats_.node.req_message++;
@@ -754,7 +746,8 @@ void Daemon::node_message(const uint8_t* pkt, size_t len) {
       if (c == nullptr) return;
       if (!out.built) {
         memcpy(out.buf, out.pkt, out.len);
-        proto::set_routing(out.buf, out.self->vnnmap_.generation, out.self->pnn_, out.self->pnn_);
+        proto::set_routing(out.buf, out.self->state_.generation(), out.self->state_.pnn(),
+                           out.self->state_.pnn());
         proto::set_reqid(out.buf, 0);
         out.built = true;
       }
@@ -789,8 +782,8 @@ void Daemon::respond(const Responder& to, const ControlReply& reply) {
         break;
       case Responder::Kind::kNode: {
         proto::Header rh;
-        rh.generation = vnnmap_.generation;
-        rh.srcnode = pnn_;
+        rh.generation = state_.generation();
+        rh.srcnode = state_.pnn();
         rh.destnode = to.id;
         rh.reqid = to.hdr.reqid;
         proto::ReplyControl r;
@@ -801,7 +794,7 @@ void Daemon::respond(const Responder& to, const ControlReply& reply) {
         break;
       }
       case Responder::Kind::kSelf:
-        finish_remote_control(to.id, pnn_, reply.status, reply.data, reply.errmsg);
+        finish_remote_control(to.id, state_.pnn(), reply.status, reply.data, reply.errmsg);
         break;
     }
   }
@@ -822,8 +815,8 @@ void Daemon::node_control_reply(const uint8_t* pkt, size_t len) {
 void Daemon::send_control_reply(ClientConnection& client, const proto::Header& req_hdr,
                                 const ControlReply& reply, uint32_t from) {
   proto::Header h;
-  h.generation = vnnmap_.generation;
-  h.srcnode = from == UNKNOWN_PNN ? pnn_ : from;
+  h.generation = state_.generation();
+  h.srcnode = from == UNKNOWN_PNN ? state_.pnn() : from;
   h.destnode = req_hdr.srcnode;
   h.reqid = req_hdr.reqid;
   proto::ReplyControl r;
@@ -838,15 +831,15 @@ void Daemon::handle_message(ClientConnection& client, const uint8_t* pkt, size_t
   // The common case, one message to one other node, forwards the client's
   // bytes with only the routing fields of the header rewritten.
   if (proto::MessageView raw; forwardable_message(pkt, len, &raw)) {
-    uint32_t dest = raw.destnode == CURRENT_NODE ? pnn_ : raw.destnode;
-    if (dest != pnn_ && dest < nodes_.size()) {
-      if (nodes_[dest].flags & NODE_FLAGS_DISCONNECTED) {
+    uint32_t dest = raw.destnode == CURRENT_NODE ? state_.pnn() : raw.destnode;
+    if (dest != state_.pnn() && state_.known(dest)) {
+      if (state_.nodes()[dest].flags & NODE_FLAGS_DISCONNECTED) {
         CTDB_LOGF(kLogInfo, "dropping message for unreachable node %u", dest);
         return;
       }
       uint8_t buf[kRawMessageMax];
       memcpy(buf, pkt, len);
-      proto::set_routing(buf, vnnmap_.generation, dest, pnn_);
+      proto::set_routing(buf, state_.generation(), dest, state_.pnn());
       if (transport_->send(dest, buf, len)) stats_.node_packets_sent++;
       return;
     }
@@ -859,7 +852,7 @@ void Daemon::handle_message(ClientConnection& client, const uint8_t* pkt, size_t
     clients_->close(client);
     return;
   }
-  uint32_t dest = h.destnode == CURRENT_NODE ? pnn_ : h.destnode;
+  uint32_t dest = h.destnode == CURRENT_NODE ? state_.pnn() : h.destnode;
   std::vector<uint32_t> targets;
   if (dest == BROADCAST_ALL || dest == BROADCAST_ACTIVE || dest == BROADCAST_CONNECTED) {
     targets = broadcast_targets(dest);
@@ -867,27 +860,27 @@ void Daemon::handle_message(ClientConnection& client, const uint8_t* pkt, size_t
     targets.push_back(dest);
   }
   for (uint32_t pnn : targets) {
-    if (pnn == pnn_) {
+    if (pnn == state_.pnn()) {
       deliver_message(m.srvid, m.data);
       continue;
     }
-    if (pnn >= nodes_.size() || (nodes_[pnn].flags & NODE_FLAGS_DISCONNECTED)) {
+    if (!state_.connected(pnn)) {
       CTDB_LOGF(kLogInfo, "dropping message for unreachable node %u", pnn);
       continue;
     }
     proto::Header fh = h;
     fh.destnode = pnn;
-    fh.srcnode = pnn_;
-    fh.generation = vnnmap_.generation;
+    fh.srcnode = state_.pnn();
+    fh.generation = state_.generation();
     if (transport_->send(pnn, proto::encode(fh, m))) stats_.node_packets_sent++;
   }
 }
 
 proto::Bytes Daemon::message_packet(uint64_t srvid, const proto::Bytes& data) const {
   proto::Header h;
-  h.generation = vnnmap_.generation;
-  h.srcnode = pnn_;
-  h.destnode = pnn_;
+  h.generation = state_.generation();
+  h.srcnode = state_.pnn();
+  h.destnode = state_.pnn();
   proto::ReqMessage m;
   m.srvid = srvid;
   m.data = data;
@@ -925,8 +918,7 @@ void Daemon::handle_call(ClientConnection& client, const uint8_t* pkt, size_t le
 }
 
 void Daemon::send_call_packet(uint32_t pnn, const proto::Bytes& pkt) {
-  if (pnn < nodes_.size() && !(nodes_[pnn].flags & NODE_FLAGS_DISCONNECTED) &&
-      transport_->send(pnn, pkt)) {
+  if (state_.connected(pnn) && transport_->send(pnn, pkt)) {
     stats_.node_packets_sent++;
   }
 }
@@ -951,13 +943,7 @@ void Daemon::calls_need_recovery(const char* why) {
 }
 
 void Daemon::set_recmode(uint32_t mode) {
-  if (mode == recmode_) return;
-  if (mode == RECOVERY_ACTIVE) {
-    last_recovery_started_ = now();
-  } else {
-    last_recovery_finished_ = now();
-  }
-  recmode_ = mode;
+  if (!state_.set_recmode(mode)) return;
   if (mode == RECOVERY_ACTIVE) {
     drop_ips_timer_ = std::make_unique<Timer>(loop_, [this] {
       CTDB_LOGF(kLogError, "Been in recovery mode for too long. Dropping all IPs");
@@ -974,21 +960,19 @@ void Daemon::set_recmode(uint32_t mode) {
 }
 
 void Daemon::set_own_flags(uint32_t flags) {
-  NodeInfo& self = nodes_[pnn_];
-  uint32_t old = self.flags;
-  if (flags == old) return;
-  self.flags = flags;
+  if (flags == state_.own_flags()) return;
+  uint32_t old = state_.set_own_flags(flags);
   CTDB_LOGF(kLogNotice, "This node's flags changed from 0x%x to 0x%x", old, flags);
-  proto::NodeFlagChange fc{pnn_, flags, old};
+  proto::NodeFlagChange fc{state_.pnn(), flags, old};
   for (uint32_t pnn : broadcast_targets(BROADCAST_CONNECTED)) {
-    if (pnn != pnn_) {
+    if (pnn != state_.pnn()) {
       send_control(pnn, CONTROL_MODIFY_FLAGS, 0, proto::to_bytes(fc), 0, nullptr,
                    CTRL_FLAG_NOREPLY);
     }
   }
   if ((flags & NODE_FLAGS_INACTIVE) && !(old & NODE_FLAGS_INACTIVE)) become_inactive();
   if (recoverd_ && ((flags ^ old) & NODE_FLAGS_INACTIVE)) {
-    recoverd_->node_changed(pnn_);
+    recoverd_->node_changed(state_.pnn());
   }
   // A health change moves public addresses: ask the leader for a takeover run (4.17's monitor
   // does this; an admin's disable or stop asks through the tool instead).
@@ -996,7 +980,7 @@ void Daemon::set_own_flags(uint32_t flags) {
     CTDB_LOGF(kLogNotice, "Node became %s. Ask recovery master to reallocate IPs",
               (flags & NODE_FLAGS_UNHEALTHY) ? "UNHEALTHY" : "HEALTHY");
     proto::SrvidMessage request;
-    request.pnn = pnn_;
+    request.pnn = state_.pnn();
     request.srvid = 0;
     for (uint32_t pnn : broadcast_targets(BROADCAST_CONNECTED)) {
       send_message(pnn, SRVID_TAKEOVER_RUN, proto::to_bytes(request));
@@ -1015,10 +999,10 @@ void Daemon::become_inactive() {
 }
 
 void Daemon::ban(uint32_t seconds) {
-  ban_seconds_ = seconds;
+  state_.set_ban_seconds(seconds);
   if (seconds == 0) {
     unban_timer_.reset();
-    set_own_flags(nodes_[pnn_].flags & ~NODE_FLAGS_BANNED);
+    set_own_flags(state_.own_flags() & ~NODE_FLAGS_BANNED);
     return;
   }
   CTDB_LOGF(kLogNotice, "Banning this node for %u seconds", seconds);
@@ -1027,60 +1011,18 @@ void Daemon::ban(uint32_t seconds) {
     ban(0);
   });
   unban_timer_->start(seconds);
-  set_own_flags(nodes_[pnn_].flags | NODE_FLAGS_BANNED);
+  set_own_flags(state_.own_flags() | NODE_FLAGS_BANNED);
 }
 
 bool Daemon::reload_nodes(std::string* error) {
   auto entries = read_nodes_file(opts_.nlist, kDefaultCtdbPort, error);
   if (!entries) return false;
-  // `ctdb reloadnodes` checks all this before it asks; a raw control that gets it wrong
-  // changes nothing.
-  if (entries->size() < nodes_.size()) {
-    *error = "nodes cannot be removed from the nodes file, only marked deleted with '#'";
-    return false;
-  }
-  for (const auto& e : *entries) {
-    if (e.pnn == pnn_ && e.deleted) {
-      *error = "this node (" + std::to_string(pnn_) + ") cannot be deleted";
-      return false;
-    }
-    if (e.pnn >= nodes_.size() || e.deleted || (nodes_[e.pnn].flags & NODE_FLAGS_DELETED)) {
-      continue;
-    }
-    if (!e.addr.same_ip(nodes_[e.pnn].addr)) {
-      *error = "the address of node " + std::to_string(e.pnn) + " changed";
-      return false;
-    }
-  }
   std::vector<uint32_t> dropped;  // deleted while connected
-  for (const auto& e : *entries) {
-    const proto::SockAddr& addr = e.addr;
-    if (e.pnn >= nodes_.size()) {
-      // New nodes start disconnected; the transport connects to them below.
-      NodeInfo n;
-      n.pnn = e.pnn;
-      n.addr = addr;
-      n.flags = NODE_FLAGS_DISCONNECTED | (e.deleted ? NODE_FLAGS_DELETED : 0);
-      nodes_.push_back(n);
-      continue;
-    }
-    NodeInfo& n = nodes_[e.pnn];
-    if (e.deleted && !(n.flags & NODE_FLAGS_DELETED)) {
-      CTDB_LOGF(kLogNotice, "Node %u is deleted", e.pnn);
-      if (!(n.flags & NODE_FLAGS_DISCONNECTED)) dropped.push_back(e.pnn);
-      // As in 4.17, a deleted node's address is 0.0.0.0 (what the nodes file line gives).
-      n.addr = addr;
-      n.flags = NODE_FLAGS_DELETED | NODE_FLAGS_DISCONNECTED;
-    } else if (!e.deleted && (n.flags & NODE_FLAGS_DELETED)) {
-      CTDB_LOGF(kLogNotice, "Node %u is undeleted", e.pnn);
-      n.addr = addr;
-      n.flags = NODE_FLAGS_DISCONNECTED;
-    }
-  }
-  liveness_.resize(nodes_.size());
+  if (!state_.apply_nodes_file(*entries, &dropped, error)) return false;
+  liveness_.resize(state_.nodes().size());
   std::vector<NodeTransport::Peer> peers;
   for (const auto& e : *entries) {
-    if (!e.deleted && e.pnn != pnn_) peers.push_back({e.pnn, e.addr});
+    if (!e.deleted && e.pnn != state_.pnn()) peers.push_back({e.pnn, e.addr});
   }
   transport_->set_peers(std::move(peers));
   // The transport closed the links to deleted nodes without telling us; what waited on them
@@ -1089,20 +1031,21 @@ bool Daemon::reload_nodes(std::string* error) {
     fail_controls_to(pnn, "node is deleted");
     if (recoverd_) recoverd_->node_changed(pnn);
   }
-  CTDB_LOGF(kLogNotice, "Reloaded nodes file: %zu nodes", nodes_.size());
+  CTDB_LOGF(kLogNotice, "Reloaded nodes file: %zu nodes", state_.nodes().size());
   return true;
 }
 
 void Daemon::learn_node_flags(uint32_t pnn, uint32_t flags) {
-  // Each node is the authority on its own flags, and on whether its links are up.
-  if (pnn >= nodes_.size() || pnn == pnn_) return;
-  NodeInfo& n = nodes_[pnn];
-  uint32_t old = n.flags;
-  uint32_t next = (flags & ~NODE_FLAGS_DISCONNECTED) | (old & NODE_FLAGS_DISCONNECTED);
-  if (next == old) return;  // a broadcast told us already
+  uint32_t old;
+  if (!state_.learn_flags(pnn, flags, &old)) return;  // a broadcast told us already
+  uint32_t next = state_.nodes()[pnn].flags;
   CTDB_LOGF(kLogNotice, "Node %u flags changed from 0x%x to 0x%x", pnn, old, next);
-  n.flags = next;
   if (((next ^ old) & NODE_FLAGS_INACTIVE) && recoverd_) recoverd_->node_changed(pnn);
+}
+
+void Daemon::set_capabilities(uint32_t caps) {
+  state_.set_capabilities(caps);
+  if (recoverd_) recoverd_->node_changed(state_.pnn());
 }
 
 // Controls waiting on a node that is gone will never be answered.
@@ -1120,9 +1063,5 @@ void Daemon::reset_statistics() {
   timeval t = now();
   stats_.statistics_start_time = {t.tv_sec, t.tv_usec};
 }
-
-int Daemon::debug_level() const { return logging::level(); }
-
-void Daemon::set_debug_level(int level) { logging::set_level(level); }
 
 }  // namespace ctdb::daemon

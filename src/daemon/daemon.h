@@ -16,6 +16,7 @@
 #include "common/tunables.h"
 #include "daemon/clients/client_server.h"
 #include "daemon/clients/srvid_registry.h"
+#include "daemon/cluster/node_state.h"
 #include "daemon/cluster/recoverd.h"
 #include "daemon/cluster_host.h"
 #include "daemon/controls/dispatch.h"
@@ -107,56 +108,38 @@ class Daemon : public ClientHandler,
   void send_control_reply(ClientConnection& client, const proto::Header& req_hdr,
                           const ControlReply& reply, uint32_t from = UNKNOWN_PNN);
 
-  // State read and changed by the control handlers.
-  const DaemonOptions& options() const { return opts_; }
-  uint32_t pnn() const override { return pnn_; }
-  const std::vector<NodeInfo>& nodes() const override { return nodes_; }
-  Tunables& tunables() { return tunables_; }
+  uint32_t pnn() const override { return state_.pnn(); }
+
+ private:
+  // ClusterHost, RecoverdHost: this node's view of the cluster.
+  const std::vector<NodeInfo>& nodes() const override { return state_.nodes(); }
   const Tunables& tunables() const override { return tunables_; }
   const std::string& reclock_path() const override { return opts_.reclock; }
   void learn_node_flags(uint32_t pnn, uint32_t flags) override;
   proto::Statistics& stats() override { return stats_; }
-  SrvidRegistry& srvids() { return srvids_; }
-  ClientServer& clients() { return *clients_; }
-  DbRegistry& databases() { return *dbs_; }
-  SeqnumSync& seqnums() { return *seqnums_; }
   takeover::PublicIps& public_ips() override { return *public_ips_; }
-  TraverseManager& traverses() { return *traverses_; }
-  VacuumManager& vacuum() { return *vacuum_; }
-  CallEngine& calls() { return *calls_; }
-  const ControlTable& controls() const { return controls_; }
-  uint32_t recmode() const override { return recmode_; }
-  // Who leads, as the recovery daemon knows it (UNKNOWN_PNN once shutting down).
-  uint32_t leader() const { return recoverd_ ? recoverd_->leader() : UNKNOWN_PNN; }
-  Runstate runstate() const override { return runstate_; }
-  uint32_t capabilities() const override { return capabilities_; }
-  const proto::VnnMap& vnnmap() const override { return vnnmap_; }
-  const timeval& start_time() const { return start_time_; }
-  const timeval& last_recovery_started() const { return last_recovery_started_; }
-  const timeval& last_recovery_finished() const { return last_recovery_finished_; }
-  void reset_statistics();
-  // Recovery mode; entering ACTIVE and leaving it stamp the recovery times.
-  void set_recmode(uint32_t mode);
-  void set_vnnmap(proto::VnnMap map) { vnnmap_ = std::move(map); }
-  void set_runstate(Runstate r) override { runstate_ = r; }
-  uint32_t own_flags() const override { return nodes_[pnn_].flags; }
+  uint32_t recmode() const override { return state_.recmode(); }
+  Runstate runstate() const override { return state_.runstate(); }
+  uint32_t capabilities() const override { return state_.capabilities(); }
+  const proto::VnnMap& vnnmap() const override { return state_.vnnmap(); }
+  void set_runstate(Runstate r) override { state_.set_runstate(r); }
+  uint32_t own_flags() const override { return state_.own_flags(); }
   // Changes this node's own flags (disable, stop, ban, health...) and tells
   // every connected node; a node that becomes inactive freezes its databases.
   void set_own_flags(uint32_t flags) override;
-  void set_capabilities(uint32_t caps) { capabilities_ = caps; }
+
+  // Who leads, as the recovery daemon knows it (UNKNOWN_PNN once shutting down).
+  uint32_t leader() const { return recoverd_ ? recoverd_->leader() : UNKNOWN_PNN; }
+  void reset_statistics();
+  // Recovery mode; entering ACTIVE starts the RecoveryDropAllIPs timer and
+  // leaving it lets parked calls go.
+  void set_recmode(uint32_t mode);
+  void set_capabilities(uint32_t caps);
   // Re-reads the nodes file: new nodes join, removed ones become DELETED.
   bool reload_nodes(std::string* error);
-  // Ban bookkeeping for GET_BAN_STATE; the unban timer lives here too.
+  // Bans this node for `seconds` (0 lifts the ban); the unban timer lives here.
   void ban(uint32_t seconds);
-  uint32_t ban_seconds() const { return ban_seconds_; }
-  // Null once a shutdown has begun.
-  cluster::Recoverd* recoverd() { return recoverd_.get(); }
-  monitor::Monitor& monitor() { return *monitor_; }
-  // Debug level as 4.17 numbers it (ERROR 0, WARNING 1, NOTICE 3, INFO 5, DEBUG 10).
-  int debug_level() const;
-  void set_debug_level(int level);
 
- private:
   bool load_nodes(std::string* error);
   void die(int exit_code);
   bool start_transport(std::string* error);
@@ -180,7 +163,7 @@ class Daemon : public ClientHandler,
   void handle_message(ClientConnection& client, const uint8_t* pkt, size_t len);
   void handle_call(ClientConnection& client, const uint8_t* pkt, size_t len);
   // CallHost.
-  bool calls_blocked() const override { return recmode_ == RECOVERY_ACTIVE; }
+  bool calls_blocked() const override { return state_.recmode() == RECOVERY_ACTIVE; }
   void send_call_packet(uint32_t pnn, const proto::Bytes& pkt) override;
   void send_client_packet(uint32_t client_id, const proto::Bytes& pkt) override;
   void calls_need_recovery(const char* why) override;
@@ -209,19 +192,9 @@ class Daemon : public ClientHandler,
   SrvidRegistry srvids_;
   Tunables tunables_;
   proto::Statistics stats_;
-  std::vector<NodeInfo> nodes_;
-  uint32_t pnn_ = UNKNOWN_PNN;
-  // Databases stay closed to clients until the first recovery has run.
-  uint32_t recmode_ = RECOVERY_ACTIVE;
-  Runstate runstate_ = RUNSTATE_UNKNOWN;
+  cluster::NodeState state_;
   bool shutting_down_ = false;
-  uint32_t capabilities_ = CAP_DEFAULT;
-  proto::VnnMap vnnmap_;
-  timeval start_time_{};
-  timeval last_recovery_started_{};
-  timeval last_recovery_finished_{};
   int exit_code_ = 0;
-  uint32_t ban_seconds_ = 0;
   std::unique_ptr<Timer> unban_timer_;
   void become_inactive();
 

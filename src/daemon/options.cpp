@@ -50,6 +50,56 @@ void take(char* raw, std::string* out) {
   }
 }
 
+// Moves what popt wrote into the options.
+void take_options(RawOptions& r, DaemonOptions* opts) {
+  take(r.debug, &opts->debug);
+  take(r.dbdir, &opts->dbdir);
+  take(r.dbdir_persistent, &opts->dbdir_persistent);
+  take(r.dbdir_state, &opts->dbdir_state);
+  take(r.event_script_dir, &opts->event_script_dir);
+  take(r.listen, &opts->listen);
+  take(r.logfile, &opts->logfile);
+  take(r.nlist, &opts->nlist);
+  take(r.notification_script, &opts->notification_script);
+  take(r.public_addresses, &opts->public_addresses);
+  take(r.public_interface, &opts->public_interface);
+  take(r.reclock, &opts->reclock);
+  take(r.single_public_ip, &opts->single_public_ip);
+  take(r.socket, &opts->socket);
+  take(r.transport, &opts->transport);
+  take(r.pidfile, &opts->pidfile);
+  opts->interactive = r.interactive;
+  opts->lvs = r.lvs;
+  opts->no_lmaster = r.no_lmaster;
+  opts->no_recmaster = r.no_recmaster;
+  opts->nosetsched = r.nosetsched;
+  opts->start_as_disabled = r.start_as_disabled;
+  opts->start_as_stopped = r.start_as_stopped;
+  opts->syslog = r.syslog;
+  opts->torture = r.torture;
+}
+
+// What popt cannot check: the transport, empty and too long paths.
+bool check_options(const DaemonOptions& opts, std::string* error) {
+  if (opts.transport != "tcp") {
+    *error = "ctdbd: --transport: unsupported transport '" + opts.transport +
+             "' (only \"tcp\" is supported)";
+    return false;
+  }
+  for (const std::string* path :
+       {&opts.nlist, &opts.socket, &opts.dbdir, &opts.dbdir_persistent, &opts.dbdir_state}) {
+    if (path->empty()) {
+      *error = "ctdbd: empty path given to an option that needs one";
+      return false;
+    }
+  }
+  if (opts.socket.size() >= 108) {  // sizeof(sockaddr_un::sun_path)
+    *error = "ctdbd: --socket: path too long: " + opts.socket;
+    return false;
+  }
+  return true;
+}
+
 struct ContextDeleter {
   void operator()(poptContext pc) const { poptFreeContext(pc); }
 };
@@ -135,48 +185,8 @@ ParseResult parse_options(int argc, const char** argv, DaemonOptions* opts, std:
     return ParseResult::kExitOk;
   }
 
-  take(r.debug, &opts->debug);
-  take(r.dbdir, &opts->dbdir);
-  take(r.dbdir_persistent, &opts->dbdir_persistent);
-  take(r.dbdir_state, &opts->dbdir_state);
-  take(r.event_script_dir, &opts->event_script_dir);
-  take(r.listen, &opts->listen);
-  take(r.logfile, &opts->logfile);
-  take(r.nlist, &opts->nlist);
-  take(r.notification_script, &opts->notification_script);
-  take(r.public_addresses, &opts->public_addresses);
-  take(r.public_interface, &opts->public_interface);
-  take(r.reclock, &opts->reclock);
-  take(r.single_public_ip, &opts->single_public_ip);
-  take(r.socket, &opts->socket);
-  take(r.transport, &opts->transport);
-  take(r.pidfile, &opts->pidfile);
-  opts->interactive = r.interactive;
-  opts->lvs = r.lvs;
-  opts->no_lmaster = r.no_lmaster;
-  opts->no_recmaster = r.no_recmaster;
-  opts->nosetsched = r.nosetsched;
-  opts->start_as_disabled = r.start_as_disabled;
-  opts->start_as_stopped = r.start_as_stopped;
-  opts->syslog = r.syslog;
-  opts->torture = r.torture;
-
-  if (opts->transport != "tcp") {
-    *error = "ctdbd: --transport: unsupported transport '" + opts->transport +
-             "' (only \"tcp\" is supported)";
-    return ParseResult::kError;
-  }
-  for (const std::string* path :
-       {&opts->nlist, &opts->socket, &opts->dbdir, &opts->dbdir_persistent, &opts->dbdir_state}) {
-    if (path->empty()) {
-      *error = "ctdbd: empty path given to an option that needs one";
-      return ParseResult::kError;
-    }
-  }
-  if (opts->socket.size() >= 108) {  // sizeof(sockaddr_un::sun_path)
-    *error = "ctdbd: --socket: path too long: " + opts->socket;
-    return ParseResult::kError;
-  }
+  take_options(r, opts);
+  if (!check_options(*opts, error)) return ParseResult::kError;
   return ParseResult::kRun;
 }
 

@@ -119,6 +119,13 @@ std::vector<ClientConnection*> ClientServer::find_by_pid(pid_t pid) {
   return out;
 }
 
+bool ClientServer::has_client_pid(pid_t pid) const {
+  for (const auto& [id, c] : clients_) {
+    if (c->pid_ == pid && !c->closing_) return true;
+  }
+  return false;
+}
+
 void ClientServer::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr*, int, void* arg) {
   auto* self = static_cast<ClientServer*>(arg);
   evutil_make_socket_closeonexec(fd);

@@ -80,6 +80,7 @@ class ClientServer {
   ClientConnection* find(uint32_t id);
   // Every connected client whose peer process is `pid`.
   std::vector<ClientConnection*> find_by_pid(pid_t pid);
+  bool has_client_pid(pid_t pid) const;
   // Closes a client; safe to call from within its own packet callback.
   void close(ClientConnection& client);
 

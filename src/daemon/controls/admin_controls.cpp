@@ -1,45 +1,46 @@
 // Administrative controls on this node: disable/enable, stop/continue, ban,
 // the lmaster and leader roles, and reloading the nodes file.
 #include "common/logging.h"
+#include "common/tunables.h"
+#include "daemon/cluster/node_state.h"
 #include "daemon/controls/dispatch.h"
-#include "daemon/daemon.h"
 #include "protocol/types.h"
 
 namespace ctdb::daemon {
 namespace {
 
-ControlReply change_own_flags(Daemon& d, uint32_t set, uint32_t clear) {
-  uint32_t flags = d.nodes()[d.pnn()].flags;
+ControlReply change_own_flags(AdminControlsEnv& d, uint32_t set, uint32_t clear) {
+  uint32_t flags = d.state.own_flags();
   d.set_own_flags((flags | set) & ~clear);
   return {};
 }
 
-ControlReply disable_node(Daemon& d, const ControlRequest&) {
+ControlReply disable_node(AdminControlsEnv& d, const ControlRequest&) {
   return change_own_flags(d, NODE_FLAGS_PERMANENTLY_DISABLED, 0);
 }
 
-ControlReply enable_node(Daemon& d, const ControlRequest&) {
+ControlReply enable_node(AdminControlsEnv& d, const ControlRequest&) {
   return change_own_flags(d, 0, NODE_FLAGS_PERMANENTLY_DISABLED);
 }
 
-ControlReply stop_node(Daemon& d, const ControlRequest&) {
+ControlReply stop_node(AdminControlsEnv& d, const ControlRequest&) {
   CTDB_LOGF(kLogNotice, "Stopping node");
   return change_own_flags(d, NODE_FLAGS_STOPPED, 0);
 }
 
-ControlReply continue_node(Daemon& d, const ControlRequest&) {
+ControlReply continue_node(AdminControlsEnv& d, const ControlRequest&) {
   CTDB_LOGF(kLogNotice, "Continue node");
   return change_own_flags(d, 0, NODE_FLAGS_STOPPED);
 }
 
-ControlReply set_ban_state(Daemon& d, const ControlRequest& req) {
+ControlReply set_ban_state(AdminControlsEnv& d, const ControlRequest& req) {
   proto::BanState b;
   if (!proto::from_bytes(req.c.data, &b)) return control_error();
-  if (b.pnn != d.pnn()) {
+  if (b.pnn != d.state.pnn()) {
     CTDB_LOGF(kLogError, "SET_BAN_STATE control for PNN %u ignored", b.pnn);
     return control_error();
   }
-  if (b.time != 0 && d.tunables()[kEnableBans] == 0) {
+  if (b.time != 0 && d.tunables[kEnableBans] == 0) {
     CTDB_LOGF(kLogInfo, "Bans are disabled - ignoring ban of node %u", b.pnn);
     return {};
   }
@@ -47,37 +48,36 @@ ControlReply set_ban_state(Daemon& d, const ControlRequest& req) {
   return {};
 }
 
-ControlReply get_ban_state(Daemon& d, const ControlRequest&) {
+ControlReply get_ban_state(AdminControlsEnv& d, const ControlRequest&) {
   proto::BanState b;
-  b.pnn = d.pnn();
-  b.time = d.ban_seconds();
+  b.pnn = d.state.pnn();
+  b.time = d.state.ban_seconds();
   ControlReply r;
   r.data = proto::to_bytes(b);
   return r;
 }
 
-ControlReply set_role(Daemon& d, const ControlRequest& req, uint32_t cap) {
+ControlReply set_role(AdminControlsEnv& d, const ControlRequest& req, uint32_t cap) {
   uint32_t on;
   if (!payload_u32(req.c.data, &on)) return control_error();
-  uint32_t caps = d.capabilities();
+  uint32_t caps = d.state.capabilities();
   caps = on ? (caps | cap) : (caps & ~cap);
-  if (caps != d.capabilities()) {
+  if (caps != d.state.capabilities()) {
     CTDB_LOGF(kLogNotice, "Capabilities changed to 0x%x", caps);
     d.set_capabilities(caps);
-    if (d.recoverd()) d.recoverd()->node_changed(d.pnn());
   }
   return {};
 }
 
-ControlReply set_lmasterrole(Daemon& d, const ControlRequest& req) {
+ControlReply set_lmasterrole(AdminControlsEnv& d, const ControlRequest& req) {
   return set_role(d, req, CAP_LMASTER);
 }
 
-ControlReply set_recmasterrole(Daemon& d, const ControlRequest& req) {
+ControlReply set_recmasterrole(AdminControlsEnv& d, const ControlRequest& req) {
   return set_role(d, req, CAP_RECMASTER);
 }
 
-ControlReply reload_nodes_file(Daemon& d, const ControlRequest&) {
+ControlReply reload_nodes_file(AdminControlsEnv& d, const ControlRequest&) {
   std::string error;
   if (!d.reload_nodes(&error)) {
     CTDB_LOGF(kLogError, "reloadnodes failed: %s", error.c_str());
@@ -90,7 +90,8 @@ ControlReply reload_nodes_file(Daemon& d, const ControlRequest&) {
 
 }  // namespace
 
-void register_admin_controls(ControlTable& t, Daemon& d) {
+void register_admin_controls(ControlTable& t, AdminControlsEnv env) {
+  auto d = std::make_shared<AdminControlsEnv>(std::move(env));
   t.add(CONTROL_DISABLE_NODE, bind_handler(d, disable_node));
   t.add(CONTROL_ENABLE_NODE, bind_handler(d, enable_node));
   t.add(CONTROL_STOP_NODE, bind_handler(d, stop_node));

@@ -20,7 +20,6 @@ class Tunables;
 
 namespace ctdb::daemon {
 
-class Daemon;
 class ClientConnection;
 class ClientServer;
 class SrvidRegistry;
@@ -34,7 +33,8 @@ class Monitor;
 }
 namespace cluster {
 class RecoverdHost;
-}
+class NodeState;
+}  // namespace cluster
 namespace takeover {
 class PublicIps;
 }
@@ -152,8 +152,32 @@ class ControlTable {
   std::array<Entry, kMaxControlOpcode> entries_{};
 };
 
+// What the controls on this node as a whole read, and what they set off.
+struct NodeControlsEnv {
+  const cluster::NodeState& state;
+  const ClientServer& clients;
+  proto::Statistics& stats;
+  const ControlTable& table;
+  std::string nodes_file;
+  std::string reclock;
+  std::function<uint32_t()> leader;
+  std::function<void()> reset_statistics;
+  std::function<void()> shutdown;
+};
+
+// What the administrative controls read, and what they set off: changing
+// this node's flags, ban or capabilities tells the cluster.
+struct AdminControlsEnv {
+  const cluster::NodeState& state;
+  const Tunables& tunables;
+  std::function<void(uint32_t flags)> set_own_flags;
+  std::function<void(uint32_t seconds)> ban;
+  std::function<void(uint32_t caps)> set_capabilities;
+  std::function<bool(std::string* error)> reload_nodes;
+};
+
 // Each area registers its handlers; called once when the daemon starts.
-void register_node_controls(ControlTable& t, Daemon& d);
+void register_node_controls(ControlTable& t, NodeControlsEnv env);
 void register_tunable_controls(ControlTable& t, Tunables& tunables);
 void register_srvid_controls(ControlTable& t, SrvidRegistry& srvids, ClientServer& clients,
                              std::function<uint32_t()> leader,
@@ -164,7 +188,7 @@ void register_vacuum_controls(ControlTable& t, VacuumManager& vacuum, ReplySink&
 void register_recovery_controls(ControlTable& t, cluster::RecoverdHost& cluster, DbRegistry& dbs,
                                 ReplySink& replies, std::function<void(uint32_t)> apply_recmode,
                                 std::function<void(proto::VnnMap)> apply_vnnmap);
-void register_admin_controls(ControlTable& t, Daemon& d);
+void register_admin_controls(ControlTable& t, AdminControlsEnv env);
 void register_monitor_controls(ControlTable& t, monitor::Monitor& monitor, ReplySink& replies);
 void register_takeover_controls(ControlTable& t, takeover::PublicIps& ips, ReplySink& replies);
 

@@ -27,26 +27,24 @@ ControlReply async_reply() {
 
 // START_RECOVERY and END_RECOVERY answer once their event has run; a failed
 // event fails the control, and so the recovery (4.17's recovery helper).
-ControlReply start_recovery(MonitorCtx& d, const ControlRequest& req) {
-  Responder to = req.responder;
-  d.monitor.startrecovery([&d, to](int32_t status) {
+std::function<void(int32_t)> answer_event(MonitorCtx& d, const ControlRequest& req,
+                                          const char* failed) {
+  return [&d, to = req.responder, failed](int32_t status) {
     ControlReply r;
     r.status = status;
-    if (status != 0) r.errmsg = "startrecovery event failed";
+    if (status != 0) r.errmsg = failed;
     d.replies.respond(to, r);
-  });
+  };
+}
+
+ControlReply start_recovery(MonitorCtx& d, const ControlRequest& req) {
+  d.monitor.startrecovery(answer_event(d, req, "startrecovery event failed"));
   return async_reply();
 }
 
 ControlReply end_recovery(MonitorCtx& d, const ControlRequest& req) {
   CTDB_LOGF(kLogNotice, "Recovery has finished");
-  Responder to = req.responder;
-  d.monitor.recovered([&d, to](int32_t status) {
-    ControlReply r;
-    r.status = status;
-    if (status != 0) r.errmsg = "recovered event failed";
-    d.replies.respond(to, r);
-  });
+  d.monitor.recovered(answer_event(d, req, "recovered event failed"));
   return async_reply();
 }
 

@@ -4,10 +4,13 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <memory>
+
 #include "common/logging.h"
 #include "common/nodes_file.h"
+#include "daemon/clients/client_server.h"
+#include "daemon/cluster/node_state.h"
 #include "daemon/controls/dispatch.h"
-#include "daemon/daemon.h"
 #include "protocol/types.h"
 
 namespace ctdb::daemon {
@@ -22,79 +25,67 @@ ControlReply status_of(int32_t v) {
   return r;
 }
 
-ControlReply ping(Daemon& d, const ControlRequest&) {
-  return status_of(static_cast<int32_t>(d.clients().num_clients()));
+ControlReply ping(NodeControlsEnv& d, const ControlRequest&) {
+  return status_of(static_cast<int32_t>(d.clients.num_clients()));
 }
 
-ControlReply get_pnn(Daemon& d, const ControlRequest&) {
-  return status_of(static_cast<int32_t>(d.pnn()));
+ControlReply get_pnn(NodeControlsEnv& d, const ControlRequest&) {
+  return status_of(static_cast<int32_t>(d.state.pnn()));
 }
 
-ControlReply get_pid(Daemon&, const ControlRequest&) { return status_of(getpid()); }
+ControlReply get_pid(NodeControlsEnv&, const ControlRequest&) { return status_of(getpid()); }
 
-ControlReply get_recmode(Daemon& d, const ControlRequest&) {
-  return status_of(static_cast<int32_t>(d.recmode()));
+ControlReply get_recmode(NodeControlsEnv& d, const ControlRequest&) {
+  return status_of(static_cast<int32_t>(d.state.recmode()));
 }
 
 // Obsolete in 4.17 (the tool learns the leader from SRVID_LEADER messages);
 // we still answer it as CTDB 1.x did, for the seed's `ctdb recmaster`.
-ControlReply get_recmaster(Daemon& d, const ControlRequest&) {
+ControlReply get_recmaster(NodeControlsEnv& d, const ControlRequest&) {
   return status_of(static_cast<int32_t>(d.leader()));
 }
 
-ControlReply uptime(Daemon& d, const ControlRequest&) {
+ControlReply uptime(NodeControlsEnv& d, const ControlRequest&) {
   proto::Uptime u;
   timeval now;
   gettimeofday(&now, nullptr);
   u.current_time = to_proto(now);
-  u.ctdbd_start_time = to_proto(d.start_time());
-  u.last_recovery_started = to_proto(d.last_recovery_started());
-  u.last_recovery_finished = to_proto(d.last_recovery_finished());
+  u.ctdbd_start_time = to_proto(d.state.start_time());
+  u.last_recovery_started = to_proto(d.state.last_recovery_started());
+  u.last_recovery_finished = to_proto(d.state.last_recovery_finished());
   ControlReply r;
   r.data = proto::to_bytes(u);
   return r;
 }
 
-ControlReply process_exists(Daemon& d, const ControlRequest& req) {
+ControlReply process_exists(NodeControlsEnv& d, const ControlRequest& req) {
   uint32_t pid;
   if (!payload_u32(req.c.data, &pid)) return control_error();
   // Only processes that are our clients count, as in 4.17.
-  if (d.clients().find_by_pid(static_cast<pid_t>(pid)).empty()) return status_of(-1);
+  if (!d.clients.has_client_pid(static_cast<pid_t>(pid))) return status_of(-1);
   return status_of(kill(static_cast<pid_t>(pid), 0) == 0 ? 0 : -1);
 }
 
-ControlReply get_runstate(Daemon& d, const ControlRequest& req) {
+ControlReply get_runstate(NodeControlsEnv& d, const ControlRequest& req) {
   if (!req.c.data.empty()) return control_error();
   ControlReply r;
-  r.data = u32_bytes(d.runstate());
+  r.data = u32_bytes(d.state.runstate());
   return r;
 }
 
-proto::NodeMap build_nodemap(Daemon& d) {
-  proto::NodeMap map;
-  for (const NodeInfo& n : d.nodes()) {
-    proto::NodeAndFlags nf;
-    nf.pnn = n.pnn;
-    nf.flags = n.flags;
-    nf.addr = n.addr;
-    map.nodes.push_back(nf);
-  }
-  return map;
-}
-
-ControlReply get_nodemap(Daemon& d, const ControlRequest& req) {
+ControlReply get_nodemap(NodeControlsEnv& d, const ControlRequest& req) {
   if (!req.c.data.empty()) return control_error();
   ControlReply r;
-  r.data = proto::to_bytes(build_nodemap(d));
+  r.data = proto::to_bytes(d.state.nodemap());
   return r;
 }
 
 // The nodes file as it is on disk now (reloadnodes compares it with the
 // running nodemap).
-ControlReply get_nodes_file(Daemon& d, const ControlRequest& req) {
+ControlReply get_nodes_file(NodeControlsEnv& d, const ControlRequest& req) {
   if (!req.c.data.empty()) return control_error();
   std::string error;
-  auto entries = read_nodes_file(d.options().nlist, kDefaultCtdbPort, &error);
+  auto entries = read_nodes_file(d.nodes_file, kDefaultCtdbPort, &error);
   if (!entries) {
     CTDB_LOGF(kLogError, "GET_NODES_FILE: %s", error.c_str());
     return control_error();
@@ -112,24 +103,24 @@ ControlReply get_nodes_file(Daemon& d, const ControlRequest& req) {
   return r;
 }
 
-ControlReply getvnnmap(Daemon& d, const ControlRequest& req) {
+ControlReply getvnnmap(NodeControlsEnv& d, const ControlRequest& req) {
   if (!req.c.data.empty()) return control_error();
   ControlReply r;
-  r.data = proto::to_bytes(d.vnnmap());
+  r.data = proto::to_bytes(d.state.vnnmap());
   return r;
 }
 
-ControlReply get_capabilities(Daemon& d, const ControlRequest&) {
+ControlReply get_capabilities(NodeControlsEnv& d, const ControlRequest&) {
   ControlReply r;
-  r.data = u32_bytes(d.capabilities());
+  r.data = u32_bytes(d.state.capabilities());
   return r;
 }
 
-ControlReply statistics(Daemon& d, const ControlRequest& req) {
+ControlReply statistics(NodeControlsEnv& d, const ControlRequest& req) {
   if (!req.c.data.empty()) return control_error();
-  proto::Statistics& s = d.stats();
-  s.num_clients = static_cast<uint32_t>(d.clients().num_clients());
-  s.recovering = d.recmode() == RECOVERY_ACTIVE ? 1 : 0;
+  proto::Statistics& s = d.stats;
+  s.num_clients = static_cast<uint32_t>(d.clients.num_clients());
+  s.recovering = d.state.recmode() == RECOVERY_ACTIVE ? 1 : 0;
   timeval now;
   gettimeofday(&now, nullptr);
   s.statistics_current_time = to_proto(now);
@@ -138,49 +129,50 @@ ControlReply statistics(Daemon& d, const ControlRequest& req) {
   return r;
 }
 
-ControlReply statistics_reset(Daemon& d, const ControlRequest& req) {
+ControlReply statistics_reset(NodeControlsEnv& d, const ControlRequest& req) {
   if (!req.c.data.empty()) return control_error();
   d.reset_statistics();
   return {};
 }
 
-ControlReply get_control_statistics(Daemon& d, const ControlRequest&) {
+ControlReply get_control_statistics(NodeControlsEnv& d, const ControlRequest&) {
   ControlReply r;
-  r.data = proto::to_bytes(d.controls().statistics());
+  r.data = proto::to_bytes(d.table.statistics());
   return r;
 }
 
-ControlReply get_debug(Daemon& d, const ControlRequest& req) {
+ControlReply get_debug(NodeControlsEnv&, const ControlRequest& req) {
   if (!req.c.data.empty()) return control_error();
   ControlReply r;
-  r.data = u32_bytes(static_cast<uint32_t>(d.debug_level()));
+  r.data = u32_bytes(static_cast<uint32_t>(logging::level()));
   return r;
 }
 
-ControlReply set_debug(Daemon& d, const ControlRequest& req) {
+ControlReply set_debug(NodeControlsEnv&, const ControlRequest& req) {
   // Any number is accepted, as 4.17 does; names map to 0, 1, 3, 5, 10.
   uint32_t level;
   if (!payload_u32(req.c.data, &level)) return control_error();
-  d.set_debug_level(static_cast<int32_t>(level));
+  logging::set_level(static_cast<int32_t>(level));
   return {};
 }
 
-ControlReply shutdown(Daemon& d, const ControlRequest&) {
+ControlReply shutdown(NodeControlsEnv& d, const ControlRequest&) {
   CTDB_LOGF(kLogNotice, "Received SHUTDOWN command.");
-  d.request_shutdown(0);
+  d.shutdown();
   return {};
 }
 
-ControlReply get_reclock_file(Daemon& d, const ControlRequest&) {
+ControlReply get_reclock_file(NodeControlsEnv& d, const ControlRequest&) {
   ControlReply r;
   proto::Writer w(&r.data);
-  proto::encode_cstring(w, d.options().reclock);
+  proto::encode_cstring(w, d.reclock);
   return r;
 }
 
 }  // namespace
 
-void register_node_controls(ControlTable& t, Daemon& d) {
+void register_node_controls(ControlTable& t, NodeControlsEnv env) {
+  auto d = std::make_shared<NodeControlsEnv>(std::move(env));
   t.add(CONTROL_PING, bind_handler(d, ping));
   t.add(CONTROL_GET_PNN, bind_handler(d, get_pnn));
   t.add(CONTROL_GET_PID, bind_handler(d, get_pid));

@@ -132,26 +132,12 @@ CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_
   *rec = RecKey(c.db_id, c.key);
   if (parked_count_.count(*rec)) return Outcome::kBusy;  // keep arrival order
 
-  proto::Header rh = header_to(h.srcnode, h.reqid);
-  proto::Statistics& st = host_.stats();
-  auto answer = [&](const proto::Bytes& out) {
-    deliver(client_id, out);
-    if (st.pending_calls > 0) st.pending_calls--;
-  };
-  auto fail = [&](const std::string& msg) {
-    CTDB_LOGF(kLogError, "call on db 0x%08x failed: %s", c.db_id, msg.c_str());
-    proto::ReplyError e;
-    e.status = -1;
-    e.msg.assign(msg.begin(), msg.end());
-    e.msg.push_back(0);
-    answer(proto::encode(rh, e));
-  };
-
+  ClientCall call{client_id, h, c, pkt, len, header_to(h.srcnode, h.reqid)};
   Database* db = dbs_.find(c.db_id);
   if (db == nullptr) {
     char msg[80];
     snprintf(msg, sizeof(msg), "Unknown database in request. db_id==0x%08x", c.db_id);
-    fail(msg);
+    fail_call(call, msg);
     return Outcome::kDone;
   }
   if (host_.calls_blocked() || db->freezing()) return Outcome::kBusy;
@@ -164,10 +150,10 @@ CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_
       case DbRegistry::CallResult::kBusy:
         return Outcome::kBusy;
       case DbRegistry::CallResult::kError:
-        fail(err);
+        fail_call(call, err);
         return Outcome::kDone;
       case DbRegistry::CallResult::kOk:
-        answer(proto::encode(rh, reply));
+        answer_call(call, proto::encode(call.rh, reply));
         return Outcome::kDone;
     }
   }
@@ -180,32 +166,52 @@ CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_
     it->second.emplace_back(client_id, proto::Bytes(pkt, pkt + len));
     return Outcome::kDone;
   }
+  return volatile_call(call, *db, *rec, collapse);
+}
 
+void CallEngine::answer_call(const ClientCall& call, const proto::Bytes& out) {
+  deliver(call.client_id, out);
+  proto::Statistics& st = host_.stats();
+  if (st.pending_calls > 0) st.pending_calls--;
+}
+
+void CallEngine::fail_call(const ClientCall& call, const std::string& msg) {
+  CTDB_LOGF(kLogError, "call on db 0x%08x failed: %s", call.c.db_id, msg.c_str());
+  proto::ReplyError e;
+  e.status = -1;
+  e.msg.assign(msg.begin(), msg.end());
+  e.msg.push_back(0);
+  answer_call(call, proto::encode(call.rh, e));
+}
+
+CallEngine::Outcome CallEngine::volatile_call(const ClientCall& call, Database& db,
+                                              const RecKey& rec, bool collapse) {
+  const proto::ReqCall& c = call.c;
   RecordPlace at{host_.pnn(), lmaster(c.key)};
   LtdbHeader header;
   proto::Bytes data;
   std::string err;
   // A read-only fetch runs as FETCH_WITH_HEADER, so that a read-only copy
   // can be kept here; a plain FETCH gets the header cut off again.
-  bool want_ro = (c.flags & CALL_WANT_READONLY) && (db->flags & DB_FLAGS_READONLY);
+  bool want_ro = (c.flags & CALL_WANT_READONLY) && (db.flags & DB_FLAGS_READONLY);
   uint32_t callid = want_ro ? FETCH_WITH_HEADER_FUNC : c.callid;
   bool strip = want_ro && c.callid == FETCH_FUNC;
   {
-    LtdbChainLock lock(db->ltdb.get(), c.key, LtdbChainLock::Mode::kNonBlocking);
+    LtdbChainLock lock(db.ltdb.get(), c.key, LtdbChainLock::Mode::kNonBlocking);
     if (!lock.locked()) return Outcome::kBusy;
-    if (!fetch_record(*db, c.key, at, &header, &data, &err)) {
-      fail(err);
+    if (!fetch_record(db, c.key, at, &header, &data, &err)) {
+      fail_call(call, err);
       return Outcome::kDone;
     }
-    if (ro_must_wait(*db, *rec, &header, data, want_ro, at)) return Outcome::kBusy;
+    if (ro_must_wait(db, rec, &header, data, want_ro, at)) return Outcome::kBusy;
     if (header.dmaster == at.pnn) {
       proto::ReplyCall reply;
-      if (!call_local(*db, callid, c.key, &header, data, at, &reply, &err)) {
-        fail(err);
+      if (!call_local(db, callid, c.key, &header, data, at, &reply, &err)) {
+        fail_call(call, err);
       } else {
         if (strip) strip_ltdb_header(&reply);
-        answer(proto::encode(rh, reply));
-        st.call_latency.add(0);
+        answer_call(call, proto::encode(call.rh, reply));
+        host_.stats().call_latency.add(0);
       }
       return Outcome::kDone;
     }
@@ -218,16 +224,16 @@ CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_
   uint32_t reqid = next_reqid_++;
   if (next_reqid_ == 0) next_reqid_ = 1;
   Pending p;
-  p.client_id = client_id;
-  p.client_hdr = h;
-  p.client_pkt.assign(pkt, pkt + len);
-  p.rec = *rec;
+  p.client_id = call.client_id;
+  p.client_hdr = call.h;
+  p.client_pkt.assign(call.pkt, call.pkt + call.len);
+  p.rec = rec;
   p.vacuum = (c.flags & CALL_FLAG_VACUUM_MIGRATION) != 0;
   p.strip_header = strip;
   p.callid_sent = callid;
   gettimeofday(&p.started, nullptr);
   pending_.emplace(reqid, std::move(p));
-  if (collapse) inflight_[*rec];
+  if (collapse) inflight_[rec];
 
   proto::Header fh = header_to(dest, reqid);
   proto::ReqCall fc = c;

@@ -98,6 +98,20 @@ class CallEngine {
   };
 
   Outcome run_client_call(uint32_t client_id, const uint8_t* pkt, size_t len, RecKey* rec);
+  // A client's call being run: who asked, the request, and the header of the answer.
+  struct ClientCall {
+    uint32_t client_id;
+    const proto::Header& h;
+    const proto::ReqCall& c;
+    const uint8_t* pkt;
+    size_t len;
+    proto::Header rh;
+  };
+  void answer_call(const ClientCall& call, const proto::Bytes& out);
+  void fail_call(const ClientCall& call, const std::string& msg);
+  // A call on a volatile database: answered here when this node is the
+  // record's dmaster, else sent on towards it.
+  Outcome volatile_call(const ClientCall& call, Database& db, const RecKey& rec, bool collapse);
   Outcome run_node_packet(uint32_t srcnode, const uint8_t* pkt, size_t len, RecKey* rec);
   Outcome req_call(const proto::Header& h, proto::ReqCall& c);
   void forward_call(const Database& db, const proto::Header& h, proto::ReqCall& c,

@@ -329,12 +329,7 @@ bool TraverseManager::start_local(uint32_t db_id, uint32_t reqid, uint32_t srcno
   job.reqid = reqid;
   job.parent = getpid();
   int fd = -1;
-  pid_t pid = fork_reporting_child(
-      [&job](int out_fd) {
-        job.out_fd = out_fd;
-        run_child(job);
-      },
-      &fd);
+  pid_t pid = fork_job_child(job, run_child, &fd);
   if (pid < 0) {
     CTDB_LOGF(kLogError, "traverse of %s: cannot start a child: %s", db->name.c_str(),
               strerror(errno));

@@ -656,12 +656,7 @@ bool VacuumManager::start_child(bool traverse) {
                traverse,
                d_.tunables()[kRepackLimit]};
   int fd = -1;
-  pid_t pid = fork_reporting_child(
-      [&job](int out_fd) {
-        job.out_fd = out_fd;
-        run_child(job);
-      },
-      &fd);
+  pid_t pid = fork_job_child(job, run_child, &fd);
   if (pid < 0) {
     CTDB_LOGF(kLogError, "vacuum of %s: cannot start a child: %s", r.db_name.c_str(),
               strerror(errno));

@@ -355,50 +355,57 @@ void PublicIps::takeover_ip(const proto::PublicIp& ip, Done done) {
   }
 }
 
-void PublicIps::do_takeip(const proto::SockAddr& addr, Done done) {
-  Vnn* v = find(addr);
-  if (v->update_in_flight) {
-    CTDB_LOGF(kLogNotice, "Takeover of IP %s/%u rejected: an update is already in flight",
-              addr.to_string().c_str(), v->mask_bits);
-    done(-1);
-    return;
-  }
-  if (!assign_iface(*v)) {
-    done(-1);
-    return;
-  }
-  v->update_in_flight = true;
-  CTDB_LOGF(kLogNotice, "Takeover of IP %s/%u on interface %s", addr.to_string().c_str(),
-            v->mask_bits, v->iface.c_str());
-  host_.run_ip_event(EVENT_TAKE_IP, {v->iface, addr.to_string(), std::to_string(v->mask_bits)},
-                     [this, addr, done](int status) {
+bool PublicIps::busy(const Vnn& v, const char* what, const Done& done) {
+  if (!v.update_in_flight) return false;
+  CTDB_LOGF(kLogNotice, "%s of IP %s/%u rejected: an update is already in flight", what,
+            v.addr.to_string().c_str(), v.mask_bits);
+  done(-1);
+  return true;
+}
+
+void PublicIps::run_event_for(Vnn& v, uint32_t event, std::vector<std::string> args, Done done,
+                              std::function<void(Vnn& v, int status, const Done& done)> finish) {
+  v.update_in_flight = true;
+  proto::SockAddr addr = v.addr;
+  host_.run_ip_event(event, std::move(args),
+                     [this, addr, done = std::move(done), finish = std::move(finish)](int status) {
                        Vnn* v = find(addr);
                        if (v == nullptr) {
                          done(-1);
                          return;
                        }
                        v->update_in_flight = false;
-                       if (status != 0) {
-                         if (status == -ETIMEDOUT) host_.ban_self();
-                         CTDB_LOGF(kLogError, "Failed to takeover IP %s on interface %s",
-                                   addr.to_string().c_str(), iface_or_none(v->iface).c_str());
-                         done(status);
-                         return;
-                       }
-                       if (settings_.check_host) announce(*v);
-                       host_.message_local_clients(SRVID_TAKE_IP, address_text(addr));
-                       done(0);
+                       if (status == -ETIMEDOUT) host_.ban_self();
+                       finish(*v, status, done);
                      });
+}
+
+void PublicIps::do_takeip(const proto::SockAddr& addr, Done done) {
+  Vnn* v = find(addr);
+  if (busy(*v, "Takeover", done)) return;
+  if (!assign_iface(*v)) {
+    done(-1);
+    return;
+  }
+  CTDB_LOGF(kLogNotice, "Takeover of IP %s/%u on interface %s", addr.to_string().c_str(),
+            v->mask_bits, v->iface.c_str());
+  run_event_for(*v, EVENT_TAKE_IP, {v->iface, addr.to_string(), std::to_string(v->mask_bits)},
+                std::move(done), [this](Vnn& v, int status, const Done& done) {
+                  if (status != 0) {
+                    CTDB_LOGF(kLogError, "Failed to takeover IP %s on interface %s",
+                              v.addr.to_string().c_str(), iface_or_none(v.iface).c_str());
+                    done(status);
+                    return;
+                  }
+                  if (settings_.check_host) announce(v);
+                  host_.message_local_clients(SRVID_TAKE_IP, address_text(v.addr));
+                  done(0);
+                });
 }
 
 void PublicIps::do_updateip(const proto::SockAddr& addr, Done done) {
   Vnn* v = find(addr);
-  if (v->update_in_flight) {
-    CTDB_LOGF(kLogNotice, "Update of IP %s/%u rejected: an update is already in flight",
-              addr.to_string().c_str(), v->mask_bits);
-    done(-1);
-    return;
-  }
+  if (busy(*v, "Update", done)) return;
   std::string old = v->iface;
   unassign_iface(*v);
   if (!assign_iface(*v)) {
@@ -411,31 +418,23 @@ void PublicIps::do_updateip(const proto::SockAddr& addr, Done done) {
     done(0);
     return;
   }
-  v->update_in_flight = true;
   CTDB_LOGF(kLogNotice, "Update of IP %s/%u from interface %s to %s", addr.to_string().c_str(),
             v->mask_bits, iface_or_none(old).c_str(), v->iface.c_str());
-  host_.run_ip_event(EVENT_UPDATE_IP,
-                     {iface_or_none(old), v->iface, addr.to_string(), std::to_string(v->mask_bits)},
-                     [this, addr, old, done](int status) {
-                       Vnn* v = find(addr);
-                       if (v == nullptr) {
-                         done(-1);
-                         return;
-                       }
-                       v->update_in_flight = false;
-                       if (status != 0) {
-                         if (status == -ETIMEDOUT) host_.ban_self();
-                         CTDB_LOGF(kLogError, "Failed update of IP %s from interface %s to %s",
-                                   addr.to_string().c_str(), iface_or_none(old).c_str(),
-                                   v->iface.c_str());
-                         // Back on the old interface; the next takeover run sorts it out.
-                         unassign_iface(*v);
-                         v->iface = old;
-                         v->pnn = host_.pnn();
-                         if (Interface* i = find_iface(old)) i->references++;
-                       }
-                       done(status);
-                     });
+  run_event_for(*v, EVENT_UPDATE_IP,
+                {iface_or_none(old), v->iface, addr.to_string(), std::to_string(v->mask_bits)},
+                std::move(done), [this, old](Vnn& v, int status, const Done& done) {
+                  if (status != 0) {
+                    CTDB_LOGF(kLogError, "Failed update of IP %s from interface %s to %s",
+                              v.addr.to_string().c_str(), iface_or_none(old).c_str(),
+                              v.iface.c_str());
+                    // Back on the old interface; the next takeover run sorts it out.
+                    unassign_iface(v);
+                    v.iface = old;
+                    v.pnn = host_.pnn();
+                    if (Interface* i = find_iface(old)) i->references++;
+                  }
+                  done(status);
+                });
 }
 
 void PublicIps::release_ip(const proto::PublicIp& ip, Done done) {
@@ -463,12 +462,7 @@ void PublicIps::release_ip(const proto::PublicIp& ip, Done done) {
     v->release_waiters.emplace_back(ip.pnn, std::move(done));
     return;
   }
-  if (v->update_in_flight) {
-    CTDB_LOGF(kLogNotice, "Release of IP %s/%u rejected: an update is already in flight",
-              v->addr.to_string().c_str(), v->mask_bits);
-    done(-1);
-    return;
-  }
+  if (busy(*v, "Release", done)) return;
   std::string iface = iface_or_none(v->iface);
   CTDB_LOGF(kLogNotice, "Release of IP %s/%u on interface %s  node:%d", v->addr.to_string().c_str(),
             v->mask_bits, iface.c_str(), static_cast<int>(ip.pnn));

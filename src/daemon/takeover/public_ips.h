@@ -149,6 +149,13 @@ class PublicIps {
   bool assign_iface(Vnn& v);
   void unassign_iface(Vnn& v);
   bool have_ip(const proto::SockAddr& addr);
+  // An address takes one IP event at a time (4.17's update_in_flight): true,
+  // with done(-1), when `what` has to wait its turn.
+  bool busy(const Vnn& v, const char* what, const Done& done);
+  // Runs an IP event for an address; `finish` gets its status while the
+  // address is still known (else done(-1)). A timed-out event bans this node.
+  void run_event_for(Vnn& v, uint32_t event, std::vector<std::string> args, Done done,
+                     std::function<void(Vnn& v, int status, const Done& done)> finish);
   void do_takeip(const proto::SockAddr& addr, Done done);
   void do_updateip(const proto::SockAddr& addr, Done done);
   void release_done(const proto::SockAddr& addr, uint32_t target, int status, Done done);
