@@ -13,12 +13,12 @@
 
 #include "common/logging.h"
 #include "common/nodes_file.h"
-#include "common/public_addresses_file.h"
 #include "common/socket_addr.h"
 #include "daemon/db/traverse.h"
 #include "daemon/db/vacuum.h"
 #include "daemon/takeover/public_ips.h"
 #include "daemon/takeover/system_net.h"
+#include "daemon/transport/liveness.h"
 #include "protocol/names.h"
 
 namespace ctdb::daemon {
@@ -125,12 +125,11 @@ Daemon::Daemon(DaemonOptions opts) : opts_(std::move(opts)) {
 Daemon::~Daemon() {
   monitor_.reset();
   recoverd_.reset();
-  remote_controls_.clear();
+  if (router_) router_->clear();
   oneshots_.clear();
-  torture_timer_.reset();
+  liveness_.reset();
   transport_.reset();
   calls_.reset();
-  keepalive_timer_.reset();
 }
 
 bool Daemon::load_nodes(std::string* error) {
@@ -180,6 +179,15 @@ bool Daemon::init(std::string* error) {
   }
   logging::set_level(level);
   if (!load_nodes(error) || !prepare_directories(error)) return false;
+  clients_ = std::make_unique<ClientServer>(loop_, *this, kMaxClientPacket);
+  auto to_node = [this](uint32_t pnn, const uint8_t* pkt, size_t len) {
+    return send_to_node(pnn, pkt, len);
+  };
+  router_ = std::make_unique<ControlRouter>(loop_, state_, controls_, *clients_, stats_,
+                                            [to_node](uint32_t pnn, const proto::Bytes& pkt) {
+                                              return to_node(pnn, pkt.data(), pkt.size());
+                                            });
+  messages_ = std::make_unique<MessageRouter>(state_, srvids_, *clients_, stats_, to_node);
   // A broken public addresses file stops the daemon with file:line.
   net_ = takeover::make_system_net();
   monitor_ = std::make_unique<monitor::Monitor>(loop_, *this, monitor_settings());
@@ -216,7 +224,6 @@ bool Daemon::init(std::string* error) {
     }
   };
   seqnums_ = std::make_unique<SeqnumSync>(loop_, *dbs_, std::move(seqnum_host));
-  clients_ = std::make_unique<ClientServer>(loop_, *this, kMaxClientPacket);
   if (!clients_->listen(opts_.socket, error)) return false;
 
   for (int sig : {SIGTERM, SIGINT}) {
@@ -246,15 +253,15 @@ void Daemon::register_controls() {
   register_srvid_controls(
       controls_, srvids_, *clients_, [this] { return leader(); },
       [this](uint32_t client, uint64_t srvid, const proto::Bytes& data) {
-        deliver_message_to(client, srvid, data);
+        messages_->deliver_to(client, srvid, data);
       });
-  register_db_controls(controls_, *this, *dbs_, *traverses_, *seqnums_, *this);
-  register_vacuum_controls(controls_, *vacuum_, *this);
+  register_db_controls(controls_, *this, *dbs_, *traverses_, *seqnums_, *router_);
+  register_vacuum_controls(controls_, *vacuum_, *router_);
   register_recovery_controls(
-      controls_, *this, *dbs_, *this, [this](uint32_t mode) { set_recmode(mode); },
+      controls_, *this, *dbs_, *router_, [this](uint32_t mode) { set_recmode(mode); },
       [this](proto::VnnMap map) { state_.set_vnnmap(std::move(map)); });
-  register_monitor_controls(controls_, *monitor_, *this);
-  register_takeover_controls(controls_, *public_ips_, *this);
+  register_monitor_controls(controls_, *monitor_, *router_);
+  register_takeover_controls(controls_, *public_ips_, *router_);
 }
 
 // What every script run by this node sees, and where its scripts are.
@@ -375,11 +382,11 @@ void Daemon::on_client_packet(ClientConnection& client, const uint8_t* pkt, size
   switch (h.operation) {
     case REQ_CONTROL:
       stats_.client.req_control++;
-      handle_control(client, pkt, len);
+      router_->client_control(client, pkt, len);
       break;
     case REQ_MESSAGE:
       stats_.client.req_message++;
-      handle_message(client, pkt, len);
+      messages_->client_message(client, pkt, len);
       break;
     case REQ_CALL:
       stats_.client.req_call++;
@@ -398,167 +405,27 @@ void Daemon::on_client_gone(ClientConnection& client) {
   if (public_ips_) public_ips_->client_gone(client.id());
 }
 
-void Daemon::handle_control(ClientConnection& client, const uint8_t* pkt, size_t len) {
-  proto::Header h;
-  proto::ReqControl c;
-  if (!proto::decode(pkt, len, &h, &c)) {
-    CTDB_LOGF(kLogError, "client pid %d sent a malformed control; closing it",
-              static_cast<int>(client.pid()));
-    clients_->close(client);
-    return;
-  }
-  uint32_t dest = h.destnode == CURRENT_NODE ? state_.pnn() : h.destnode;
-  if (dest == state_.pnn()) {
-    Responder to{Responder::Kind::kClient, client.id(), h, (c.flags & CTRL_FLAG_NOREPLY) != 0};
-    ControlReply reply = run_control(h, c, &client, state_.pnn(), to);
-    if (!reply.async) respond(to, reply);
-    return;
-  }
-  if (state_.known(dest)) {
-    forward_control(client, h, c, dest);
-    return;
-  }
-  if (dest == BROADCAST_ALL || dest == BROADCAST_ACTIVE || dest == BROADCAST_CONNECTED) {
-    // As in 4.17, a broadcast control cannot collect replies.
-    if (!(c.flags & CTRL_FLAG_NOREPLY)) {
-      send_control_reply(client, h, control_error("broadcast controls need NOREPLY"));
-      return;
-    }
-    for (uint32_t pnn : broadcast_targets(dest)) {
-      if (pnn == state_.pnn()) {
-        Responder to{Responder::Kind::kClient, client.id(), h, true};
-        run_control(h, c, &client, state_.pnn(), to);
-      } else {
-        proto::Header fh = h;
-        fh.destnode = pnn;
-        send_to_node(pnn, fh, c);
-      }
-    }
-    return;
-  }
-  send_control_reply(client, h, control_error("invalid destination node"));
-}
-
-ControlReply Daemon::run_control(const proto::Header& h, const proto::ReqControl& c,
-                                 ClientConnection* client, uint32_t srcnode, const Responder& to) {
-  ControlRequest req{h, c, client, srcnode, to};
-  return controls_.dispatch(req, monotonic_now());
-}
-
 std::vector<uint32_t> Daemon::broadcast_targets(uint32_t dest) const {
   return state_.broadcast_targets(dest);
 }
 
-bool Daemon::send_to_node(uint32_t pnn, proto::Header h, const proto::ReqControl& c) {
-  h.srcnode = state_.pnn();
-  h.generation = state_.generation();
-  if (!transport_ || !transport_->send(pnn, proto::encode(h, c))) return false;
+bool Daemon::send_to_node(uint32_t pnn, const uint8_t* pkt, size_t len) {
+  if (!transport_ || !transport_->send(pnn, pkt, len)) return false;
   stats_.node_packets_sent++;
   return true;
 }
 
-uint32_t Daemon::alloc_reqid() {
-  uint32_t reqid = next_reqid_++;
-  if (next_reqid_ == 0) next_reqid_ = 1;
-  return reqid;
-}
-
-void Daemon::forward_control(ClientConnection& client, const proto::Header& h,
-                             const proto::ReqControl& c, uint32_t dest) {
-  bool want_reply = !(c.flags & CTRL_FLAG_NOREPLY);
-  uint32_t client_id = client.id();
-  proto::Header client_hdr = h;
-  const NodeInfo& n = state_.nodes()[dest];
-  uint32_t reqid = alloc_reqid();
-  proto::Header fh = h;
-  fh.destnode = dest;
-  fh.reqid = reqid;
-  proto::ReqControl fc = c;
-  fc.client_id = client_id;
-  if ((n.flags & (NODE_FLAGS_DELETED | NODE_FLAGS_DISCONNECTED)) || !send_to_node(dest, fh, fc)) {
-    if (want_reply) send_control_reply(client, h, control_error("node is disconnected"));
-    return;
-  }
-  if (!want_reply) return;
-  RemoteControl rc;
-  rc.dest = dest;
-  rc.cb = [this, client_id, client_hdr](uint32_t pnn, int32_t status, const proto::Bytes& data,
-                                        const std::string& err) {
-    ClientConnection* c = clients_->find(client_id);
-    if (c == nullptr) return;
-    ControlReply reply;
-    reply.status = status;
-    reply.data = data;
-    reply.errmsg = err;
-    send_control_reply(*c, client_hdr, reply, pnn);
-  };
-  remote_controls_[reqid] = std::move(rc);
-}
-
 void Daemon::send_control(uint32_t dest, uint32_t opcode, uint64_t srvid, const proto::Bytes& data,
                           double timeout, ControlCallback cb, uint32_t flags) {
-  proto::Header h;
-  h.destnode = dest;
-  h.srcnode = state_.pnn();
-  proto::ReqControl c;
-  c.opcode = opcode;
-  c.srvid = srvid;
-  c.flags = flags;
-  c.data = data;
-  h.reqid = alloc_reqid();
-  if (dest == state_.pnn()) {
-    // Kept as a pending control too, so that an async handler can answer
-    // later through respond().
-    RemoteControl rc;
-    rc.dest = state_.pnn();
-    rc.cb = std::move(cb);
-    remote_controls_[h.reqid] = std::move(rc);
-    Responder to{Responder::Kind::kSelf, h.reqid, h, false};
-    ControlReply r = run_control(h, c, nullptr, state_.pnn(), to);
-    if (!r.async) respond(to, r);
-    return;
-  }
-  bool sent = state_.connected(dest) && send_to_node(dest, h, c);
-  if (!sent) {
-    if (cb) cb(dest, -1, {}, "node is disconnected");
-    return;
-  }
-  if (flags & CTRL_FLAG_NOREPLY) return;
-  uint32_t reqid = h.reqid;
-  RemoteControl rc;
-  rc.dest = dest;
-  rc.cb = std::move(cb);
-  rc.timeout = std::make_unique<Timer>(loop_, [this, reqid, dest] {
-    stats_.timeouts.control++;
-    finish_remote_control(reqid, dest, -1, {}, "timed out");
-  });
-  rc.timeout->start(timeout);
-  remote_controls_[reqid] = std::move(rc);
-}
-
-void Daemon::finish_remote_control(uint32_t reqid, uint32_t pnn, int32_t status,
-                                   const proto::Bytes& data, const std::string& err) {
-  auto it = remote_controls_.find(reqid);
-  if (it == remote_controls_.end()) return;
-  ControlCallback cb = std::move(it->second.cb);
-  remote_controls_.erase(it);  // also cancels its timer
-  if (cb) cb(pnn, status, data, err);
+  router_->send_control(dest, opcode, srvid, data, timeout, std::move(cb), flags);
 }
 
 void Daemon::send_message(uint32_t dest, uint64_t srvid, const proto::Bytes& data) {
-  if (dest == state_.pnn()) {
-    deliver_message(srvid, data);
-    return;
-  }
-  if (!state_.connected(dest)) return;
-  proto::Header h;
-  h.destnode = dest;
-  h.srcnode = state_.pnn();
-  h.generation = state_.generation();
-  proto::ReqMessage m;
-  m.srvid = srvid;
-  m.data = data;
-  if (transport_->send(dest, proto::encode(h, m))) stats_.node_packets_sent++;
+  messages_->send(dest, srvid, data);
+}
+
+void Daemon::deliver_message(uint64_t srvid, const proto::Bytes& data) {
+  messages_->deliver(srvid, data);
 }
 
 void Daemon::run_after(double seconds, std::function<void()> fn) {
@@ -573,10 +440,10 @@ void Daemon::run_after(double seconds, std::function<void()> fn) {
 }
 
 void Daemon::set_message_handler(uint64_t srvid, MessageHandler handler) {
-  message_handlers_[srvid] = std::move(handler);
+  messages_->set_handler(srvid, std::move(handler));
 }
 
-void Daemon::clear_message_handler(uint64_t srvid) { message_handlers_.erase(srvid); }
+void Daemon::clear_message_handler(uint64_t srvid) { messages_->clear_handler(srvid); }
 
 bool Daemon::start_transport(std::string* error) {
   std::vector<NodeTransport::Peer> peers;
@@ -591,90 +458,53 @@ bool Daemon::start_transport(std::string* error) {
       peers.push_back({e.pnn, e.addr});
     }
   }
-  liveness_.assign(state_.nodes().size(), PeerLiveness{});
   transport_ =
       std::make_unique<NodeTransport>(loop_, *this, self, std::move(peers), kMaxClientPacket);
   if (!transport_->start(error)) return false;
-  keepalive_timer_ = std::make_unique<Timer>(loop_, [this] { keepalive_tick(); });
-  keepalive_timer_->start(tunables_[kKeepaliveInterval]);
-  if (opts_.torture) {
-    CTDB_LOGF(kLogWarning, "Torture mode: links to other nodes will be cut at random");
-    torture_timer_ = std::make_unique<Timer>(loop_, [this] { torture_tick(); });
-    torture_timer_->start(10 + rand() % 20);
-  }
+  Liveness::Host host;
+  host.connected_peers = [this] {
+    std::vector<uint32_t> peers = broadcast_targets(BROADCAST_CONNECTED);
+    peers.erase(std::remove(peers.begin(), peers.end(), state_.pnn()), peers.end());
+    return peers;
+  };
+  host.send_keepalive = [this](uint32_t pnn) { send_keepalive(pnn); };
+  host.cut = [this](uint32_t pnn) { transport_->reset(pnn); };
+  host.interval = [this] { return static_cast<double>(tunables_[kKeepaliveInterval]); };
+  host.limit = [this] { return tunables_[kKeepaliveLimit]; };
+  liveness_ = std::make_unique<Liveness>(loop_, std::move(host));
+  liveness_->start(opts_.torture);
   return true;
 }
 
-// --torture: every 10-30 s cut the links to one connected node at random, so
-// that reconnects, dead-node handling and recoveries run all the time.
-void Daemon::torture_tick() {
-  std::vector<uint32_t> peers;
-  for (uint32_t pnn : broadcast_targets(BROADCAST_CONNECTED)) {
-    if (pnn != state_.pnn()) peers.push_back(pnn);
-  }
-  if (!peers.empty()) {
-    uint32_t victim = peers[static_cast<size_t>(rand()) % peers.size()];
-    CTDB_LOGF(kLogNotice, "torture: cutting the links to node %u", victim);
-    transport_->reset(victim);
-  }
-  torture_timer_->start(10 + rand() % 20);
-}
-
-// Every KeepaliveInterval: a peer that sent nothing for KeepaliveLimit
-// intervals is dead; every connected peer gets a keepalive.
-void Daemon::keepalive_tick() {
-  for (const NodeInfo& n : state_.nodes()) {
-    if (n.pnn == state_.pnn() || (n.flags & NODE_FLAGS_DELETED)) continue;
-    PeerLiveness& l = liveness_[n.pnn];
-    if (n.flags & NODE_FLAGS_DISCONNECTED) continue;
-    l.dead_count = l.rx_cnt == 0 ? l.dead_count + 1 : 0;
-    l.rx_cnt = 0;
-    if (l.dead_count >= tunables_[kKeepaliveLimit]) {
-      CTDB_LOGF(kLogNotice, "dead count reached for node %u", n.pnn);
-      transport_->reset(n.pnn);
-      continue;
-    }
-    proto::Header h;
-    h.destnode = n.pnn;
-    h.srcnode = state_.pnn();
-    h.generation = state_.generation();
-    proto::ReqKeepalive k;
-    k.version = kKeepaliveVersion;
-    timeval t = now();
-    k.uptime = static_cast<uint32_t>(t.tv_sec - state_.start_time().tv_sec);
-    if (transport_->send(n.pnn, proto::encode(h, k))) stats_.keepalive_packets_sent++;
-  }
-  keepalive_timer_->start(tunables_[kKeepaliveInterval]);
+void Daemon::send_keepalive(uint32_t pnn) {
+  proto::Header h;
+  h.destnode = pnn;
+  h.srcnode = state_.pnn();
+  h.generation = state_.generation();
+  proto::ReqKeepalive k;
+  k.version = kKeepaliveVersion;
+  k.uptime = static_cast<uint32_t>(now().tv_sec - state_.start_time().tv_sec);
+  if (transport_->send(pnn, proto::encode(h, k))) stats_.keepalive_packets_sent++;
 }
 
 void Daemon::on_node_connected(uint32_t pnn) {
   if (!state_.known(pnn)) return;
   CTDB_LOGF(kLogNotice, "Node %u is now connected", pnn);
   state_.mark_connected(pnn);
-  liveness_[pnn] = PeerLiveness{};
+  if (liveness_) liveness_->connected(pnn);
   if (recoverd_) recoverd_->node_changed(pnn);
 }
 
 void Daemon::on_node_dead(uint32_t pnn) {
   if (!state_.known(pnn)) return;
   if (state_.mark_disconnected(pnn)) CTDB_LOGF(kLogNotice, "Node %u is now disconnected", pnn);
-  fail_controls_to(pnn, "node is disconnected");
+  router_->node_lost(pnn, "node is disconnected");
   if (recoverd_) recoverd_->node_changed(pnn);
 }
 
-namespace {
-// The largest message that is forwarded from a copy on the stack instead of
-// being decoded and re-encoded.
-constexpr size_t kRawMessageMax = 1024;
-
-bool forwardable_message(const uint8_t* pkt, size_t len, proto::MessageView* out) {
-  return proto::peek_message(pkt, len, out) && out->canonical && len <= kRawMessageMax;
-}
-}  // namespace
-
 void Daemon::on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) {
   stats_.node_packets_recv++;
-  if (pnn < liveness_.size()) liveness_[pnn].rx_cnt++;
+  if (liveness_) liveness_->heard_from(pnn);
   proto::Header h;
   proto::decode_header(pkt, len, &h);
   switch (h.operation) {
@@ -683,11 +513,11 @@ void Daemon::on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) {
       break;
     case REQ_CONTROL:
       stats_.node.req_control++;
-      node_control(pnn, pkt, len);
+      router_->node_control(pnn, pkt, len);
       break;
     case REPLY_CONTROL:
       stats_.node.reply_control++;
-      node_control_reply(pkt, len);
+      router_->node_reply(pkt, len);
       break;
     case REQ_CALL:
     case REPLY_CALL:
@@ -700,7 +530,7 @@ void Daemon::on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) {
       break;
     case REQ_MESSAGE:
       stats_.node.req_message++;
-      node_message(pkt, len);
+      messages_->node_message(pkt, len);
       break;
     default:
       CTDB_LOGF(kLogInfo, "ignoring %s from node %u", proto::operation_name(h.operation), pnn);
@@ -727,188 +557,6 @@ void Daemon::count_call_packet(uint32_t operation) {
   }
 }
 
-// A message from another node for this node's clients and handlers.
-void Daemon::node_message(const uint8_t* pkt, size_t len) {
-  // For local listeners only (no daemon handler), each gets the packet as
-  // message_packet() would build it, made from the received bytes.
-  if (proto::MessageView raw;
-      forwardable_message(pkt, len, &raw) && message_handlers_.count(raw.srvid) == 0) {
-    struct Out {
-      Daemon* self;
-      const uint8_t* pkt;
-      size_t len;
-      bool built;
-      uint8_t buf[kRawMessageMax];
-    } out{this, pkt, len, false, {}};
-    // One reference captured: fits std::function's inline storage.
-    srvids_.for_each_listener(raw.srvid, [&out](uint32_t id) {
-      ClientConnection* c = out.self->clients_->find(id);
-      if (c == nullptr) return;
-      if (!out.built) {
-        memcpy(out.buf, out.pkt, out.len);
-        proto::set_routing(out.buf, out.self->state_.generation(), out.self->state_.pnn(),
-                           out.self->state_.pnn());
-        proto::set_reqid(out.buf, 0);
-        out.built = true;
-      }
-      c->send(out.buf, out.len);
-      out.self->stats_.client_packets_sent++;
-    });
-    return;
-  }
-  proto::Header h;
-  proto::ReqMessage m;
-  if (proto::decode(pkt, len, &h, &m)) deliver_message(m.srvid, m.data);
-}
-
-void Daemon::node_control(uint32_t srcnode, const uint8_t* pkt, size_t len) {
-  proto::Header h;
-  proto::ReqControl c;
-  if (!proto::decode(pkt, len, &h, &c)) {
-    CTDB_LOGF(kLogError, "malformed control from node %u", srcnode);
-    return;
-  }
-  Responder to{Responder::Kind::kNode, srcnode, h, (c.flags & CTRL_FLAG_NOREPLY) != 0};
-  ControlReply reply = run_control(h, c, nullptr, srcnode, to);
-  if (!reply.async) respond(to, reply);
-}
-
-void Daemon::respond(const Responder& to, const ControlReply& reply) {
-  if (to.started != 0) controls_.finished(to.opcode, reply.status, monotonic_now() - to.started);
-  if (!to.noreply) {
-    switch (to.kind) {
-      case Responder::Kind::kClient:
-        if (ClientConnection* c = clients_->find(to.id)) send_control_reply(*c, to.hdr, reply);
-        break;
-      case Responder::Kind::kNode: {
-        proto::Header rh;
-        rh.generation = state_.generation();
-        rh.srcnode = state_.pnn();
-        rh.destnode = to.id;
-        rh.reqid = to.hdr.reqid;
-        proto::ReplyControl r;
-        r.status = reply.status;
-        r.data = reply.data;
-        r.errmsg = reply.errmsg;
-        if (transport_->send(to.id, proto::encode(rh, r))) stats_.node_packets_sent++;
-        break;
-      }
-      case Responder::Kind::kSelf:
-        finish_remote_control(to.id, state_.pnn(), reply.status, reply.data, reply.errmsg);
-        break;
-    }
-  }
-  if (reply.after_reply) reply.after_reply();
-}
-
-void Daemon::node_control_reply(const uint8_t* pkt, size_t len) {
-  proto::Header h;
-  proto::ReplyControl r;
-  if (!proto::decode(pkt, len, &h, &r)) return;
-  if (remote_controls_.count(h.reqid) == 0) {
-    CTDB_LOGF(kLogInfo, "dropping orphaned control reply with reqid %u", h.reqid);
-    return;
-  }
-  finish_remote_control(h.reqid, h.srcnode, r.status, r.data, r.errmsg);
-}
-
-void Daemon::send_control_reply(ClientConnection& client, const proto::Header& req_hdr,
-                                const ControlReply& reply, uint32_t from) {
-  proto::Header h;
-  h.generation = state_.generation();
-  h.srcnode = from == UNKNOWN_PNN ? state_.pnn() : from;
-  h.destnode = req_hdr.srcnode;
-  h.reqid = req_hdr.reqid;
-  proto::ReplyControl r;
-  r.status = reply.status;
-  r.data = reply.data;
-  r.errmsg = reply.errmsg;
-  client.send(proto::encode(h, r));
-  stats_.client_packets_sent++;
-}
-
-void Daemon::handle_message(ClientConnection& client, const uint8_t* pkt, size_t len) {
-  // The common case, one message to one other node, forwards the client's
-  // bytes with only the routing fields of the header rewritten.
-  if (proto::MessageView raw; forwardable_message(pkt, len, &raw)) {
-    uint32_t dest = raw.destnode == CURRENT_NODE ? state_.pnn() : raw.destnode;
-    if (dest != state_.pnn() && state_.known(dest)) {
-      if (state_.nodes()[dest].flags & NODE_FLAGS_DISCONNECTED) {
-        CTDB_LOGF(kLogInfo, "dropping message for unreachable node %u", dest);
-        return;
-      }
-      uint8_t buf[kRawMessageMax];
-      memcpy(buf, pkt, len);
-      proto::set_routing(buf, state_.generation(), dest, state_.pnn());
-      if (transport_->send(dest, buf, len)) stats_.node_packets_sent++;
-      return;
-    }
-  }
-  proto::Header h;
-  proto::ReqMessage m;
-  if (!proto::decode(pkt, len, &h, &m)) {
-    CTDB_LOGF(kLogError, "client pid %d sent a malformed message; closing it",
-              static_cast<int>(client.pid()));
-    clients_->close(client);
-    return;
-  }
-  uint32_t dest = h.destnode == CURRENT_NODE ? state_.pnn() : h.destnode;
-  std::vector<uint32_t> targets;
-  if (dest == BROADCAST_ALL || dest == BROADCAST_ACTIVE || dest == BROADCAST_CONNECTED) {
-    targets = broadcast_targets(dest);
-  } else {
-    targets.push_back(dest);
-  }
-  for (uint32_t pnn : targets) {
-    if (pnn == state_.pnn()) {
-      deliver_message(m.srvid, m.data);
-      continue;
-    }
-    if (!state_.connected(pnn)) {
-      CTDB_LOGF(kLogInfo, "dropping message for unreachable node %u", pnn);
-      continue;
-    }
-    proto::Header fh = h;
-    fh.destnode = pnn;
-    fh.srcnode = state_.pnn();
-    fh.generation = state_.generation();
-    if (transport_->send(pnn, proto::encode(fh, m))) stats_.node_packets_sent++;
-  }
-}
-
-proto::Bytes Daemon::message_packet(uint64_t srvid, const proto::Bytes& data) const {
-  proto::Header h;
-  h.generation = state_.generation();
-  h.srcnode = state_.pnn();
-  h.destnode = state_.pnn();
-  proto::ReqMessage m;
-  m.srvid = srvid;
-  m.data = data;
-  return proto::encode(h, m);
-}
-
-void Daemon::deliver_message(uint64_t srvid, const proto::Bytes& data) {
-  if (auto it = message_handlers_.find(srvid); it != message_handlers_.end()) {
-    MessageHandler handler = it->second;  // may unregister itself
-    handler(data);
-  }
-  proto::Bytes pkt;  // built once, only if someone listens
-  srvids_.for_each_listener(srvid, [&](uint32_t id) {
-    if (ClientConnection* c = clients_->find(id)) {
-      if (pkt.empty()) pkt = message_packet(srvid, data);
-      c->send(pkt);
-      stats_.client_packets_sent++;
-    }
-  });
-}
-
-void Daemon::deliver_message_to(uint32_t client_id, uint64_t srvid, const proto::Bytes& data) {
-  if (ClientConnection* c = clients_->find(client_id)) {
-    c->send(message_packet(srvid, data));
-    stats_.client_packets_sent++;
-  }
-}
-
 void Daemon::handle_call(ClientConnection& client, const uint8_t* pkt, size_t len) {
   if (!calls_->client_call(client.id(), pkt, len)) {
     CTDB_LOGF(kLogError, "client pid %d sent a malformed call; closing it",
@@ -918,9 +566,7 @@ void Daemon::handle_call(ClientConnection& client, const uint8_t* pkt, size_t le
 }
 
 void Daemon::send_call_packet(uint32_t pnn, const proto::Bytes& pkt) {
-  if (state_.connected(pnn) && transport_->send(pnn, pkt)) {
-    stats_.node_packets_sent++;
-  }
+  if (state_.connected(pnn)) send_to_node(pnn, pkt.data(), pkt.size());
 }
 
 void Daemon::send_client_packet(uint32_t client_id, const proto::Bytes& pkt) {
@@ -1019,7 +665,6 @@ bool Daemon::reload_nodes(std::string* error) {
   if (!entries) return false;
   std::vector<uint32_t> dropped;  // deleted while connected
   if (!state_.apply_nodes_file(*entries, &dropped, error)) return false;
-  liveness_.resize(state_.nodes().size());
   std::vector<NodeTransport::Peer> peers;
   for (const auto& e : *entries) {
     if (!e.deleted && e.pnn != state_.pnn()) peers.push_back({e.pnn, e.addr});
@@ -1028,7 +673,7 @@ bool Daemon::reload_nodes(std::string* error) {
   // The transport closed the links to deleted nodes without telling us; what waited on them
   // fails now, and the leader sees the node gone.
   for (uint32_t pnn : dropped) {
-    fail_controls_to(pnn, "node is deleted");
+    router_->node_lost(pnn, "node is deleted");
     if (recoverd_) recoverd_->node_changed(pnn);
   }
   CTDB_LOGF(kLogNotice, "Reloaded nodes file: %zu nodes", state_.nodes().size());
@@ -1046,15 +691,6 @@ void Daemon::learn_node_flags(uint32_t pnn, uint32_t flags) {
 void Daemon::set_capabilities(uint32_t caps) {
   state_.set_capabilities(caps);
   if (recoverd_) recoverd_->node_changed(state_.pnn());
-}
-
-// Controls waiting on a node that is gone will never be answered.
-void Daemon::fail_controls_to(uint32_t pnn, const char* why) {
-  std::vector<uint32_t> lost;
-  for (auto& [reqid, rc] : remote_controls_) {
-    if (rc.dest == pnn) lost.push_back(reqid);
-  }
-  for (uint32_t reqid : lost) finish_remote_control(reqid, pnn, -1, {}, why);
 }
 
 void Daemon::reset_statistics() {

@@ -1,12 +1,14 @@
-// The composition root of ctdbd: owns the reactor, the client socket, the
-// node's cluster state, tunables, databases and statistics, and routes every
-// packet a client sends to the area that handles it.
+// The composition root of ctdbd: owns the reactor and creates every area
+// (client socket, node transport, routers, node state, databases, call
+// engine, recovery, monitor, public addresses), wiring each to the others
+// through the host interface it declares. It hands each packet by operation
+// to the router or engine for it, and carries out what a change of this
+// node's own state sets off.
 #pragma once
 
 #include <sys/time.h>
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -15,10 +17,12 @@
 
 #include "common/tunables.h"
 #include "daemon/clients/client_server.h"
+#include "daemon/clients/message_router.h"
 #include "daemon/clients/srvid_registry.h"
 #include "daemon/cluster/node_state.h"
 #include "daemon/cluster/recoverd.h"
 #include "daemon/cluster_host.h"
+#include "daemon/controls/control_router.h"
 #include "daemon/controls/dispatch.h"
 #include "daemon/db/call_engine.h"
 #include "daemon/db/db_registry.h"
@@ -31,6 +35,7 @@
 
 namespace ctdb::daemon {
 
+class Liveness;
 class TraverseManager;
 class VacuumManager;
 namespace takeover {
@@ -43,8 +48,7 @@ class Daemon : public ClientHandler,
                public TransportHandler,
                public CallHost,
                public monitor::MonitorHost,
-               public cluster::RecoverdHost,
-               public ReplySink {
+               public cluster::RecoverdHost {
  public:
   explicit Daemon(DaemonOptions opts);
   ~Daemon() override;
@@ -75,42 +79,19 @@ class Daemon : public ClientHandler,
   void on_node_connected(uint32_t pnn) override;
   void on_node_dead(uint32_t pnn) override;
 
-  // Reply of a control this daemon sent itself (recovery, election...).
-  using ClusterHost::ControlCallback;
-  // Sends a control to `dest` (this node included) and calls `cb` exactly
-  // once: with the reply, or with status -1 when the node is or becomes
-  // disconnected, or after `timeout` seconds. `cb` may be null.
-  void send_control(uint32_t dest, uint32_t opcode, uint64_t srvid, const proto::Bytes& data,
-                    double timeout, ControlCallback cb, uint32_t flags = 0) override;
-  // Sends the reply of a control to where it came from (client, node, or
-  // this daemon's own send_control), then runs reply.after_reply.
-  void respond(const Responder& to, const ControlReply& reply) override;
-  // Sends a message to a node (this node included, then delivered locally).
-  void send_message(uint32_t dest, uint64_t srvid, const proto::Bytes& data) override;
-  // A handler inside the daemon for messages to `srvid` (recovery data
-  // streams, election, leader broadcasts), besides any local clients.
-  using ClusterHost::MessageHandler;
-  void set_message_handler(uint64_t srvid, MessageHandler handler) override;
-  void clear_message_handler(uint64_t srvid) override;
-  EventLoop& loop() override { return loop_; }
-  // Nodes a broadcast destination stands for (this node included when it
-  // qualifies).
-  std::vector<uint32_t> broadcast_targets(uint32_t dest) const override;
-  // Runs `fn` once from the reactor after `seconds`.
-  void run_after(double seconds, std::function<void()> fn) override;
-
-  // Delivers a message to every local client registered on `srvid`.
-  void deliver_message(uint64_t srvid, const proto::Bytes& data) override;
-  // Sends a message to one local client.
-  void deliver_message_to(uint32_t client_id, uint64_t srvid, const proto::Bytes& data);
-  // Sends a control reply to a local client (also used by async handlers).
-  // `from` is the node that answered (default: this one).
-  void send_control_reply(ClientConnection& client, const proto::Header& req_hdr,
-                          const ControlReply& reply, uint32_t from = UNKNOWN_PNN);
-
   uint32_t pnn() const override { return state_.pnn(); }
 
  private:
+  // ClusterHost: controls and messages go through the routers.
+  void send_control(uint32_t dest, uint32_t opcode, uint64_t srvid, const proto::Bytes& data,
+                    double timeout, ControlCallback cb, uint32_t flags = 0) override;
+  void send_message(uint32_t dest, uint64_t srvid, const proto::Bytes& data) override;
+  void set_message_handler(uint64_t srvid, MessageHandler handler) override;
+  void clear_message_handler(uint64_t srvid) override;
+  void deliver_message(uint64_t srvid, const proto::Bytes& data) override;
+  EventLoop& loop() override { return loop_; }
+  std::vector<uint32_t> broadcast_targets(uint32_t dest) const override;
+  void run_after(double seconds, std::function<void()> fn) override;
   // ClusterHost, RecoverdHost: this node's view of the cluster.
   const std::vector<NodeInfo>& nodes() const override { return state_.nodes(); }
   const Tunables& tunables() const override { return tunables_; }
@@ -143,24 +124,12 @@ class Daemon : public ClientHandler,
   bool load_nodes(std::string* error);
   void die(int exit_code);
   bool start_transport(std::string* error);
-  void keepalive_tick();
-  void torture_tick();
-  // Runs a control here and returns its reply.
-  ControlReply run_control(const proto::Header& h, const proto::ReqControl& c,
-                           ClientConnection* client, uint32_t srcnode, const Responder& to);
-  // Sends a client's control on to another node; the reply comes back
-  // through on_node_packet.
-  void forward_control(ClientConnection& client, const proto::Header& h, const proto::ReqControl& c,
-                       uint32_t dest);
-  bool send_to_node(uint32_t pnn, proto::Header h, const proto::ReqControl& c);
-  void node_control(uint32_t srcnode, const uint8_t* pkt, size_t len);
-  void node_message(const uint8_t* pkt, size_t len);
+  void send_keepalive(uint32_t pnn);
   void count_call_packet(uint32_t operation);
-  void node_control_reply(const uint8_t* pkt, size_t len);
+  // Sends a packet to another node over the transport, counting it.
+  bool send_to_node(uint32_t pnn, const uint8_t* pkt, size_t len);
   bool prepare_directories(std::string* error);
   void register_controls();
-  void handle_control(ClientConnection& client, const uint8_t* pkt, size_t len);
-  void handle_message(ClientConnection& client, const uint8_t* pkt, size_t len);
   void handle_call(ClientConnection& client, const uint8_t* pkt, size_t len);
   // CallHost.
   bool calls_blocked() const override { return state_.recmode() == RECOVERY_ACTIVE; }
@@ -174,7 +143,6 @@ class Daemon : public ClientHandler,
   monitor::MonitorSettings monitor_settings() const;
   void send_update_record(uint32_t pnn, const proto::Bytes& recbuf,
                           std::function<void(bool ok)> done) override;
-  proto::Bytes message_packet(uint64_t srvid, const proto::Bytes& data) const;
 
   DaemonOptions opts_;
   EventLoop loop_;
@@ -193,6 +161,9 @@ class Daemon : public ClientHandler,
   Tunables tunables_;
   proto::Statistics stats_;
   cluster::NodeState state_;
+  // Where controls and messages go; destroyed after the areas that send them.
+  std::unique_ptr<ControlRouter> router_;
+  std::unique_ptr<MessageRouter> messages_;
   bool shutting_down_ = false;
   int exit_code_ = 0;
   std::unique_ptr<Timer> unban_timer_;
@@ -203,28 +174,9 @@ class Daemon : public ClientHandler,
   std::unique_ptr<NodeTransport> transport_;
   std::unique_ptr<cluster::Recoverd> recoverd_;
   std::unique_ptr<monitor::Monitor> monitor_;
-  std::unique_ptr<Timer> keepalive_timer_;
-  std::unique_ptr<Timer> torture_timer_;
-  struct PeerLiveness {
-    uint32_t rx_cnt = 0;
-    uint32_t dead_count = 0;
-  };
-  std::vector<PeerLiveness> liveness_;  // indexed by pnn
-  // Controls a local client sent to another node, by the reqid we gave them.
-  struct RemoteControl {
-    uint32_t dest;
-    ControlCallback cb;
-    std::unique_ptr<Timer> timeout;
-  };
-  std::map<uint32_t, RemoteControl> remote_controls_;
-  std::map<uint64_t, MessageHandler> message_handlers_;
+  std::unique_ptr<Liveness> liveness_;
   std::map<uint64_t, std::unique_ptr<Timer>> oneshots_;
   uint64_t next_oneshot_ = 0;
-  uint32_t alloc_reqid();
-  void finish_remote_control(uint32_t reqid, uint32_t pnn, int32_t status, const proto::Bytes& data,
-                             const std::string& err);
-  void fail_controls_to(uint32_t pnn, const char* why);
-  uint32_t next_reqid_ = 1;
   // At the end: destroyed before what its children and timers use.
   std::unique_ptr<TraverseManager> traverses_;
   // After traverses_ (destroyed before it): kills its child, needs nothing else by then.

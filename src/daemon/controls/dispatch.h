@@ -46,7 +46,7 @@ struct ControlReply {
   proto::Bytes data;
   std::string errmsg;
   // The handler keeps the request and will reply later through
-  // Daemon::send_control_reply (e.g. a deferred attach).
+  // ReplySink::respond (e.g. a deferred attach).
   bool async = false;
   // Runs right after the reply is queued (e.g. a message the client can only
   // receive once it has seen the reply).
@@ -61,7 +61,7 @@ inline ControlReply control_error(std::string msg = {}) {
 }
 
 // Where the reply to a control goes; a handler that answers later (async)
-// keeps a copy and calls Daemon::respond with it.
+// keeps a copy and calls ReplySink::respond with it.
 struct Responder {
   enum class Kind { kClient, kNode, kSelf };
   Kind kind = Kind::kClient;
