@@ -179,26 +179,10 @@ bool Daemon::init(std::string* error) {
   }
   logging::set_level(level);
   if (!load_nodes(error) || !prepare_directories(error)) return false;
-  clients_ = std::make_unique<ClientServer>(loop_, *this, kMaxClientPacket);
-  auto to_node = [this](uint32_t pnn, const uint8_t* pkt, size_t len) {
-    return send_to_node(pnn, pkt, len);
-  };
-  router_ = std::make_unique<ControlRouter>(loop_, state_, controls_, *clients_, stats_,
-                                            [to_node](uint32_t pnn, const proto::Bytes& pkt) {
-                                              return to_node(pnn, pkt.data(), pkt.size());
-                                            });
-  messages_ = std::make_unique<MessageRouter>(state_, srvids_, *clients_, stats_, to_node);
-  // A broken public addresses file stops the daemon with file:line.
-  net_ = takeover::make_system_net();
+  create_routers();
   monitor_ = std::make_unique<monitor::Monitor>(loop_, *this, monitor_settings());
-  takeover_host_ = std::make_unique<TakeoverHost>(*this, state_, *monitor_,
-                                                  [this](uint32_t seconds) { ban(seconds); });
-  takeover::PublicIps::Settings ips;
-  ips.file = opts_.public_addresses;
-  ips.default_iface = opts_.public_interface;
-  ips.check_host = getenv("CTDB_TEST_MODE") == nullptr;
-  public_ips_ = std::make_unique<takeover::PublicIps>(loop_, *takeover_host_, *net_, ips);
-  if (!public_ips_->load(error)) return false;
+  // A broken public addresses file stops the daemon with file:line.
+  if (!load_public_ips(error)) return false;
   uint32_t caps = CAP_DEFAULT;
   if (opts_.no_lmaster) caps &= ~CAP_LMASTER;
   if (opts_.no_recmaster) caps &= ~CAP_RECMASTER;
@@ -209,7 +193,50 @@ bool Daemon::init(std::string* error) {
               "No recovery lock (--reclock) configured: nothing protects the databases against "
               "split brain if the network partitions");
   }
+  create_database_areas();
+  if (!clients_->listen(opts_.socket, error)) return false;
 
+  for (int sig : {SIGTERM, SIGINT}) {
+    signals_.push_back(std::make_unique<SignalWatcher>(loop_, sig, [this, sig] {
+      CTDB_LOGF(kLogNotice, "Received signal %d, shutting down", sig);
+      request_shutdown(0);
+    }));
+  }
+  signal(SIGPIPE, SIG_IGN);
+  recoverd_ = std::make_unique<cluster::Recoverd>(*this);
+  register_controls();  // the areas that answer controls exist now
+  return true;
+}
+
+// The client socket (not listening yet) and the routers controls and
+// messages take, which every other area sends through.
+void Daemon::create_routers() {
+  clients_ = std::make_unique<ClientServer>(loop_, *this, kMaxClientPacket);
+  auto to_node = [this](uint32_t pnn, const uint8_t* pkt, size_t len) {
+    return send_to_node(pnn, pkt, len);
+  };
+  router_ = std::make_unique<ControlRouter>(loop_, state_, controls_, *clients_, stats_,
+                                            [to_node](uint32_t pnn, const proto::Bytes& pkt) {
+                                              return to_node(pnn, pkt.data(), pkt.size());
+                                            });
+  messages_ = std::make_unique<MessageRouter>(state_, srvids_, *clients_, stats_, to_node);
+}
+
+bool Daemon::load_public_ips(std::string* error) {
+  net_ = takeover::make_system_net();
+  takeover_host_ = std::make_unique<TakeoverHost>(*this, state_, *monitor_,
+                                                  [this](uint32_t seconds) { ban(seconds); });
+  takeover::PublicIps::Settings ips;
+  ips.file = opts_.public_addresses;
+  ips.default_iface = opts_.public_interface;
+  ips.check_host = getenv("CTDB_TEST_MODE") == nullptr;
+  public_ips_ = std::make_unique<takeover::PublicIps>(loop_, *takeover_host_, *net_, ips);
+  return public_ips_->load(error);
+}
+
+// The databases and what works on them: calls, traverses, vacuuming and
+// sequence numbers.
+void Daemon::create_database_areas() {
   dbs_ = std::make_unique<DbRegistry>(opts_.dbdir, opts_.dbdir_persistent, opts_.dbdir_state,
                                       state_.pnn());
   calls_ = std::make_unique<CallEngine>(*this, *dbs_, loop_);
@@ -224,18 +251,6 @@ bool Daemon::init(std::string* error) {
     }
   };
   seqnums_ = std::make_unique<SeqnumSync>(loop_, *dbs_, std::move(seqnum_host));
-  if (!clients_->listen(opts_.socket, error)) return false;
-
-  for (int sig : {SIGTERM, SIGINT}) {
-    signals_.push_back(std::make_unique<SignalWatcher>(loop_, sig, [this, sig] {
-      CTDB_LOGF(kLogNotice, "Received signal %d, shutting down", sig);
-      request_shutdown(0);
-    }));
-  }
-  signal(SIGPIPE, SIG_IGN);
-  recoverd_ = std::make_unique<cluster::Recoverd>(*this);
-  register_controls();  // the areas that answer controls exist now
-  return true;
 }
 
 // Each area's controls, on what that area works on.

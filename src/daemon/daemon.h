@@ -122,6 +122,9 @@ class Daemon : public ClientHandler,
   void ban(uint32_t seconds);
 
   bool load_nodes(std::string* error);
+  void create_routers();
+  bool load_public_ips(std::string* error);
+  void create_database_areas();
   void die(int exit_code);
   bool start_transport(std::string* error);
   void send_keepalive(uint32_t pnn);

@@ -9,24 +9,14 @@
 #include "common/nodes_file.h"
 #include "ctdb/protocol.h"
 #include "daemon/cluster/node_state.h"
+#include "test_node_state_helpers.h"
 
 namespace ctdb::daemon::cluster {
 namespace {
 
-std::vector<NodeEntry> nodes(const std::string& text) {
-  std::string error;
-  auto entries = parse_nodes(text, "nodes", kDefaultCtdbPort, &error);
-  EXPECT_TRUE(entries) << error;
-  return entries ? *entries : std::vector<NodeEntry>{};
-}
-
-auto is_addr(const char* ip) {
-  return [ip](const proto::SockAddr& a) { return a.to_string() == ip; };
-}
-
 NodeState loaded(const std::string& text, const char* me) {
   NodeState s;
-  EXPECT_TRUE(s.load(nodes(text), is_addr(me)));
+  load_as(s, text, me);
   return s;
 }
 
@@ -46,7 +36,7 @@ TEST(NodeState, ThisNodeIsTheFirstLiveEntryThatIsMeAndOthersStartDisconnectedAnd
 
 TEST(NodeState, LoadFailsWhenNoNodeIsThisHost) {
   NodeState s;
-  EXPECT_FALSE(s.load(nodes("10.0.0.1\n10.0.0.2\n"), is_addr("10.0.0.9")));
+  EXPECT_FALSE(s.load(nodes_from("10.0.0.1\n10.0.0.2\n"), address_is("10.0.0.9")));
   EXPECT_EQ(s.pnn(), UNKNOWN_PNN);
 }
 
@@ -99,11 +89,12 @@ TEST(NodeState, AReloadThatRemovesDeletesThisNodeOrMovesANodeChangesNothing) {
   NodeState s = loaded("10.0.0.1\n10.0.0.2\n10.0.0.3\n", "10.0.0.2");
   std::vector<uint32_t> dropped;
   std::string error;
-  EXPECT_FALSE(s.apply_nodes_file(nodes("10.0.0.1\n10.0.0.2\n"), &dropped, &error));
+  EXPECT_FALSE(s.apply_nodes_file(nodes_from("10.0.0.1\n10.0.0.2\n"), &dropped, &error));
   EXPECT_NE(error.find("cannot be removed"), std::string::npos) << error;
-  EXPECT_FALSE(s.apply_nodes_file(nodes("#10.0.0.3\n#10.0.0.2\n10.0.0.3\n"), &dropped, &error));
+  EXPECT_FALSE(
+      s.apply_nodes_file(nodes_from("#10.0.0.3\n#10.0.0.2\n10.0.0.3\n"), &dropped, &error));
   EXPECT_EQ(error, "this node (1) cannot be deleted");
-  EXPECT_FALSE(s.apply_nodes_file(nodes("10.0.0.1\n10.0.0.2\n10.0.0.9\n"), &dropped, &error));
+  EXPECT_FALSE(s.apply_nodes_file(nodes_from("10.0.0.1\n10.0.0.2\n10.0.0.9\n"), &dropped, &error));
   EXPECT_EQ(error, "the address of node 2 changed");
   EXPECT_TRUE(dropped.empty());
   ASSERT_EQ(s.nodes().size(), 3u);
@@ -116,8 +107,8 @@ TEST(NodeState, AReloadAddsDeletesAndUndeletesNodes) {
   s.mark_connected(1);
   std::vector<uint32_t> dropped;
   std::string error;
-  ASSERT_TRUE(
-      s.apply_nodes_file(nodes("10.0.0.1\n#10.0.0.2\n#10.0.0.3\n10.0.0.4\n"), &dropped, &error))
+  ASSERT_TRUE(s.apply_nodes_file(nodes_from("10.0.0.1\n#10.0.0.2\n#10.0.0.3\n10.0.0.4\n"), &dropped,
+                                 &error))
       << error;
   EXPECT_EQ(dropped, std::vector<uint32_t>{1}) << "only node 1 was connected";
   ASSERT_EQ(s.nodes().size(), 4u);
@@ -128,7 +119,7 @@ TEST(NodeState, AReloadAddsDeletesAndUndeletesNodes) {
 
   dropped.clear();
   ASSERT_TRUE(
-      s.apply_nodes_file(nodes("10.0.0.1\n10.0.0.5\n#10.0.0.3\n10.0.0.4\n"), &dropped, &error))
+      s.apply_nodes_file(nodes_from("10.0.0.1\n10.0.0.5\n#10.0.0.3\n10.0.0.4\n"), &dropped, &error))
       << error;
   EXPECT_TRUE(dropped.empty());
   EXPECT_EQ(s.nodes()[1].flags, NODE_FLAGS_DISCONNECTED) << "undeleted, at a new address";

@@ -14,6 +14,7 @@
 #include "daemon/controls/dispatch.h"
 #include "daemon/event_loop.h"
 #include "protocol/types.h"
+#include "test_node_state_helpers.h"
 
 namespace ctdb::daemon {
 namespace {
@@ -27,11 +28,7 @@ class NoClients : public ClientHandler {
 class NodeAdminControls : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string error;
-    auto entries = parse_nodes("10.0.0.1\n10.0.0.2\n", "nodes", kDefaultCtdbPort, &error);
-    ASSERT_TRUE(entries) << error;
-    ASSERT_TRUE(state_.load(*entries,
-                            [](const proto::SockAddr& a) { return a.to_string() == "10.0.0.2"; }));
+    load_as(state_, "10.0.0.1\n10.0.0.2\n", "10.0.0.2");
     register_node_controls(table_,
                            {state_, clients_, stats_, table_, "/nonexistent/nodes", "/run/reclock",
                             [] { return 0u; }, [this] { resets_++; }, [this] { shutdowns_++; }});

@@ -18,6 +18,7 @@
 #include "daemon/event_loop.h"
 #include "protocol/packet.h"
 #include "test_monitor_helpers.h"
+#include "test_node_state_helpers.h"
 
 namespace ctdb::daemon {
 namespace {
@@ -46,11 +47,7 @@ struct Answer {
 class Routers : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string error;
-    auto entries = parse_nodes("10.0.0.1\n10.0.0.2\n10.0.0.3\n", "nodes", kDefaultCtdbPort, &error);
-    ASSERT_TRUE(entries) << error;
-    ASSERT_TRUE(state_.load(*entries,
-                            [](const proto::SockAddr& a) { return a.to_string() == "10.0.0.1"; }));
+    load_as(state_, "10.0.0.1\n10.0.0.2\n10.0.0.3\n", "10.0.0.1");
     state_.mark_connected(1);
     table_.add(CONTROL_GET_PNN, [](const ControlRequest&) {
       ControlReply r;
