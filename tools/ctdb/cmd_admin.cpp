@@ -1,5 +1,5 @@
 // ctdb commands that change a node's state or roles (disable, enable, stop, continue, ban, unban,
-// recover, ipreallocate, roles, reloadnodes, getreclock) and the seed's lvsmaster.
+// recover, ipreallocate, roles, reloadnodes, getreclock).
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -356,39 +356,6 @@ int control_reloadnodes(Context* ctx, const std::vector<std::string>&) {
     fprintf(stderr, "Failed to enable recoveries\n");
     return ret;
   }
-  return 0;
-}
-
-int control_lvsmaster(Context* ctx, const std::vector<std::string>& args) {
-  if (!args.empty()) usage("lvsmaster");
-  const proto::NodeMap* nodemap = get_nodemap(ctx, false);
-  if (nodemap == nullptr) return 1;
-  // The seed's rule: the first LVS-capable node that is active and not disabled, preferring healthy
-  // ones when there are any.
-  std::vector<const proto::NodeAndFlags*> candidates;
-  int healthy = 0;
-  for (const auto& n : nodemap->nodes) {
-    if (n.flags & (NODE_FLAGS_INACTIVE | NODE_FLAGS_PERMANENTLY_DISABLED)) continue;
-    uint32_t caps = 0;
-    int ret = client::ctrl_get_capabilities(ctx->c(), n.pnn, ctx->timeout(), &caps);
-    if (ret != 0) {
-      fprintf(stderr, "Unable to get capabilities from node %u\n", n.pnn);
-      return ret;
-    }
-    if (!(caps & CAP_LVS)) continue;
-    candidates.push_back(&n);
-    if (!(n.flags & NODE_FLAGS_UNHEALTHY)) healthy++;
-  }
-  for (const auto* n : candidates) {
-    if (healthy != 0 && (n->flags & NODE_FLAGS_UNHEALTHY)) continue;
-    if (options.machinereadable) {
-      printf("%u\n", n->pnn);
-    } else {
-      printf("Node %u is LVS master\n", n->pnn);
-    }
-    return 0;
-  }
-  printf("There is no LVS master\n");
   return 0;
 }
 

@@ -45,6 +45,8 @@ void print_nodemap_machine(Context* ctx, const proto::NodeMap& nodemap, uint32_t
   }
 }
 
+}  // namespace
+
 void print_nodemap(Context* ctx, const proto::NodeMap& nodemap, uint32_t mypnn, bool print_header) {
   int deleted = 0;
   for (const auto& n : nodemap.nodes) {
@@ -83,8 +85,6 @@ bool nodemap_unknown(Context* ctx, const proto::NodeMap& in, proto::NodeMap* out
   }
   return true;
 }
-
-}  // namespace
 
 // The nodes a nodestatus argument names: the command's node (none given),
 // "all", or a comma-separated pnn list.

@@ -33,7 +33,7 @@ const std::vector<Command>& commands() {
       {"cattdb", control_cattdb, false, false, "dump local ctdb database", "<dbname|dbid>"},
       {"getcapabilities", control_getcapabilities, false, true, "show node capabilities", nullptr},
       {"pnn", control_pnn, false, false, "show the pnn of the currnet node", nullptr},
-      {"lvs", nullptr, false, false, "show lvs configuration", "leader|list|status"},
+      {"lvs", control_lvs, false, false, "show lvs configuration", "leader|list|status"},
       {"setdebug", control_setdebug, false, true, "set debug level",
        "ERROR|WARNING|NOTICE|INFO|DEBUG"},
       {"getdebug", control_getdebug, false, true, "get debug level", nullptr},

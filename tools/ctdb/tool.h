@@ -102,6 +102,14 @@ int parse_data_arg(const std::string& arg, const char* what, Bytes* out);
 // Prints the ltdb header lines and one record the way catdb does.
 void print_record(const Bytes& key, const proto::LtdbHeader& header, const Bytes& data);
 
+// `nodestatus` lines for the nodes of `nodemap` (the header with "Number of
+// nodes" when asked); (THIS NODE) marks `mypnn`.
+void print_nodemap(Context* ctx, const proto::NodeMap& nodemap, uint32_t mypnn, bool print_header);
+// The nodemap as the tool shows it: until the first recovery is over, other
+// nodes' flags are UNKNOWN. False (after printing, as 4.17 does) when the
+// runstate cannot be read.
+bool nodemap_unknown(Context* ctx, const proto::NodeMap& in, proto::NodeMap* out);
+
 // ---- command handlers ----
 int control_version(Context*, const std::vector<std::string>&);
 int control_status(Context*, const std::vector<std::string>&);
@@ -170,6 +178,7 @@ int control_enablescript(Context*, const std::vector<std::string>&);
 int control_disablescript(Context*, const std::vector<std::string>&);
 int control_event(Context*, const std::vector<std::string>&);
 int control_lvsmaster(Context*, const std::vector<std::string>&);
+int control_lvs(Context*, const std::vector<std::string>&);
 // cmd_dbadmin.cpp
 int control_cattdb(Context*, const std::vector<std::string>&);
 int control_wipedb(Context*, const std::vector<std::string>&);
