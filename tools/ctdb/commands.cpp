@@ -80,7 +80,7 @@ const std::vector<Command>& commands() {
       // one and may name a node.
       {"scriptstatus", control_scriptstatus, false, true, "show event script status",
        "[init|setup|startup|monitor|takeip|releaseip|ipreallocated]"},
-      {"natgw", nullptr, false, false, "show natgw configuration", "leader|list|status"},
+      {"natgw", control_natgw, false, false, "show natgw configuration", "leader|list|status"},
       {"getreclock", control_getreclock, false, true, "get recovery lock file", nullptr},
       {"setlmasterrole", control_setlmasterrole, false, true, "set LMASTER role", "on|off"},
       {"setleaderrole", control_setleaderrole, false, true, "set LEADER role", "on|off"},
@@ -121,6 +121,8 @@ const std::vector<Command>& commands() {
        true},
       {"lvsmaster", control_lvsmaster, false, true, "show which node is the lvs master", nullptr,
        true},
+      {"natgwlist", control_natgwlist, false, false,
+       "show the natgw gateway and the nodes of its group", nullptr, true},
       {"controlstats", control_controlstats, false, true,
        "show calls, failures and latency of each control", nullptr, true},
   };

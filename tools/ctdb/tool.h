@@ -179,6 +179,8 @@ int control_disablescript(Context*, const std::vector<std::string>&);
 int control_event(Context*, const std::vector<std::string>&);
 int control_lvsmaster(Context*, const std::vector<std::string>&);
 int control_lvs(Context*, const std::vector<std::string>&);
+int control_natgw(Context*, const std::vector<std::string>&);
+int control_natgwlist(Context*, const std::vector<std::string>&);
 // cmd_dbadmin.cpp
 int control_cattdb(Context*, const std::vector<std::string>&);
 int control_wipedb(Context*, const std::vector<std::string>&);

@@ -5,6 +5,9 @@
 # ones never leading. Disabled, stopped, banned and disconnected nodes drop out of the group's
 # usable list and the leader moves; the stock tool's own LVS helper, run against our daemons,
 # shows the same as our tool.
+# The NAT-GW group (`ctdb natgw leader|list|status`, the seed-era `natgwlist`) comes from the
+# natgw_nodes file (CTDB_NATGW_NODES, in the environment or the sysconfig) and follows the same
+# rules, checked the same way against the stock tool's NAT-GW helper.
 source "$(dirname "$0")/../lib/harness.sh"
 
 h_init lvs
@@ -113,5 +116,77 @@ assert_eq "file: a bad option is an error (exit 10)" "10" "$RC"
 assert_contains "file: the error names the file and line" "$ERR" "$lvsfile:1: invalid line"
 check "the daemon is still up" h_wait_ping l0
 unset CTDB_LVS_NODES
+
+# ---- NAT-GW: pnn 1 follower-only
+natgw() {
+  local n=$1
+  shift
+  run_tool ours "$n" natgw "$@"
+}
+natgwfile=$H_TMP/natgw_nodes
+export CTDB_NATGW_NODES=$natgwfile
+natgw l0 leader
+assert_eq "natgw: no nodes file is an error (exit 1)" "1:" "$RC:$OUT"
+assert_eq "natgw: the error names the file" \
+  "ctdb natgw: NAT gateway nodes file \"$natgwfile\" not found" "$ERR"
+printf '127.0.7.1\n127.0.7.2 follower-only\n127.0.7.3\n' >"$natgwfile"
+natgw l2 leader
+assert_eq "natgw leader: pnn 0 with its address" "0:0 127.0.7.1" "$RC:$OUT"
+natgw l2 list
+assert_eq "natgw list: the file's nodes, the leader annotated" \
+  $'127.0.7.1\tLEADER\n127.0.7.2\tfollower-only\n127.0.7.3' "$OUT"
+natgw l2 status
+assert_eq "natgw status: the group's nodes" \
+  $'pnn:0 127.0.7.1 OK\npnn:1 127.0.7.2 OK\npnn:2 127.0.7.3 OK (THIS NODE)' "$(tr -s ' ' <<<"$OUT")"
+run_tool ours l2 natgwlist
+assert_eq "natgwlist (seed era): the gateway, then the group as ctdb status shows it" \
+  $'0 127.0.7.1\nNumber of nodes:3\npnn:0 127.0.7.1 OK\npnn:1 127.0.7.2 OK\npnn:2 127.0.7.3 OK (THIS NODE)' \
+  "$(tr -s ' ' <<<"$OUT")"
+
+# natgw_same_as_stock LABEL: as same_as_stock, for `ctdb natgw` and 4.17's NAT-GW helper.
+natgw_same_as_stock() {
+  local sub o_out o_rc
+  for sub in leader list status; do
+    run_tool ours l2 natgw "$sub"
+    o_out=$OUT o_rc=$RC
+    run_tool stock l2 natgw "$sub"
+    assert_eq "$1: stock tool's natgw $sub equals ours" "$o_rc:$o_out" "$RC:$OUT"
+  done
+}
+natgw_same_as_stock "natgw, all OK"
+
+# natgw_leader_is NAME WANT: `ctdb natgw leader` on NAME prints WANT (empty: nothing, exit 2).
+natgw_leader_is() {
+  natgw "$1" leader
+  if [ -z "$2" ]; then [ -z "$OUT" ] && [ "$RC" == 2 ]; else [ "$OUT" == "$2" ] && [ "$RC" == 0 ]; fi
+}
+H_TOOL=$OURS_TOOL h_ctdb l0 disable >/dev/null
+check "natgw: pnn 0 disabled, pnn 2 (not the follower-only pnn 1) leads" \
+  wait_for "natgw_leader_is l2 '2 127.0.7.3'" 30 0.2
+natgw_same_as_stock "natgw, pnn 0 disabled"
+H_TOOL=$OURS_TOOL h_ctdb l2 stop >/dev/null
+check "natgw: pnn 0 disabled and pnn 2 stopped, no gateway (exit 2, no output)" \
+  wait_for "natgw_leader_is l1 ''" 30 0.2
+natgw l1 list
+assert_eq "natgw list without a gateway: nothing annotated" \
+  $'127.0.7.1\n127.0.7.2\tfollower-only\n127.0.7.3' "$OUT"
+run_tool ours l1 natgwlist
+assert_eq "natgwlist without a gateway: -1 0.0.0.0" "-1 0.0.0.0" "$(head -1 <<<"$OUT")"
+H_TOOL=$OURS_TOOL h_ctdb l2 continue >/dev/null
+H_TOOL=$OURS_TOOL h_ctdb l0 enable >/dev/null
+check "natgw: pnn 0 enabled again leads" wait_for "natgw_leader_is l1 '0 127.0.7.1'" 30 0.2
+
+# The file named in the sysconfig, as the event script and an admin running the tool see it.
+unset CTDB_NATGW_NODES
+printf '127.0.7.3\n' >"$H_TMP/natgw_nodes.2"
+printf '# NAT-GW\nCTDB_NATGW_NODES="%s"\n' "$H_TMP/natgw_nodes.2" >"$H_TMP/sysconfig"
+natgw_sysconfig() { CTDB_SYSCONFIG=$H_TMP/sysconfig run_tool ours l0 natgw leader; }
+natgw_sysconfig
+assert_eq "natgw: CTDB_NATGW_NODES from the sysconfig" "0:2 127.0.7.3" "$RC:$OUT"
+printf '127.0.7.3 gateway\n' >"$H_TMP/natgw_nodes.2"
+natgw_sysconfig
+assert_eq "natgw: a bad option is an error (exit 1)" "1" "$RC"
+assert_contains "natgw: the error names the file and line" "$ERR" "natgw_nodes.2:1: invalid line"
+check "the daemon is still up" h_wait_ping l0
 
 h_finish
