@@ -8,6 +8,9 @@
 #       client: namespace $NS_CLIENT, eth1 = $NS_PUB_NET.250/24 on brpub.
 #   netns_public_link NODE up|down  the node's public cable (its switch port)
 #   netns_private_link NODE up|down the node's private cable
+#   netns_delay_private NODE MS     replaces the node's private cable by one that delays every
+#                                   frame by MS ms each way (tests/netns/delay_line.py: this
+#                                   kernel has no tc netem)
 #   netns_addrs NODE                the IPv4 addresses on the node's eth1, sorted, one line
 #   netns_mac NODE                  the node's eth1 MAC address
 #
@@ -68,6 +71,21 @@ netns_setup() {
   ip -n "$NS_CLIENT" link set lo up
   _ns_cable "$NS_CLIENT" eth1 pubc brpub || return 1
   ip -n "$NS_CLIENT" addr add "$NS_PUB_NET.250/24" dev eth1
+}
+
+netns_delay_private() {
+  local i=$1 ms=$2 line
+  line=$(cd "$(dirname "${BASH_SOURCE[0]}")/../netns" && pwd)/delay_line.py
+  ip -n "${NS_NODE[$i]}" link del eth0 || return 1
+  coproc DELAY_LINE { exec /usr/bin/python3 "$line" "dla$i" "dlb$i" "$ms"; }
+  h_track_pid "$DELAY_LINE_PID"
+  read -r -t 10 line <&"${DELAY_LINE[0]}" && [ "$line" == ready ] || return 1
+  ip link set "dla$i" netns "${NS_NODE[$i]}" &&
+    ip -n "${NS_NODE[$i]}" link set "dla$i" name eth0 &&
+    ip -n "${NS_NODE[$i]}" addr add "$NS_PRIV_NET.$((i + 1))/24" dev eth0 &&
+    ip -n "${NS_NODE[$i]}" link set eth0 up &&
+    ip link set "dlb$i" netns "$NS_SW" &&
+    ip -n "$NS_SW" link set "dlb$i" master brpriv up
 }
 
 netns_public_link() { ip -n "$NS_SW" link set "pub$1" "$2"; }
