@@ -230,6 +230,11 @@ bool Daemon::load_public_ips(std::string* error) {
   ips.file = opts_.public_addresses;
   ips.default_iface = opts_.public_interface;
   ips.check_host = getenv("CTDB_TEST_MODE") == nullptr;
+  if (!opts_.single_public_ip.empty()) {
+    ips.single_ip_iface = opts_.public_interface;
+    CTDB_LOGF(kLogNotice, "Single public address (LVS) %s on interface %s",
+              opts_.single_public_ip.c_str(), opts_.public_interface.c_str());
+  }
   public_ips_ = std::make_unique<takeover::PublicIps>(loop_, *takeover_host_, *net_, ips);
   return public_ips_->load(error);
 }

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "common/version.h"
+#include "protocol/types.h"
 
 namespace ctdb::daemon {
 namespace {
@@ -90,6 +91,16 @@ bool check_options(const DaemonOptions& opts, std::string* error) {
        {&opts.nlist, &opts.socket, &opts.dbdir, &opts.dbdir_persistent, &opts.dbdir_state}) {
     if (path->empty()) {
       *error = "ctdbd: empty path given to an option that needs one";
+      return false;
+    }
+  }
+  if (!opts.single_public_ip.empty()) {
+    if (!proto::SockAddr::parse(opts.single_public_ip)) {
+      *error = "ctdbd: --single-public-ip: invalid address '" + opts.single_public_ip + "'";
+      return false;
+    }
+    if (opts.public_interface.empty()) {
+      *error = "ctdbd: --single-public-ip needs --public-interface (the interface it is on)";
       return false;
     }
   }

@@ -14,7 +14,9 @@ h_init lvs
 OURS_TOOL=$CTDB_BUILD_DIR/ctdb
 nodes=$H_TMP/l.nodes
 h_write_nodes "$nodes" 127.0.7.1 127.0.7.2 127.0.7.3
-h_start_ours_args l0 127.0.7.1 "$nodes" --reclock="$H_TMP/l.reclock" --lvs
+# pnn 0 as the seed's init script starts an LVS node (CTDB_LVS_PUBLIC_IP, CTDB_PUBLIC_INTERFACE).
+h_start_ours_args l0 127.0.7.1 "$nodes" --reclock="$H_TMP/l.reclock" --lvs \
+  --single-public-ip=127.0.7.100 --public-interface=lo
 h_start_ours_args l1 127.0.7.2 "$nodes" --reclock="$H_TMP/l.reclock" --lvs
 h_start_ours_args l2 127.0.7.3 "$nodes" --reclock="$H_TMP/l.reclock"
 for n in l0 l1 l2; do h_wait_ping "$n" || fail "$n answers ping"; done
@@ -30,6 +32,9 @@ lvs() {
 
 # ---- the seed's form: nodes 0 and 1 have --lvs
 assert_contains "getcapabilities of pnn 0 shows LVS" "$(H_TOOL=$OURS_TOOL h_ctdb l0 -X getcapabilities)" "|1|1|"
+run_tool stock l0 ifaces
+assert_eq "the single public address's interface is listed, link up (stock tool)" \
+  $'Interfaces on node 0\nname:lo link:up references:0' "$OUT"
 lvs l2 list
 assert_eq "lvs list: the two --lvs nodes" $'0 127.0.7.1\n1 127.0.7.2' "$OUT"
 lvs l2 leader

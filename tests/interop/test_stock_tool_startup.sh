@@ -158,6 +158,12 @@ node_args "$d" $ADDR "$d/nodes"
 refused "unknown option" "--no-such-option" -- "${ARGS[@]}" --no-such-option
 refused "bad debug level" "BOGUSLEVEL" -- "${ARGS[@]}" -d BOGUSLEVEL
 refused "bad transport" "udp" -- "${ARGS[@]}" --transport=udp
+refused "--single-public-ip not an address" "invalid address 'not-an-ip'" \
+  -- "${ARGS[@]}" --single-public-ip=not-an-ip --public-interface=lo
+refused "--single-public-ip without --public-interface" "needs --public-interface" \
+  -- "${ARGS[@]}" --single-public-ip=10.9.9.9
+refused "--single-public-ip on an interface that does not exist" "unknown interface nosuch0" \
+  -- "${ARGS[@]}" --single-public-ip=10.9.9.9 --public-interface=nosuch0
 refused "stray argument" "stray-argument" -- "${ARGS[@]}" stray-argument
 refused "--listen not an address" "not-an-ip" \
   -- "${ARGS[@]/#--listen=*/--listen=not-an-ip}"

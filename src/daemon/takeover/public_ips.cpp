@@ -86,6 +86,13 @@ PublicIps::PublicIps(EventLoop& loop, PublicIpsHost& host, SystemNet& net, Setti
       }) {}
 
 bool PublicIps::load(std::string* error) {
+  if (const std::string& lvs = settings_.single_ip_iface; !lvs.empty()) {
+    if (lvs.size() > IFACE_SIZE || !net_.iface_exists(lvs)) {
+      *error = "unknown interface " + lvs + " for the single public address (--public-interface)";
+      return false;
+    }
+    ifaces_.push_back(Interface{lvs, true, 0});
+  }
   if (settings_.file.empty()) return true;
   if (access(settings_.file.c_str(), F_OK) != 0) {
     CTDB_LOGF(kLogWarning, "Not loading public addresses, no file %s", settings_.file.c_str());
@@ -178,7 +185,7 @@ void PublicIps::remove(const proto::SockAddr& addr) {
     bool used = std::any_of(vnns_.begin(), vnns_.end(), [&](const std::unique_ptr<Vnn>& v) {
       return std::find(v->ifaces.begin(), v->ifaces.end(), name) != v->ifaces.end();
     });
-    if (!used) {
+    if (!used && name != settings_.single_ip_iface) {
       ifaces_.erase(std::remove_if(ifaces_.begin(), ifaces_.end(),
                                    [&](const Interface& i) { return i.name == name; }),
                     ifaces_.end());

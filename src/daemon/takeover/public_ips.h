@@ -49,6 +49,10 @@ class PublicIps {
     // Whether the addresses are really put on interfaces here (false under CTDB_TEST_MODE, as
     // 4.17's do_checkpublicip): then nothing checks the host, and no ARP or tickle is sent.
     bool check_host = true;
+    // The interface of the cluster's one LVS address (--single-public-ip with
+    // --public-interface): listed among the interfaces, with its link state, for as long as
+    // the daemon runs, whatever the public addresses file says.
+    std::string single_ip_iface;
   };
   using Done = std::function<void(int32_t status)>;
 
