@@ -149,4 +149,256 @@ check "script_log uses logger with CTDB_SYSLOG=yes" 0 "" "logger -t ctdbd-events
 CTDB_LOGFILE=/nonexistent/dir/log fn 'script_log hello'
 check "script_log falls back to stderr" 0 "bash: hello"
 
+# --- CTDB_SCRIPT_VARDIR and warn --------------------------------------------------
+new_case
+fn 'echo "$CTDB_SCRIPT_VARDIR"'
+check "CTDB_SCRIPT_VARDIR from the environment is kept" 0 "$CTDB_SCRIPT_VARDIR"
+run env -u CTDB_SCRIPT_VARDIR bash -c '. "$CTDB_BASE/functions"; echo "$CTDB_SCRIPT_VARDIR"'
+check "CTDB_SCRIPT_VARDIR defaults to /var/ctdb/scripts" 0 "/var/ctdb/scripts"
+run env CTDB_SCRIPT_VARDIR= bash -c '. "$CTDB_BASE/functions"; echo "$CTDB_SCRIPT_VARDIR"'
+check "CTDB_SCRIPT_VARDIR empty: the default" 0 "/var/ctdb/scripts"
+
+new_case
+stub logger
+fn 'warn "tgtd failed to start"; echo "rc=$?"'
+check "warn prints a WARNING line" 0 "WARNING: tgtd failed to start
+rc=0" ""
+check_true "warn records the WARNING line with script_log" \
+  grep -q "^[0-9/]* [0-9:]* bash: WARNING: tgtd failed to start\$" "$CTDB_LOGFILE"
+check_true "warn: one log line" [ "$(wc -l <"$CTDB_LOGFILE")" -eq 1 ]
+
+# --- systemd_is_init / service_restart -------------------------------------------
+new_case
+stub systemctl; stub service
+fn 'systemd_is_init'
+check "systemd_is_init: no /run/systemd/system" 1 "" ""
+systemd_running
+fn 'systemd_is_init'
+check "systemd_is_init: /run/systemd/system and systemctl" 0 "" ""
+unstub systemctl
+fn 'systemd_is_init'
+check "systemd_is_init: no systemctl" 1 "" ""
+
+new_case
+stub systemctl; stub service
+mkdir -p "$CTDB_SYS_ETCDIR/init.d"
+printf '#!/bin/bash\necho "initd $*" >>"$STUB_LOG"\n' >"$CTDB_SYS_ETCDIR/init.d/vsftpd"
+chmod +x "$CTDB_SYS_ETCDIR/init.d/vsftpd"
+systemd_running
+fn 'service_restart vsftpd'
+check "service_restart uses systemctl restart when systemd is init" 0 "" "systemctl restart vsftpd"
+: >"$STUB_LOG"; rm -rf "$TEST_TMP/run/systemd"
+fn 'service_restart vsftpd'
+check "service_restart uses /etc/init.d/NAME restart without systemd" 0 "" "initd restart"
+: >"$STUB_LOG"
+fn 'service_restart apache2'
+check "service_restart falls back to service NAME restart" 0 "" "service apache2 restart"
+stub service 'echo "apache2: unrecognized service"; exit 1'
+: >"$STUB_LOG"
+fn 'service_restart apache2; echo "rc=$?"'
+check "service_restart reports a failing restart" 0 "apache2: unrecognized service
+ERROR: failed to restart service apache2 (exit code 1)
+rc=1" "service apache2 restart"
+
+# --- failcount_get / failcount_set ---------------------------------------------------
+new_case
+rm -rf "$CTDB_SCRIPT_VARDIR"
+FC="$CTDB_SCRIPT_VARDIR/99.test/failcount"
+fn "failcount_get '$FC'"
+check "failcount_get: no file is 0" 0 "0" ""
+fn "failcount_set '$FC' 3; echo \"rc=\$?\""
+check "failcount_set N: quiet" 0 "rc=0" ""
+check_true "failcount_set N: creates the directory and writes N" [ "$(cat "$FC")" = 3 ]
+fn "failcount_get '$FC'"
+check "failcount_get reads the count" 0 "3"
+printf '12' >"$FC"
+fn "failcount_get '$FC'"
+check "failcount_get: a count without a newline" 0 "12"
+for bad in garbage "" "-1" "3 4" "1.5"; do
+  printf '%s\n' "$bad" >"$FC"
+  fn "failcount_get '$FC'"
+  check "failcount_get: '$bad' is 0" 0 "0"
+done
+echo 5 >"$FC"
+fn "failcount_set '$FC' 0; echo \"rc=\$?\""
+check "failcount_set 0: quiet" 0 "rc=0" ""
+check_true "failcount_set 0 removes the file" [ ! -e "$FC" ]
+fn "failcount_set '$FC' 0; echo \"rc=\$?\""
+check "failcount_set 0 without a file is fine" 0 "rc=0" ""
+: >"$TEST_TMP/notadir"
+fn "failcount_set '$TEST_TMP/notadir/99.test/failcount' 1; echo not reached"
+check "failcount_set: a count that cannot be recorded stops the script" 1 \
+  "ERROR: cannot record the failure count in $TEST_TMP/notadir/99.test/failcount"
+fn "failcount_set '$TEST_TMP/notadir/nfs.failcount' 2 'fail count of nfs'; echo not reached"
+check "failcount_set WHAT: names what was not recorded" 1 \
+  "ERROR: cannot record the fail count of nfs in $TEST_TMP/notadir/nfs.failcount"
+
+# --- addresses and interface names ----------------------------------------------------
+new_case
+for a in 0.0.0.0 10.1.2.3 255.255.255.255 010.001.002.003; do
+  fn "is_ipv4 '$a'"
+  check "is_ipv4 '$a'" 0 ""
+  fn "ip_family '$a'"
+  check "ip_family '$a' is inet" 0 "inet"
+done
+for a in "" 10.1.2 10.1.2.3.4 256.1.1.1 10.1.2.1000 1.2.3.-4 "10.1.2.3 " a.b.c.d fd00::1 10.1.2.3/24; do
+  fn "is_ipv4 '$a'"
+  check "is_ipv4 rejects '$a'" 1 ""
+done
+for a in fd00::1 ::1 ::ffff:10.1.2.3; do
+  fn "ip_family '$a'"
+  check "ip_family '$a' is inet6" 0 "inet6"
+done
+for a in 256.1.1.1 10.1.2 fd00::g host; do
+  fn "ip_family '$a'"
+  check "ip_family rejects '$a'" 1 ""
+done
+
+for v in 10.0.0.0/8 192.168.1.0/24 0.0.0.0/0 10.1.2.3/32 10.1.2.3/08; do
+  fn "ipv4_prefix '$v'"
+  check "ipv4_prefix '$v'" 0 ""
+done
+for v in 10.0.0.0 10.0.0.0/ 10.0.0.0/33 10.0.0.0/024 10.0.0.0/x 256.0.0.0/8 /8 \
+  10.0.0.0/8/8 fd00::/64 "10.0.0.0/8 "; do
+  fn "ipv4_prefix '$v'"
+  check "ipv4_prefix rejects '$v'" 1 ""
+done
+
+for n in eth0 eth0.100 bond0:1 br-lan ens1f0_x abcdefghijklmno ...; do
+  fn "valid_iface_name '$n'"
+  check "valid_iface_name '$n'" 0 ""
+done
+for n in "" . .. abcdefghijklmnop "eth 0" eth0/1 "eth0;x"; do
+  fn "valid_iface_name '$n'"
+  check "valid_iface_name rejects '$n'" 1 ""
+done
+
+# --- public_ips_of ------------------------------------------------------------------------
+new_case
+IPS='|Public IP|Node|
+|10.0.0.1|1|
+|10.0.0.2|0|
+|fd00::1|1|
+|10.0.0.3|-1|
+|10.0.0.11|1|'
+fn "public_ips_of 1 <<<'$IPS'"
+check "public_ips_of: the addresses the node hosts, header left out" 0 "10.0.0.1
+fd00::1
+10.0.0.11"
+fn "public_ips_of 0 <<<'$IPS'"
+check "public_ips_of: another node" 0 "10.0.0.2"
+fn "public_ips_of 2 <<<'$IPS'"
+check "public_ips_of: a node hosting nothing" 0 ""
+fn "public_ips_of 1 <<<'|Public IP|Node|
+|10.0.0.1|1|
+||1|
+|10.0.0.2|1|'"
+check "public_ips_of: an empty address is left out" 0 "10.0.0.1
+10.0.0.2"
+fn "public_ips_of 1 <<<'|Addr|1|
+|10.0.0.1|1|'"
+check "public_ips_of: the first line is always the header" 0 "10.0.0.1"
+
+# --- send_gratarp ---------------------------------------------------------------------------
+new_case
+stub ctdb
+fn 'send_gratarp 10.0.0.1 eth0; echo "rc=$?"'
+check "send_gratarp: ctdb gratarp, quiet" 0 "rc=0" "ctdb gratarp 10.0.0.1 eth0"
+stub ctdb 'echo "Control GRATIOUS_ARP failed"; exit 1'
+: >"$STUB_LOG"
+fn 'send_gratarp fd00::1 eth1; echo "rc=$?"'
+check "send_gratarp: a failure is a WARNING line, not a failure" 0 \
+  "WARNING: 'ctdb gratarp fd00::1 eth1' failed: Control GRATIOUS_ARP failed
+rc=0" "ctdb gratarp fd00::1 eth1"
+stub mytool
+: >"$STUB_LOG"
+CTDB=mytool fn 'send_gratarp 10.0.0.1 eth0'
+check "send_gratarp uses \$CTDB" 0 "" "mytool gratarp 10.0.0.1 eth0"
+
+# --- nfs_callout_init / nfs_callout_run ------------------------------------------------------
+# The stub callout: "register" prints $STUB_STATE/ops (exits 1 when
+# $STUB_STATE/register-fails exists); an operation named in $STUB_STATE/fail
+# fails with exit code 3; any other prints the environment it was given.
+stub nfs-callout 'if [ "$1" = register ]; then
+  cat "$STUB_STATE/ops" 2>/dev/null; [ ! -e "$STUB_STATE/register-fails" ]; exit; fi
+if grep -qxF -- "$1" "$STUB_STATE/fail" 2>/dev/null; then echo "$1 failed"; exit 3; fi
+printf "%s\n" "$CTDB_BASE" "$CTDB_NFS_CALLOUT" "$CTDB_NFS_CALLOUT_STATE_DIR" \
+  "${CTDB_NFS_STATE_FS_TYPE-unset}" "${CTDB_NFS_STATE_MNT-unset}"'
+callout_case() {
+  new_case
+  rm -f "$STUB_STATE/ops" "$STUB_STATE/fail" "$STUB_STATE/register-fails"
+  [ "$#" -eq 0 ] || printf '%s\n' "$@" >"$STUB_STATE/ops"
+}
+# nfs_fn CODE: fn with CTDB_NFS_CALLOUT=nfs-callout.
+nfs_fn() { CTDB_NFS_CALLOUT=nfs-callout fn "$1"; }
+
+callout_case
+nfs_fn 'nfs_callout_init; echo "$nfs_callout"'
+check "nfs_callout_init: CTDB_NFS_CALLOUT, nothing run" 0 "nfs-callout" ""
+run env -u CTDB_NFS_CALLOUT bash -c '. "$CTDB_BASE/functions"; nfs_callout_init; echo "$nfs_callout"'
+check "nfs_callout_init: default \$CTDB_BASE/nfs-linux-kernel-callout" 0 \
+  "$CTDB_BASE/nfs-linux-kernel-callout" ""
+CTDB_NFS_CALLOUT="$TEST_TMP/missing" fn 'nfs_callout_init; echo not reached'
+check "nfs_callout_init: a missing callout stops the script" 1 \
+  "ERROR: NFS callout '$TEST_TMP/missing' not found or not executable (CTDB_NFS_CALLOUT)" ""
+: >"$TEST_TMP/not-executable"
+CTDB_NFS_CALLOUT="$TEST_TMP/not-executable" fn 'nfs_callout_init; echo not reached'
+check "nfs_callout_init: a callout that is not executable stops the script" 1 \
+  "ERROR: NFS callout '$TEST_TMP/not-executable' not found or not executable (CTDB_NFS_CALLOUT)" ""
+
+callout_case
+nfs_fn 'nfs_callout_init; nfs_callout_run startup'
+check "nfs_callout_run: the callout gets CTDB_BASE, itself, its state directory; state settings unset" 0 \
+  "$CTDB_BASE
+nfs-callout
+$CTDB_SCRIPT_VARDIR/60.nfs/callout-state
+unset
+unset" "nfs-callout register
+nfs-callout startup"
+callout_case
+nfs_fn 'CTDB_NFS_STATE_FS_TYPE=gpfs; CTDB_NFS_STATE_MNT=/gpfs/.nfs; nfs_callout_init
+nfs_callout_run startup | tail -n 2'
+check "nfs_callout_init exports CTDB_NFS_STATE_FS_TYPE and CTDB_NFS_STATE_MNT when set" 0 \
+  "gpfs
+/gpfs/.nfs"
+
+callout_case startup shutdown releaseip
+nfs_fn 'nfs_callout_init; nfs_callout_run takeip eth0 10.0.0.1 24; echo "rc=$?"
+nfs_callout_run releaseip eth0 10.0.0.1 24 >/dev/null; echo "rc=$?"
+nfs_callout_run releaseip-pre eth0 10.0.0.1 24; echo "rc=$?"'
+check "nfs_callout_run: only registered operations run, register asked once" 0 "rc=0
+rc=0
+rc=0" "nfs-callout register
+nfs-callout releaseip eth0 10.0.0.1 24"
+
+callout_case
+nfs_fn 'nfs_callout_init; nfs_callout_run takeip-pre eth0 10.0.0.1 24 >/dev/null
+nfs_callout_run monitor-pre >/dev/null'
+check "nfs_callout_run: a callout that registers nothing gets everything" 0 "" \
+  "nfs-callout register
+nfs-callout takeip-pre eth0 10.0.0.1 24
+nfs-callout monitor-pre"
+
+callout_case startup ALL
+nfs_fn 'nfs_callout_init; nfs_callout_run monitor-post >/dev/null'
+check "nfs_callout_run: a callout that registers ALL gets everything" 0 "" \
+  "nfs-callout register
+nfs-callout monitor-post"
+
+callout_case startup
+touch "$STUB_STATE/register-fails"
+nfs_fn 'nfs_callout_init; nfs_callout_run monitor-post >/dev/null'
+check "nfs_callout_run: a callout whose register fails gets everything" 0 "" \
+  "nfs-callout register
+nfs-callout monitor-post"
+
+callout_case
+echo takeip-pre >"$STUB_STATE/fail"
+nfs_fn 'nfs_callout_init; nfs_callout_run takeip-pre eth0 10.0.0.1 24; echo "rc=$?"'
+check "nfs_callout_run: a failing operation gives its output, an ERROR line and its exit code" 0 \
+  "takeip-pre failed
+ERROR: NFS callout nfs-callout failed at takeip-pre (exit code 3)
+rc=3" "nfs-callout register
+nfs-callout takeip-pre eth0 10.0.0.1 24"
+
 finish
