@@ -29,6 +29,7 @@ CTDB_STUB='case "$*" in
     [ -n "$ip" ] && printf "|Node|IP|Disconnected|Unknown|Banned|Disabled|Unhealthy|Stopped|Inactive|PartiallyOnline|ThisNode|\n|%s|%s|0|0|0|0|0|0|0|0|Y|\n" "$pnn" "$ip"
     [ -z "$ip" ] && echo "connect() failed, errno=2" >&2
     exit "${rc:-0}" ;;
+  "gratarp "*) ;;
   *) echo "ctdb stub: unexpected arguments: $*" >&2; exit 64 ;;
 esac'
 stub ctdb "$CTDB_STUB"
@@ -96,9 +97,11 @@ ADDR_DEL="ip -o -4 addr show dev eth1
 ip addr del 10.1.1.121/24 dev eth1"
 MASQ="-s 192.168.1.0/24 ! -d 192.168.1.0/24 -j MASQUERADE"
 REJECT="-p tcp --syn -d 10.1.1.121/32 -j REJECT"
+GRATARP="ctdb gratarp 10.1.1.121 eth1"
 LEAD_NFT="nft -f -
 $ADDR_ADD
-ip route add 0.0.0.0/0 via 10.1.1.254 metric 10"
+ip route add 0.0.0.0/0 via 10.1.1.254 metric 10
+$GRATARP"
 CLEAR_LEAD_NFT="ip route del 0.0.0.0/0 via 10.1.1.254 metric 10
 nft delete table ip ctdb_natgw
 $ADDR_DEL"
@@ -107,7 +110,8 @@ iptables -t nat -A POSTROUTING $MASQ
 iptables -C INPUT $REJECT
 iptables -I INPUT $REJECT
 $ADDR_ADD
-ip route add 0.0.0.0/0 via 10.1.1.254 metric 10"
+ip route add 0.0.0.0/0 via 10.1.1.254 metric 10
+$GRATARP"
 CLEAR_LEAD_IPTABLES="ip route del 0.0.0.0/0 via 10.1.1.254 metric 10
 iptables -t nat -D POSTROUTING $MASQ
 iptables -D INPUT $REJECT
@@ -317,7 +321,8 @@ check "leader (iptables): rules already there are not added twice" 0 "" "$ASK
 iptables -t nat -C POSTROUTING $MASQ
 iptables -C INPUT $REJECT
 $ADDR_ADD
-ip route add 0.0.0.0/0 via 10.1.1.254 metric 10"
+ip route add 0.0.0.0/0 via 10.1.1.254 metric 10
+$GRATARP"
 iptables_stub
 
 fresh
@@ -454,7 +459,7 @@ run "$script" ipreallocated
 check "leader route add failing" 1 \
   "ERROR: failed to add NAT gateway route to 0.0.0.0/0 via 10.1.1.254: Error: Nexthop has invalid gateway." \
   "$ASK
-$LEAD_NFT
+${LEAD_NFT%$'\n'"$GRATARP"}
 $CLEAR_LEAD_NFT"
 next
 leader "1 192.168.1.22"
@@ -521,7 +526,8 @@ LEAD_NEW="nft -f -
 ip link set eth2 up
 ip -o addr show to 10.5.5.5/32
 ip addr add 10.5.5.5/16 brd + dev eth2
-ip route add 0.0.0.0/0 via 10.5.0.1 metric 10"
+ip route add 0.0.0.0/0 via 10.5.0.1 metric 10
+ctdb gratarp 10.5.5.5 eth2"
 NFT_NEW="${NFT_TABLE//192.168.1.0\/24/192.168.0.0/16}"
 NFT_NEW="${NFT_NEW//10.1.1.121/10.5.5.5}"
 
@@ -648,6 +654,17 @@ run "$script" ipreallocated
 check "CTDB_NATGW_SLAVE_ONLY=no: leads" 0 "" "$ASK
 $LEAD_NFT"
 
+# --- the gateway announces the address (not in 4.17): a failing gratarp is only a warning
+fresh
+sysconfig "${CONFIG[@]}"
+stub ctdb "${CTDB_STUB/\"gratarp \"\*) ;;/\"gratarp \"*) echo \"ctdb: no such interface\"; exit 1 ;;}"
+run "$script" ipreallocated
+check "leader: a failing gratarp is a warning, the gateway still set up" 0 \
+  "WARNING: 'ctdb gratarp 10.1.1.121 eth1' failed: ctdb: no such interface" "$ASK
+$LEAD_NFT"
+check_true "leader, gratarp failing: recorded complete" state_complete
+stub ctdb "$CTDB_STUB"
+
 # --- static routes and the default gateway -------------------------------------------------------
 ROUTES="CTDB_NATGW_STATIC_ROUTES='10.2.0.0/16  10.3.0.0/16@10.1.1.253'"
 fresh
@@ -657,7 +674,8 @@ check "leader, static routes: default gateway unless the entry names one" 0 "" "
 nft -f -
 $ADDR_ADD
 ip route add 10.2.0.0/16 via 10.1.1.254 metric 10
-ip route add 10.3.0.0/16 via 10.1.1.253 metric 10"
+ip route add 10.3.0.0/16 via 10.1.1.253 metric 10
+$GRATARP"
 next
 leader "1 192.168.1.22"
 run "$script" ipreallocated
@@ -679,7 +697,8 @@ run "$script" ipreallocated
 check "leader without default gateway: only routes with their own gateway (4.17)" 0 "" "$ASK
 nft -f -
 $ADDR_ADD
-ip route add 10.3.0.0/16 via 10.1.1.253 metric 10"
+ip route add 10.3.0.0/16 via 10.1.1.253 metric 10
+$GRATARP"
 next
 run "$script" removenatgw
 check "leader without default gateway: removenatgw" 0 "" "ip route del 10.3.0.0/16 via 10.1.1.253 metric 10
@@ -691,7 +710,8 @@ sysconfig "${CONFIG[@]}" CTDB_NATGW_DEFAULT_GATEWAY=
 run "$script" ipreallocated
 check "leader without default gateway and static routes: no route at all (4.17)" 0 "" "$ASK
 nft -f -
-$ADDR_ADD"
+$ADDR_ADD
+$GRATARP"
 fresh
 sysconfig "${CONFIG[@]}" CTDB_NATGW_DEFAULT_GATEWAY=
 node 1 192.168.1.22
