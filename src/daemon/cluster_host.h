@@ -15,6 +15,9 @@
 
 namespace ctdb::daemon {
 
+// Sends one encoded packet to node `pnn`; false when it cannot be queued.
+using NodeSender = std::function<bool(uint32_t pnn, const uint8_t* pkt, size_t len)>;
+
 struct NodeInfo {
   uint32_t pnn = 0;
   proto::SockAddr addr;

@@ -212,13 +212,10 @@ bool Daemon::init(std::string* error) {
 // messages take, which every other area sends through.
 void Daemon::create_routers() {
   clients_ = std::make_unique<ClientServer>(loop_, *this, kMaxClientPacket);
-  auto to_node = [this](uint32_t pnn, const uint8_t* pkt, size_t len) {
+  NodeSender to_node = [this](uint32_t pnn, const uint8_t* pkt, size_t len) {
     return send_to_node(pnn, pkt, len);
   };
-  router_ = std::make_unique<ControlRouter>(loop_, state_, controls_, *clients_, stats_,
-                                            [to_node](uint32_t pnn, const proto::Bytes& pkt) {
-                                              return to_node(pnn, pkt.data(), pkt.size());
-                                            });
+  router_ = std::make_unique<ControlRouter>(loop_, state_, controls_, *clients_, stats_, to_node);
   messages_ = std::make_unique<MessageRouter>(state_, srvids_, *clients_, stats_, to_node);
 }
 
@@ -497,10 +494,7 @@ bool Daemon::start_transport(std::string* error) {
 }
 
 void Daemon::send_keepalive(uint32_t pnn) {
-  proto::Header h;
-  h.destnode = pnn;
-  h.srcnode = state_.pnn();
-  h.generation = state_.generation();
+  proto::Header h = state_.header_to(pnn);
   proto::ReqKeepalive k;
   k.version = kKeepaliveVersion;
   k.uptime = static_cast<uint32_t>(now().tv_sec - state_.start_time().tv_sec);

@@ -60,16 +60,12 @@ class Routers : public ::testing::Test {
       r.async = true;
       return r;
     });
-    router_ = std::make_unique<ControlRouter>(loop_, state_, table_, clients_, stats_,
-                                              [this](uint32_t pnn, const proto::Bytes& pkt) {
-                                                sent_.push_back({pnn, pkt});
-                                                return true;
-                                              });
-    messages_ = std::make_unique<MessageRouter>(
-        state_, srvids_, clients_, stats_, [this](uint32_t pnn, const uint8_t* pkt, size_t len) {
-          sent_.push_back({pnn, proto::Bytes(pkt, pkt + len)});
-          return true;
-        });
+    NodeSender record_sent = [this](uint32_t pnn, const uint8_t* pkt, size_t len) {
+      sent_.push_back({pnn, proto::Bytes(pkt, pkt + len)});
+      return true;
+    };
+    router_ = std::make_unique<ControlRouter>(loop_, state_, table_, clients_, stats_, record_sent);
+    messages_ = std::make_unique<MessageRouter>(state_, srvids_, clients_, stats_, record_sent);
   }
 
   ClusterHost::ControlCallback record() {

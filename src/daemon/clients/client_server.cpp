@@ -111,19 +111,12 @@ ClientConnection* ClientServer::find(uint32_t id) {
   return it == clients_.end() || it->second->closing_ ? nullptr : it->second.get();
 }
 
-std::vector<ClientConnection*> ClientServer::find_by_pid(pid_t pid) {
+std::vector<ClientConnection*> ClientServer::find_by_pid(pid_t pid) const {
   std::vector<ClientConnection*> out;
   for (auto& [id, c] : clients_) {
     if (c->pid_ == pid && !c->closing_) out.push_back(c.get());
   }
   return out;
-}
-
-bool ClientServer::has_client_pid(pid_t pid) const {
-  for (const auto& [id, c] : clients_) {
-    if (c->pid_ == pid && !c->closing_) return true;
-  }
-  return false;
 }
 
 void ClientServer::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr*, int, void* arg) {

@@ -79,8 +79,7 @@ class ClientServer {
   size_t num_clients() const { return clients_.size(); }
   ClientConnection* find(uint32_t id);
   // Every connected client whose peer process is `pid`.
-  std::vector<ClientConnection*> find_by_pid(pid_t pid);
-  bool has_client_pid(pid_t pid) const;
+  std::vector<ClientConnection*> find_by_pid(pid_t pid) const;
   // Closes a client; safe to call from within its own packet callback.
   void close(ClientConnection& client);
 

@@ -77,10 +77,7 @@ void MessageRouter::client_message(ClientConnection& client, const uint8_t* pkt,
       CTDB_LOGF(kLogInfo, "dropping message for unreachable node %u", pnn);
       continue;
     }
-    proto::Header fh = h;
-    fh.destnode = pnn;
-    fh.srcnode = state_.pnn();
-    fh.generation = state_.generation();
+    proto::Header fh = state_.header_to(pnn, h.reqid);
     send_packet(pnn, proto::encode(fh, m));
   }
 }
@@ -128,14 +125,10 @@ void MessageRouter::send(uint32_t dest, uint64_t srvid, const proto::Bytes& data
     return;
   }
   if (!state_.connected(dest)) return;
-  proto::Header h;
-  h.destnode = dest;
-  h.srcnode = state_.pnn();
-  h.generation = state_.generation();
   proto::ReqMessage m;
   m.srvid = srvid;
   m.data = data;
-  send_packet(dest, proto::encode(h, m));
+  send_packet(dest, proto::encode(state_.header_to(dest), m));
 }
 
 void MessageRouter::send_packet(uint32_t pnn, const proto::Bytes& pkt) {
@@ -143,14 +136,10 @@ void MessageRouter::send_packet(uint32_t pnn, const proto::Bytes& pkt) {
 }
 
 proto::Bytes MessageRouter::packet(uint64_t srvid, const proto::Bytes& data) const {
-  proto::Header h;
-  h.generation = state_.generation();
-  h.srcnode = state_.pnn();
-  h.destnode = state_.pnn();
   proto::ReqMessage m;
   m.srvid = srvid;
   m.data = data;
-  return proto::encode(h, m);
+  return proto::encode(state_.header_to(state_.pnn()), m);
 }
 
 void MessageRouter::deliver(uint64_t srvid, const proto::Bytes& data) {

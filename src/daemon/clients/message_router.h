@@ -25,7 +25,6 @@ class SrvidRegistry;
 class MessageRouter {
  public:
   // Sends a packet to another node; false when it could not be queued.
-  using NodeSender = std::function<bool(uint32_t pnn, const uint8_t* pkt, size_t len)>;
   using MessageHandler = ClusterHost::MessageHandler;
 
   MessageRouter(const cluster::NodeState& state, SrvidRegistry& srvids, ClientServer& clients,

@@ -15,6 +15,7 @@
 
 #include "common/nodes_file.h"
 #include "daemon/cluster_host.h"
+#include "protocol/packet.h"
 #include "protocol/types.h"
 
 namespace ctdb::daemon::cluster {
@@ -74,6 +75,15 @@ class NodeState {
 
   const proto::VnnMap& vnnmap() const { return vnnmap_; }
   uint32_t generation() const { return vnnmap_.generation; }
+  // The header of a packet this node sends to `dest`: our pnn and generation.
+  proto::Header header_to(uint32_t dest, uint32_t reqid = 0) const {
+    proto::Header h;
+    h.generation = generation();
+    h.srcnode = pnn();
+    h.destnode = dest;
+    h.reqid = reqid;
+    return h;
+  }
   void set_vnnmap(proto::VnnMap map) { vnnmap_ = std::move(map); }
 
   Runstate runstate() const { return runstate_; }

@@ -61,17 +61,14 @@ void ControlRouter::broadcast(ClientConnection& client, const proto::Header& h,
       Responder to{Responder::Kind::kClient, client.id(), h, true};
       run_here(h, c, &client, state_.pnn(), to);
     } else {
-      proto::Header fh = h;
-      fh.destnode = pnn;
-      send_to_node(pnn, fh, c);
+      send_to_node(pnn, h.reqid, c);
     }
   }
 }
 
-bool ControlRouter::send_to_node(uint32_t pnn, proto::Header h, const proto::ReqControl& c) {
-  h.srcnode = state_.pnn();
-  h.generation = state_.generation();
-  return send_node_(pnn, proto::encode(h, c));
+bool ControlRouter::send_to_node(uint32_t pnn, uint32_t reqid, const proto::ReqControl& c) {
+  proto::Bytes pkt = proto::encode(state_.header_to(pnn, reqid), c);
+  return send_node_(pnn, pkt.data(), pkt.size());
 }
 
 uint32_t ControlRouter::alloc_reqid() {
@@ -85,13 +82,10 @@ void ControlRouter::forward(ClientConnection& client, const proto::Header& h,
   bool want_reply = !(c.flags & CTRL_FLAG_NOREPLY);
   uint32_t client_id = client.id();
   uint32_t reqid = alloc_reqid();
-  proto::Header fh = h;
-  fh.destnode = dest;
-  fh.reqid = reqid;
   proto::ReqControl fc = c;
   fc.client_id = client_id;
   bool deleted = state_.nodes()[dest].flags & NODE_FLAGS_DELETED;
-  if (deleted || !state_.connected(dest) || !send_to_node(dest, fh, fc)) {
+  if (deleted || !state_.connected(dest) || !send_to_node(dest, reqid, fc)) {
     if (want_reply) reply_to_client(client, h, control_error("node is disconnected"));
     return;
   }
@@ -135,7 +129,7 @@ void ControlRouter::send_control(uint32_t dest, uint32_t opcode, uint64_t srvid,
     if (!r.async) respond(to, r);
     return;
   }
-  if (!state_.connected(dest) || !send_to_node(dest, h, c)) {
+  if (!state_.connected(dest) || !send_to_node(dest, h.reqid, c)) {
     if (cb) cb(dest, -1, {}, "node is disconnected");
     return;
   }
@@ -181,16 +175,13 @@ void ControlRouter::respond(const Responder& to, const ControlReply& reply) {
         if (ClientConnection* c = clients_.find(to.id)) reply_to_client(*c, to.hdr, reply);
         break;
       case Responder::Kind::kNode: {
-        proto::Header rh;
-        rh.generation = state_.generation();
-        rh.srcnode = state_.pnn();
-        rh.destnode = to.id;
-        rh.reqid = to.hdr.reqid;
+        proto::Header rh = state_.header_to(to.id, to.hdr.reqid);
         proto::ReplyControl r;
         r.status = reply.status;
         r.data = reply.data;
         r.errmsg = reply.errmsg;
-        send_node_(to.id, proto::encode(rh, r));
+        proto::Bytes pkt = proto::encode(rh, r);
+        send_node_(to.id, pkt.data(), pkt.size());
         break;
       }
       case Responder::Kind::kSelf:
@@ -214,11 +205,8 @@ void ControlRouter::node_reply(const uint8_t* pkt, size_t len) {
 
 void ControlRouter::reply_to_client(ClientConnection& client, const proto::Header& req_hdr,
                                     const ControlReply& reply, uint32_t from) {
-  proto::Header h;
-  h.generation = state_.generation();
-  h.srcnode = from == UNKNOWN_PNN ? state_.pnn() : from;
-  h.destnode = req_hdr.srcnode;
-  h.reqid = req_hdr.reqid;
+  proto::Header h = state_.header_to(req_hdr.srcnode, req_hdr.reqid);
+  if (from != UNKNOWN_PNN) h.srcnode = from;
   proto::ReplyControl r;
   r.status = reply.status;
   r.data = reply.data;

@@ -28,7 +28,6 @@ class ClientServer;
 class ControlRouter : public ReplySink {
  public:
   // Sends a packet to another node; false when it could not be queued.
-  using NodeSender = std::function<bool(uint32_t pnn, const proto::Bytes& pkt)>;
   using ControlCallback = ClusterHost::ControlCallback;
 
   ControlRouter(EventLoop& loop, const cluster::NodeState& state, ControlTable& table,
@@ -67,7 +66,7 @@ class ControlRouter : public ReplySink {
                uint32_t dest);
   void broadcast(ClientConnection& client, const proto::Header& h, const proto::ReqControl& c,
                  uint32_t dest);
-  bool send_to_node(uint32_t pnn, proto::Header h, const proto::ReqControl& c);
+  bool send_to_node(uint32_t pnn, uint32_t reqid, const proto::ReqControl& c);
   // `from` is the node that answered (default: this one).
   void reply_to_client(ClientConnection& client, const proto::Header& req_hdr,
                        const ControlReply& reply, uint32_t from = UNKNOWN_PNN);

@@ -62,7 +62,7 @@ ControlReply process_exists(NodeControlsEnv& d, const ControlRequest& req) {
   uint32_t pid;
   if (!payload_u32(req.c.data, &pid)) return control_error();
   // Only processes that are our clients count, as in 4.17.
-  if (!d.clients.has_client_pid(static_cast<pid_t>(pid))) return status_of(-1);
+  if (d.clients.find_by_pid(static_cast<pid_t>(pid)).empty()) return status_of(-1);
   return status_of(kill(static_cast<pid_t>(pid), 0) == 0 ? 0 : -1);
 }
 
