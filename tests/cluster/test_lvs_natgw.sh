@@ -37,6 +37,8 @@ assert_eq "the single public address's interface is listed, link up (stock tool)
   $'Interfaces on node 0\nname:lo link:up references:0' "$OUT"
 lvs l2 list
 assert_eq "lvs list: the two --lvs nodes" $'0 127.0.7.1\n1 127.0.7.2' "$OUT"
+run_tool ours l2 lvs
+assert_eq "the seed's bare lvs: the set as PNN:IP, exit 0" $'0|0:127.0.7.1\n1:127.0.7.2' "$RC|$OUT"
 lvs l2 leader
 assert_eq "lvs leader: pnn 0" "0" "$OUT"
 run_tool ours l2 lvsmaster
@@ -57,6 +59,8 @@ H_TOOL=$OURS_TOOL h_ctdb l0 disable >/dev/null
 check "pnn 0 disabled: pnn 1 leads" wait_for "leader_is l2 1" 30 0.2
 lvs l2 list
 assert_eq "pnn 0 disabled: only pnn 1 listed" "1 127.0.7.2" "$OUT"
+run_tool ours l2 lvs
+assert_eq "pnn 0 disabled: the seed's lvs lists pnn 1 only" "1:127.0.7.2" "$OUT"
 H_TOOL=$OURS_TOOL h_ctdb l0 enable >/dev/null
 check "pnn 0 enabled: it leads again" wait_for "leader_is l2 0" 30 0.2
 

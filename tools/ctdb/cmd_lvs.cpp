@@ -47,8 +47,18 @@ bool lvs_group(Context* ctx, proto::NodeMap* shown, std::vector<GroupMember>* ou
 }  // namespace
 
 int control_lvs(Context* ctx, const std::vector<std::string>& args) {
-  if (args.size() != 1) usage("lvs");
-  const std::string& what = args[0];
+  if (args.size() > 1) usage("lvs");
+  // The seed's bare `ctdb lvs` (4.17: a usage error) lists the LVS set as "PNN:IP".
+  const std::string what = args.empty() ? "seed" : args[0];
+  if (what == "seed") {
+    proto::NodeMap shown;
+    std::vector<GroupMember> members;
+    if (!lvs_group(ctx, &shown, &members)) return 1;
+    for (const auto& m : usable_members(members, false)) {
+      printf("%u:%s\n", m.node.pnn, m.node.addr.to_string().c_str());
+    }
+    return 0;
+  }
   if (what != "leader" && what != "list" && what != "status") usage("lvs");
   proto::NodeMap shown;
   std::vector<GroupMember> members;
