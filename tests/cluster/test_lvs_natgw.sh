@@ -100,24 +100,24 @@ check "file: pnn 2 stopped, no leader" wait_for "leader_is l0 ''" 30 0.2
 lvs l0 list
 assert_eq "file: pnn 2 stopped, pnn 1 still serves" "1 127.0.7.2" "$OUT"
 
-# same_as_stock LABEL: `ctdb lvs leader|list|status` print the same and exit the same with the
-# stock tool (which runs 4.17's LVS helper) as with ours, both on pnn 0.
+# same_as_stock LABEL NAME CMD: `ctdb CMD leader|list|status` (lvs, natgw) on NAME print the same
+# and exit the same with the stock tool (which runs 4.17's helper for CMD) as with ours.
 same_as_stock() {
   local sub o_out o_rc
   for sub in leader list status; do
-    run_tool ours l0 lvs "$sub"
+    run_tool ours "$2" "$3" "$sub"
     o_out=$OUT o_rc=$RC
-    run_tool stock l0 lvs "$sub"
-    assert_eq "$1: stock tool's lvs $sub equals ours" "$o_rc:$o_out" "$RC:$OUT"
+    run_tool stock "$2" "$3" "$sub"
+    assert_eq "$1: stock tool's $3 $sub equals ours" "$o_rc:$o_out" "$RC:$OUT"
   done
 }
 
 # The stock tool's helper reads the same file through `ctdb -X nodestatus all` on our daemon.
 for n in l0 l1 l2; do cp /etc/ctdb/functions "${H_DIR[$n]}/" 2>/dev/null; done
-same_as_stock "file, pnn 2 stopped"
+same_as_stock "file, pnn 2 stopped" l0 lvs
 H_TOOL=$OURS_TOOL h_ctdb l2 continue >/dev/null
 check "file: pnn 2 continued, it leads" wait_for "leader_is l0 2" 30 0.2
-same_as_stock "file, all OK"
+same_as_stock "file, all OK" l0 lvs
 
 printf '127.0.7.3 leader-please\n' >"$lvsfile"
 lvs l0 list
@@ -152,17 +152,7 @@ assert_eq "natgwlist (seed era): the gateway, then the group as ctdb status show
   $'0 127.0.7.1\nNumber of nodes:3\npnn:0 127.0.7.1 OK\npnn:1 127.0.7.2 OK\npnn:2 127.0.7.3 OK (THIS NODE)' \
   "$(tr -s ' ' <<<"$OUT")"
 
-# natgw_same_as_stock LABEL: as same_as_stock, for `ctdb natgw` and 4.17's NAT-GW helper.
-natgw_same_as_stock() {
-  local sub o_out o_rc
-  for sub in leader list status; do
-    run_tool ours l2 natgw "$sub"
-    o_out=$OUT o_rc=$RC
-    run_tool stock l2 natgw "$sub"
-    assert_eq "$1: stock tool's natgw $sub equals ours" "$o_rc:$o_out" "$RC:$OUT"
-  done
-}
-natgw_same_as_stock "natgw, all OK"
+same_as_stock "natgw, all OK" l2 natgw
 
 # natgw_leader_is NAME WANT: `ctdb natgw leader` on NAME prints WANT (empty: nothing, exit 2).
 natgw_leader_is() {
@@ -172,7 +162,7 @@ natgw_leader_is() {
 H_TOOL=$OURS_TOOL h_ctdb l0 disable >/dev/null
 check "natgw: pnn 0 disabled, pnn 2 (not the follower-only pnn 1) leads" \
   wait_for "natgw_leader_is l2 '2 127.0.7.3'" 30 0.2
-natgw_same_as_stock "natgw, pnn 0 disabled"
+same_as_stock "natgw, pnn 0 disabled" l2 natgw
 H_TOOL=$OURS_TOOL h_ctdb l2 stop >/dev/null
 check "natgw: pnn 0 disabled and pnn 2 stopped, no gateway (exit 2, no output)" \
   wait_for "natgw_leader_is l1 ''" 30 0.2
@@ -184,6 +174,16 @@ assert_eq "natgwlist without a gateway: -1 0.0.0.0" "-1 0.0.0.0" "$(head -1 <<<"
 H_TOOL=$OURS_TOOL h_ctdb l2 continue >/dev/null
 H_TOOL=$OURS_TOOL h_ctdb l0 enable >/dev/null
 check "natgw: pnn 0 enabled again leads" wait_for "natgw_leader_is l1 '0 127.0.7.1'" 30 0.2
+
+# Two groups in one cluster (a node in one group only): pnn 0 and 1, and pnn 2 alone.
+printf '127.0.7.1\n127.0.7.2 follower-only\n' >"$natgwfile"
+printf '127.0.7.3\n' >"$H_TMP/natgw_nodes.b"
+CTDB_NATGW_NODES=$H_TMP/natgw_nodes.b run_tool ours l2 natgw leader
+assert_eq "natgw, second group: pnn 2 is its gateway" "0:2 127.0.7.3" "$RC:$OUT"
+natgw l0 leader
+assert_eq "natgw, first group: pnn 0 its gateway" "0:0 127.0.7.1" "$RC:$OUT"
+natgw l0 status
+assert_eq "natgw, first group: status lists its two nodes only" "2" "$(grep -c '^pnn:' <<<"$OUT")"
 
 # The file named in the sysconfig, as the event script and an admin running the tool see it.
 unset CTDB_NATGW_NODES

@@ -5,8 +5,8 @@
 # by a stand-in that keeps the virtual service table in a file. The LVS master holds the
 # address on its public interface and a virtual service whose real servers are the other
 # usable nodes (direct routing) and itself; the others hide the address on lo and never answer
-# ARP for it, so a client reaches the master. A disabled node leaves the real servers at the
-# next takeover run; the master dies and another node becomes master, the client following it.
+# ARP for it, so a client reaches the master. An unhealthy or disabled node leaves the real
+# servers at the next takeover run; the master dies and another node becomes master, the client following it.
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/netns.sh"
 
@@ -49,6 +49,10 @@ for i in 0 1 2; do
   ip -n "${NS_NODE[$i]}" addr add "$NS_PUB_NET.$((11 + i))/24" dev eth1
   mkdir -p "$H_TMP/n$i/events.d"
   ln -s "$CTDB_SRC_DIR/events.d/91.lvs" "$H_TMP/n$i/events.d/91.lvs"
+  # 20.health fails the monitor event while its flag file exists (an unhealthy service).
+  printf '#!/bin/sh\n[ "$1" = monitor ] && [ -e %s ] && { echo "service down"; exit 1; }\nexit 0\n' \
+    "$H_TMP/n$i/unhealthy" >"$H_TMP/n$i/events.d/20.health"
+  chmod +x "$H_TMP/n$i/events.d/20.health"
   IPVS_TABLE=$H_TMP/n$i/ipvs H_OURS_TEST_MODE="" \
     h_start_ours_args "n$i" "$NS_PRIV_NET.$((i + 1))" "$H_TMP/nodes" --reclock="$H_TMP/reclock" \
     --lvs --single-public-ip="$LVS_IP" --public-interface=eth1
@@ -118,6 +122,11 @@ for i in 1 2; do
     "$(ip netns exec "${NS_NODE[$i]}" cat /proc/sys/net/ipv4/conf/all/arp_ignore \
       /proc/sys/net/ipv4/conf/all/arp_announce | tr '\n' ' ' | sed 's/ $//')"
 done
+
+touch "$H_TMP/n1/unhealthy"
+check_master "pnn 1 unhealthy: the healthy pnn 2 is the only other real server" 0 0 1 2 -- 2
+rm "$H_TMP/n1/unhealthy"
+check_master "pnn 1 healthy again: a real server again" 0 0 1 2 -- 1 2
 
 H_TOOL=$OURS_TOOL h_ctdb n2 disable >/dev/null
 check_master "pnn 2 disabled: it is no longer a real server" 0 0 1 2 -- 1
