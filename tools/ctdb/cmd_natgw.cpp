@@ -69,7 +69,7 @@ int control_natgw(Context* ctx, const std::vector<std::string>& args) {
   } else if (what == "list") {
     for (const auto& line : group.lines) {
       std::string options = line.option;
-      if (leader && proto::SockAddr::parse(line.ip)->same_ip(leader->node.addr)) {
+      if (leader && line.addr.same_ip(leader->node.addr)) {
         options = options.empty() ? "LEADER" : "LEADER," + options;
       }
       if (options.empty()) {

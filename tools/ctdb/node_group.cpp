@@ -68,12 +68,12 @@ bool read_group_file(const char* prog, const std::string& path, bool* found,
     std::string ip, option, extra;
     words >> ip >> option >> extra;
     if (ip.empty() || ip[0] == '#') continue;
-    if (!proto::SockAddr::parse(ip) || !extra.empty() ||
-        !(option.empty() || option == "follower-only")) {
+    auto addr = proto::SockAddr::parse(ip);
+    if (!addr || !extra.empty() || !(option.empty() || option == "follower-only")) {
       fprintf(stderr, "%s: %s:%u: invalid line \"%s\"\n", prog, path.c_str(), lineno, line.c_str());
       return false;
     }
-    lines->push_back({ip, option});
+    lines->push_back({ip, *addr, option});
   }
   return true;
 }
@@ -84,7 +84,7 @@ std::vector<GroupMember> group_members(const proto::NodeMap& nodemap,
   for (const auto& n : nodemap.nodes) {
     if (n.flags & NODE_FLAGS_DELETED) continue;
     for (const auto& line : lines) {
-      if (proto::SockAddr::parse(line.ip)->same_ip(n.addr)) {
+      if (line.addr.same_ip(n.addr)) {
         out.push_back({n, line.option == "follower-only"});
         break;
       }

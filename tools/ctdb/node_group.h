@@ -17,6 +17,7 @@ struct GroupMember {
 // One line of a group file, in file order (comments and blank lines left out).
 struct GroupLine {
   std::string ip;  // as written
+  proto::SockAddr addr;
   std::string option;
 };
 
