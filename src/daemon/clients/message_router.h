@@ -24,7 +24,6 @@ class SrvidRegistry;
 
 class MessageRouter {
  public:
-  // Sends a packet to another node; false when it could not be queued.
   using MessageHandler = ClusterHost::MessageHandler;
 
   MessageRouter(const cluster::NodeState& state, SrvidRegistry& srvids, ClientServer& clients,

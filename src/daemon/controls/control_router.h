@@ -27,7 +27,6 @@ class ClientServer;
 
 class ControlRouter : public ReplySink {
  public:
-  // Sends a packet to another node; false when it could not be queued.
   using ControlCallback = ClusterHost::ControlCallback;
 
   ControlRouter(EventLoop& loop, const cluster::NodeState& state, ControlTable& table,
