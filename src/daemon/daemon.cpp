@@ -30,7 +30,6 @@ constexpr size_t kMaxClientPacket = 64 * 1024 * 1024;
 
 // Keepalives carry the Samba version (major << 16 | minor) so that 4.17 nodes
 // accept us as one of their own.
-constexpr uint32_t kKeepaliveVersion = (4u << 16) | 17u;
 
 timeval now() {
   timeval tv;
@@ -178,6 +177,7 @@ bool Daemon::init(std::string* error) {
     return false;
   }
   logging::set_level(level);
+  load_tunables();
   if (!load_nodes(error) || !prepare_directories(error)) return false;
   create_routers();
   monitor_ = std::make_unique<monitor::Monitor>(loop_, *this, monitor_settings());
@@ -208,6 +208,17 @@ bool Daemon::init(std::string* error) {
   return true;
 }
 
+// ctdb.tunables in CTDB_BASE (else /etc/ctdb), as 4.17 reads it at start-up:
+// a bad line is logged and the daemon starts with the other values.
+void Daemon::load_tunables() {
+  const char* base = getenv("CTDB_BASE");
+  std::string path = std::string(base != nullptr && *base != 0 ? base : "/etc/ctdb") +
+                     "/ctdb.tunables";
+  std::vector<std::string> errors;
+  load_tunables_file(path, &tunables_, &errors);
+  for (const std::string& e : errors) CTDB_LOGF(kLogError, "%s", e.c_str());
+}
+
 // The client socket (not listening yet) and the routers controls and
 // messages take, which every other area sends through.
 void Daemon::create_routers() {
@@ -217,6 +228,7 @@ void Daemon::create_routers() {
   };
   router_ = std::make_unique<ControlRouter>(loop_, state_, controls_, *clients_, stats_, to_node);
   messages_ = std::make_unique<MessageRouter>(state_, srvids_, *clients_, stats_, to_node);
+  tunnels_ = std::make_unique<TunnelRouter>(state_, *clients_, stats_, to_node);
 }
 
 bool Daemon::load_public_ips(std::string* error) {
@@ -260,7 +272,18 @@ void Daemon::register_controls() {
   register_node_controls(controls_,
                          {state_, *clients_, stats_, controls_, opts_.nlist, opts_.reclock,
                           [this] { return leader(); }, [this] { reset_statistics(); },
-                          [this] { request_shutdown(0); }});
+                          [this] { request_shutdown(0); },
+                          [this] { return memory_report("ctdbd"); }});
+  // `ctdb rddumpmemory`: 4.17's recovery daemon answers with its own report
+  // to the address in the message; ours is part of this process.
+  set_message_handler(SRVID_MEM_DUMP, [this](const proto::Bytes& data) {
+    proto::SrvidMessage to;
+    if (!proto::from_bytes(data, &to)) return;
+    proto::Bytes report;
+    proto::Writer w(&report);
+    proto::encode_cstring(w, memory_report("ctdb-recoverd"));
+    send_message(to.pnn, to.srvid, report);
+  });
   register_admin_controls(controls_,
                           {state_, tunables_, [this](uint32_t flags) { set_own_flags(flags); },
                            [this](uint32_t seconds) { ban(seconds); },
@@ -268,7 +291,7 @@ void Daemon::register_controls() {
                            [this](std::string* error) { return reload_nodes(error); }});
   register_tunable_controls(controls_, tunables_);
   register_srvid_controls(
-      controls_, srvids_, *clients_, [this] { return leader(); },
+      controls_, srvids_, *tunnels_, *clients_, [this] { return leader(); },
       [this](uint32_t client, uint64_t srvid, const proto::Bytes& data) {
         messages_->deliver_to(client, srvid, data);
       });
@@ -409,6 +432,10 @@ void Daemon::on_client_packet(ClientConnection& client, const uint8_t* pkt, size
       stats_.client.req_call++;
       handle_call(client, pkt, len);
       break;
+    case REQ_TUNNEL:
+      stats_.client.req_tunnel++;
+      tunnels_->client_tunnel(client, pkt, len);
+      break;
     default:
       CTDB_LOGF(kLogError, "client pid %d sent unsupported operation %u; closing it",
                 static_cast<int>(client.pid()), h.operation);
@@ -418,6 +445,7 @@ void Daemon::on_client_packet(ClientConnection& client, const uint8_t* pkt, size
 
 void Daemon::on_client_gone(ClientConnection& client) {
   srvids_.remove_client(client.id());
+  tunnels_->remove_client(client.id());
   if (traverses_) traverses_->client_gone(client.id());
   if (public_ips_) public_ips_->client_gone(client.id());
 }
@@ -496,9 +524,32 @@ bool Daemon::start_transport(std::string* error) {
 void Daemon::send_keepalive(uint32_t pnn) {
   proto::Header h = state_.header_to(pnn);
   proto::ReqKeepalive k;
-  k.version = kKeepaliveVersion;
-  k.uptime = static_cast<uint32_t>(now().tv_sec - state_.start_time().tv_sec);
+  k.version = keepalive_version();
+  k.uptime = uptime_seconds();
   if (transport_->send(pnn, proto::encode(h, k))) stats_.keepalive_packets_sent++;
+}
+
+uint32_t Daemon::uptime_seconds() const {
+  return static_cast<uint32_t>(now().tv_sec - state_.start_time().tv_sec);
+}
+
+// A peer of another Samba version makes the younger of the two leave the
+// cluster (unless AllowMixedVersions), as 4.17 does: its shutdown event runs
+// and it exits with status 0.
+void Daemon::check_keepalive(uint32_t pnn, const uint8_t* pkt, size_t len) {
+  if (tunables_[kAllowMixedVersions] == 1 || shutting_down_) return;
+  proto::Header h;
+  proto::ReqKeepalive k;
+  // Only a bare header is an older CTDB's keepalive; anything else that does
+  // not decode is ignored.
+  bool has_version = len != kHeaderSize;
+  if (has_version && !proto::decode(pkt, len, &h, &k)) return;
+  std::string why = keepalive_version_conflict(has_version, k.version, k.uptime,
+                                               keepalive_version(), uptime_seconds(), pnn);
+  if (why.empty()) return;
+  CTDB_LOGF(kLogError, "%s", why.c_str());
+  CTDB_LOGF(kLogError, "CTDB Cluster with mixed versions, cannot continue");
+  request_shutdown(0);
 }
 
 void Daemon::on_node_connected(uint32_t pnn) {
@@ -524,6 +575,7 @@ void Daemon::on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) {
   switch (h.operation) {
     case REQ_KEEPALIVE:
       stats_.keepalive_packets_recv++;
+      check_keepalive(pnn, pkt, len);
       break;
     case REQ_CONTROL:
       stats_.node.req_control++;
@@ -545,6 +597,10 @@ void Daemon::on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) {
     case REQ_MESSAGE:
       stats_.node.req_message++;
       messages_->node_message(pkt, len);
+      break;
+    case REQ_TUNNEL:
+      stats_.node.req_tunnel++;
+      tunnels_->node_tunnel(pkt, len);
       break;
     default:
       CTDB_LOGF(kLogInfo, "ignoring %s from node %u", proto::operation_name(h.operation), pnn);

@@ -19,6 +19,7 @@
 #include "daemon/clients/client_server.h"
 #include "daemon/clients/message_router.h"
 #include "daemon/clients/srvid_registry.h"
+#include "daemon/clients/tunnel_router.h"
 #include "daemon/cluster/node_state.h"
 #include "daemon/cluster/recoverd.h"
 #include "daemon/cluster_host.h"
@@ -112,6 +113,9 @@ class Daemon : public ClientHandler,
   // Who leads, as the recovery daemon knows it (UNKNOWN_PNN once shutting down).
   uint32_t leader() const { return recoverd_ ? recoverd_->leader() : UNKNOWN_PNN; }
   void reset_statistics();
+  // What DUMP_MEMORY answers (memory_report.cpp); `role` names the process
+  // as the report's first line does.
+  std::string memory_report(const char* role) const;
   // Recovery mode; entering ACTIVE starts the RecoveryDropAllIPs timer and
   // leaving it lets parked calls go.
   void set_recmode(uint32_t mode);
@@ -122,12 +126,15 @@ class Daemon : public ClientHandler,
   void ban(uint32_t seconds);
 
   bool load_nodes(std::string* error);
+  void load_tunables();
   void create_routers();
   bool load_public_ips(std::string* error);
   void create_database_areas();
   void die(int exit_code);
   bool start_transport(std::string* error);
   void send_keepalive(uint32_t pnn);
+  void check_keepalive(uint32_t pnn, const uint8_t* pkt, size_t len);
+  uint32_t uptime_seconds() const;
   void count_call_packet(uint32_t operation);
   // Sends a packet to another node over the transport, counting it.
   bool send_to_node(uint32_t pnn, const uint8_t* pkt, size_t len);
@@ -167,6 +174,7 @@ class Daemon : public ClientHandler,
   // Where controls and messages go; destroyed after the areas that send them.
   std::unique_ptr<ControlRouter> router_;
   std::unique_ptr<MessageRouter> messages_;
+  std::unique_ptr<TunnelRouter> tunnels_;
   bool shutting_down_ = false;
   int exit_code_ = 0;
   std::unique_ptr<Timer> unban_timer_;

@@ -513,13 +513,18 @@ h_restart_ours() {
   echo "# ---- restarted at $(date '+%T.%N') ----" >>"${H_LOG[$name]}"
   H_OURS_TEST_MODE=${H_TEST_MODE[$name]-1} \
     h_start_ours "$name" "${H_ADDR[$name]}" "${H_DIR[$name]}/nodes" "${args[@]}"
-  # h_start_ours registered the name a second time; keep one entry.
+  h_dedupe_nodes
+  h_wait_ping "$name"
+}
+
+# h_dedupe_nodes: a node started again under its old name (h_start_ours registers it once more)
+# keeps one entry in H_NODES.
+h_dedupe_nodes() {
   local seen=() n
   for n in "${H_NODES[@]}"; do
     [[ " ${seen[*]} " == *" $n "* ]] || seen+=("$n")
   done
   H_NODES=("${seen[@]}")
-  h_wait_ping "$name"
 }
 
 # h_node_flags NAME PNN: the status word `ctdb status` on NAME shows for node PNN (OK,

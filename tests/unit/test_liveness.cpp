@@ -81,5 +81,21 @@ TEST_F(LivenessTest, APeerNeverSeenBeforeCanBeHeardFrom) {
       loop_, [this] { return keepalives_[40] >= 1; }, 10, "a keepalive"));
 }
 
+// 4.17's version rule: the same version never conflicts; otherwise the node
+// that has been up for less time leaves, and on a tie the lower version does.
+TEST(KeepaliveVersion, TheYoungerNodeOfAnotherVersionLeaves) {
+  const uint32_t v417 = (4u << 16) | 17u, v418 = (4u << 16) | 18u;
+  EXPECT_EQ(keepalive_version_conflict(true, v417, 100, v417, 5, 1), "");
+  EXPECT_EQ(keepalive_version_conflict(true, v417, 100, v418, 5, 1),
+            "Keepalive version mismatch 0x00040012 != 0x00040011 from node 1");
+  // The older node keeps going; the peer will leave when it hears from us.
+  EXPECT_EQ(keepalive_version_conflict(true, v417, 5, v418, 100, 1), "");
+  EXPECT_EQ(keepalive_version_conflict(true, v418, 7, v417, 7, 2),
+            "Keepalive version mismatch 0x00040011 != 0x00040012 from node 2");
+  EXPECT_EQ(keepalive_version_conflict(true, v417, 7, v418, 7, 2), "");
+  EXPECT_EQ(keepalive_version_conflict(false, 0, 0, v417, 7, 3),
+            "Keepalive version missing from node 3");
+}
+
 }  // namespace
 }  // namespace ctdb::daemon

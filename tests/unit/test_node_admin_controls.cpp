@@ -31,7 +31,8 @@ class NodeAdminControls : public ::testing::Test {
     load_as(state_, "10.0.0.1\n10.0.0.2\n", "10.0.0.2");
     register_node_controls(table_,
                            {state_, clients_, stats_, table_, "/nonexistent/nodes", "/run/reclock",
-                            [] { return 0u; }, [this] { resets_++; }, [this] { shutdowns_++; }});
+                            [] { return 0u; }, [this] { resets_++; }, [this] { shutdowns_++; },
+                            [] { return std::string("report line\n"); }});
     register_admin_controls(table_,
                             {state_, tunables_, [this](uint32_t f) { flags_set_.push_back(f); },
                              [this](uint32_t s) { bans_.push_back(s); },
@@ -88,6 +89,14 @@ TEST_F(NodeAdminControls, StatisticsResetAndShutdownAreHandedToTheDaemon) {
   EXPECT_EQ(resets_, 1);
   EXPECT_EQ(run(CONTROL_SHUTDOWN).status, 0);
   EXPECT_EQ(shutdowns_, 1);
+}
+
+TEST_F(NodeAdminControls, DumpMemoryAnswersTheReportAsOneTerminatedString) {
+  ControlReply r = run(CONTROL_DUMP_MEMORY);
+  EXPECT_EQ(r.status, 0);
+  std::string want = "report line\n";
+  want.push_back('\0');
+  EXPECT_EQ(std::string(r.data.begin(), r.data.end()), want);
 }
 
 TEST_F(NodeAdminControls, DisableStopAndTheirInversesChangeOnlyTheirFlag) {

@@ -52,4 +52,10 @@ void SrvidRegistry::for_each_listener(uint64_t srvid,
   }
 }
 
+size_t SrvidRegistry::count() const {
+  size_t n = 0;
+  for (const auto& [srvid, clients] : by_srvid_) n += clients.size();
+  return n;
+}
+
 }  // namespace ctdb::daemon

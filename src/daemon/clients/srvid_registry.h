@@ -16,6 +16,8 @@ class SrvidRegistry {
   bool remove(uint64_t srvid, uint32_t client_id);
   void remove_client(uint32_t client_id);
   bool exists(uint64_t srvid) const;
+  // How many (srvid, client) registrations there are.
+  size_t count() const;
   bool registered(uint64_t srvid, uint32_t client_id) const;
   // Calls `fn` for each client registered on `srvid` or on SRVID_ALL.
   void for_each_listener(uint64_t srvid, const std::function<void(uint32_t)>& fn) const;

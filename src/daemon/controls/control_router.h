@@ -52,6 +52,8 @@ class ControlRouter : public ReplySink {
   void node_lost(uint32_t pnn, const char* why);
   // Forgets every control still waiting (shutdown), without calling back.
   void clear();
+  // Controls sent and still waiting for their reply.
+  size_t pending() const { return pending_.size(); }
 
  private:
   struct Pending {

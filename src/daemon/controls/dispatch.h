@@ -23,6 +23,7 @@ namespace ctdb::daemon {
 class ClientConnection;
 class ClientServer;
 class SrvidRegistry;
+class TunnelRouter;
 class VacuumManager;
 class ClusterHost;
 class DbRegistry;
@@ -163,6 +164,7 @@ struct NodeControlsEnv {
   std::function<uint32_t()> leader;
   std::function<void()> reset_statistics;
   std::function<void()> shutdown;
+  std::function<std::string()> memory_report;
 };
 
 // What the administrative controls read, and what they set off: changing
@@ -179,7 +181,8 @@ struct AdminControlsEnv {
 // Each area registers its handlers; called once when the daemon starts.
 void register_node_controls(ControlTable& t, NodeControlsEnv env);
 void register_tunable_controls(ControlTable& t, Tunables& tunables);
-void register_srvid_controls(ControlTable& t, SrvidRegistry& srvids, ClientServer& clients,
+void register_srvid_controls(ControlTable& t, SrvidRegistry& srvids, TunnelRouter& tunnels,
+                             ClientServer& clients,
                              std::function<uint32_t()> leader,
                              std::function<void(uint32_t, uint64_t, const proto::Bytes&)> tell);
 void register_db_controls(ControlTable& t, ClusterHost& cluster, DbRegistry& dbs,

@@ -35,6 +35,13 @@ ControlReply get_pnn(NodeControlsEnv& d, const ControlRequest&) {
 
 ControlReply get_pid(NodeControlsEnv&, const ControlRequest&) { return status_of(getpid()); }
 
+ControlReply dump_memory(NodeControlsEnv& d, const ControlRequest&) {
+  ControlReply r;
+  proto::Writer w(&r.data);
+  proto::encode_cstring(w, d.memory_report());
+  return r;
+}
+
 ControlReply get_recmode(NodeControlsEnv& d, const ControlRequest&) {
   return status_of(static_cast<int32_t>(d.state.recmode()));
 }
@@ -176,6 +183,7 @@ void register_node_controls(ControlTable& t, NodeControlsEnv env) {
   t.add(CONTROL_PING, bind_handler(d, ping));
   t.add(CONTROL_GET_PNN, bind_handler(d, get_pnn));
   t.add(CONTROL_GET_PID, bind_handler(d, get_pid));
+  t.add(CONTROL_DUMP_MEMORY, bind_handler(d, dump_memory));
   t.add(CONTROL_GET_RECMODE, bind_handler(d, get_recmode));
   t.add(CONTROL_GET_RECMASTER, bind_handler(d, get_recmaster));
   t.add(CONTROL_UPTIME, bind_handler(d, uptime));

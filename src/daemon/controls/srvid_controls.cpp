@@ -1,8 +1,10 @@
 // Message registration controls: REGISTER_SRVID, DEREGISTER_SRVID,
-// CHECK_SRVIDS and CHECK_PID_SRVID.
+// CHECK_SRVIDS and CHECK_PID_SRVID, and the tunnel ids' TUNNEL_REGISTER and
+// TUNNEL_DEREGISTER.
 #include "common/logging.h"
 #include "daemon/clients/client_server.h"
 #include "daemon/clients/srvid_registry.h"
+#include "daemon/clients/tunnel_router.h"
 #include "daemon/controls/dispatch.h"
 #include "protocol/types.h"
 
@@ -12,6 +14,7 @@ namespace {
 // What these handlers work on.
 struct SrvidCtx {
   SrvidRegistry& srvids;
+  TunnelRouter& tunnels;
   ClientServer& clients;
   std::function<uint32_t()> leader;
   // Sends a message to one local client.
@@ -66,17 +69,35 @@ ControlReply check_pid_srvid(SrvidCtx& d, const ControlRequest& req) {
   return rep;
 }
 
+// The tunnel id travels in the control header's srvid, like a srvid.
+ControlReply tunnel_register(SrvidCtx& d, const ControlRequest& req) {
+  if (req.client == nullptr || !d.tunnels.add(req.c.srvid, req.client->id())) {
+    return control_error();
+  }
+  return {};
+}
+
+ControlReply tunnel_deregister(SrvidCtx& d, const ControlRequest& req) {
+  if (req.client == nullptr || !d.tunnels.remove(req.c.srvid, req.client->id())) {
+    return control_error();
+  }
+  return {};
+}
+
 }  // namespace
 
-void register_srvid_controls(ControlTable& t, SrvidRegistry& srvids, ClientServer& clients,
+void register_srvid_controls(ControlTable& t, SrvidRegistry& srvids, TunnelRouter& tunnels,
+                             ClientServer& clients,
                              std::function<uint32_t()> leader,
                              std::function<void(uint32_t, uint64_t, const proto::Bytes&)> tell) {
   auto d =
-      std::make_shared<SrvidCtx>(SrvidCtx{srvids, clients, std::move(leader), std::move(tell)});
+      std::make_shared<SrvidCtx>(SrvidCtx{srvids, tunnels, clients, std::move(leader), std::move(tell)});
   t.add(CONTROL_REGISTER_SRVID, bind_handler(d, register_srvid));
   t.add(CONTROL_DEREGISTER_SRVID, bind_handler(d, deregister_srvid));
   t.add(CONTROL_CHECK_SRVIDS, bind_handler(d, check_srvids));
   t.add(CONTROL_CHECK_PID_SRVID, bind_handler(d, check_pid_srvid));
+  t.add(CONTROL_TUNNEL_REGISTER, bind_handler(d, tunnel_register));
+  t.add(CONTROL_TUNNEL_DEREGISTER, bind_handler(d, tunnel_deregister));
 }
 
 }  // namespace ctdb::daemon

@@ -1,10 +1,44 @@
 #include "daemon/transport/liveness.h"
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "common/logging.h"
 
 namespace ctdb::daemon {
+
+uint32_t keepalive_version() {
+  static const uint32_t version = [] {
+    uint32_t v = (4u << 16) | 17u;
+    if (const char* t = getenv("CTDB_TEST_SAMBA_VERSION")) {
+      int n = atoi(t);
+      if (n > 0) {
+        v = static_cast<uint32_t>(n);
+      } else {
+        CTDB_LOGF(kLogWarning, "Failed to parse env var: %s", t);
+      }
+    }
+    return v;
+  }();
+  return version;
+}
+
+std::string keepalive_version_conflict(bool has_version, uint32_t peer_version,
+                                       uint32_t peer_uptime, uint32_t my_version,
+                                       uint32_t my_uptime, uint32_t peer_pnn) {
+  char why[128];
+  if (!has_version) {
+    snprintf(why, sizeof(why), "Keepalive version missing from node %u", peer_pnn);
+    return why;
+  }
+  if (peer_version == my_version) return "";
+  // The node that has been up longer stays; on equal uptimes the higher version does.
+  bool i_leave = peer_uptime > my_uptime || (peer_uptime == my_uptime && peer_version > my_version);
+  if (!i_leave) return "";
+  snprintf(why, sizeof(why), "Keepalive version mismatch 0x%08x != 0x%08x from node %u",
+           my_version, peer_version, peer_pnn);
+  return why;
+}
 
 Liveness::Liveness(EventLoop& loop, Host host) : loop_(loop), host_(std::move(host)) {}
 

@@ -8,11 +8,26 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "daemon/event_loop.h"
 
 namespace ctdb::daemon {
+
+// The Samba version a keepalive carries: (major << 16) | minor of the release
+// we are compatible with (4.17), or CTDB_TEST_SAMBA_VERSION when that is a
+// positive number (4.17's test override).
+uint32_t keepalive_version();
+
+// 4.17's rule for a peer's keepalive: nodes of different versions cannot
+// share a cluster, and the younger node (shorter uptime; on a tie, the
+// lower version) is the one that leaves. Returns "" when this node may go
+// on, else the log line saying why it must shut down. `has_version` is false
+// for a keepalive without the version fields (an older CTDB).
+std::string keepalive_version_conflict(bool has_version, uint32_t peer_version,
+                                       uint32_t peer_uptime, uint32_t my_version,
+                                       uint32_t my_uptime, uint32_t peer_pnn);
 
 class Liveness {
  public:
