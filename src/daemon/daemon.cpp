@@ -446,6 +446,7 @@ void Daemon::on_client_packet(ClientConnection& client, const uint8_t* pkt, size
 void Daemon::on_client_gone(ClientConnection& client) {
   srvids_.remove_client(client.id());
   tunnels_->remove_client(client.id());
+  if (dbs_) dbs_->client_gone(client.id());
   if (traverses_) traverses_->client_gone(client.id());
   if (public_ips_) public_ips_->client_gone(client.id());
 }

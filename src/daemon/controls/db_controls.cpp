@@ -66,6 +66,7 @@ ControlReply attach(DbCtx& d, const ControlRequest& req, uint8_t flags) {
     CTDB_LOGF(kLogError, "DB Attach to database %s failed: %s", name.c_str(), error.c_str());
     return control_error();
   }
+  if (req.client != nullptr) db->attached_clients.insert(req.client->id());
   // A database a client opens here exists on every node (as in 4.17).
   if (!known && req.client != nullptr) {
     for (uint32_t pnn : d.cluster.broadcast_targets(BROADCAST_CONNECTED)) {
@@ -89,23 +90,80 @@ ControlReply db_attach_replicated(DbCtx& d, const ControlRequest& req) {
   return attach(d, req, DB_FLAGS_REPLICATED);
 }
 
-ControlReply db_detach(DbCtx& d, const ControlRequest& req) {
-  Database* db = db_from_payload(d, req);
-  if (db == nullptr) return control_error();
+// What 4.17 refuses a detach for, on any node: "" when it may go ahead.
+std::string detach_refusal(DbCtx& d, const Database& db) {
   if (d.cluster.tunables()[kAllowClientDBAttach] == 1) {
-    CTDB_LOGF(kLogError,
-              "DB detach from database %s denied. Clients are allowed access to databases "
-              "(AllowClientDBAccess == 1)",
-              db->name.c_str());
-    return control_error();
+    return "DB detach from database " + db.name +
+           " denied. Clients are allowed access to databases (AllowClientDBAccess == 1)";
   }
-  if (!db->volatile_db()) {
-    CTDB_LOGF(kLogError, "Detaching non-volatile database %s denied", db->name.c_str());
-    return control_error();
+  if (!db.volatile_db()) return "Detaching non-volatile database " + db.name + " denied";
+  if (d.cluster.recmode() == RECOVERY_ACTIVE) return "DB detach denied while in recovery";
+  if (!db.attached_clients.empty()) {
+    return "DB detach from database " + db.name + " denied: " +
+           std::to_string(db.attached_clients.size()) + " client(s) still have it attached";
   }
-  if (d.cluster.recmode() == RECOVERY_ACTIVE) return control_error();
+  return "";
+}
+
+// From a client (`ctdb detach`): the database is detached on every connected
+// node, this one included, and the client hears success only if every node
+// did. 4.17 broadcasts without waiting and always answers 0; waiting lets the
+// tool report a node that refused.
+ControlReply detach_everywhere(DbCtx& d, const ControlRequest& req, Database& db) {
+  std::string why = detach_refusal(d, db);
+  if (!why.empty()) {
+    CTDB_LOGF(kLogError, "%s", why.c_str());
+    return control_error(why);
+  }
+  std::vector<uint32_t> targets = d.cluster.broadcast_targets(BROADCAST_CONNECTED);
+  auto remaining = std::make_shared<size_t>(targets.size());
+  auto failed = std::make_shared<std::vector<uint32_t>>();
+  Responder to = req.responder;
+  std::string name = db.name;
+  for (uint32_t pnn : targets) {
+    d.cluster.send_control(
+        pnn, CONTROL_DB_DETACH, 0, req.c.data, d.cluster.tunables()[kControlTimeout],
+        [&d, remaining, failed, to, name](uint32_t from, int32_t status, const proto::Bytes&,
+                                          const std::string&) {
+          if (status != 0) failed->push_back(from);
+          if (--*remaining != 0) return;
+          if (failed->empty()) {
+            d.replies.respond(to, ControlReply{});
+            return;
+          }
+          std::string nodes;
+          for (uint32_t pnn : *failed) nodes += (nodes.empty() ? "" : ",") + std::to_string(pnn);
+          CTDB_LOGF(kLogError, "DB detach of %s failed on node(s) %s", name.c_str(),
+                    nodes.c_str());
+          d.replies.respond(to, control_error("detach refused on node(s) " + nodes));
+        });
+  }
+  ControlReply r;
+  r.async = true;
+  return r;
+}
+
+ControlReply db_detach(DbCtx& d, const ControlRequest& req) {
+  uint32_t db_id;
+  if (!payload_u32(req.c.data, &db_id)) return control_error();
+  Database* db = d.dbs.find(db_id);
+  if (req.client != nullptr) {
+    if (db == nullptr) {
+      CTDB_LOGF(kLogError, "Invalid dbid 0x%08x in DB detach", db_id);
+      return control_error();
+    }
+    return detach_everywhere(d, req, *db);
+  }
+  // From a node (or this node's own broadcast): detach here. A node that
+  // does not have the database has nothing to do.
+  if (db == nullptr) return {};
+  std::string why = detach_refusal(d, *db);
+  if (!why.empty()) {
+    CTDB_LOGF(kLogError, "%s", why.c_str());
+    return control_error(why);
+  }
   d.traverses.db_detached(db->db_id);  // as 4.17, the walks of this node end
-  d.dbs.detach(db->db_id);
+  d.dbs.detach(db->db_id);             // and its vacuuming state goes with it
   return {};
 }
 
@@ -231,9 +289,13 @@ ControlReply db_get_health(DbCtx& d, const ControlRequest& req) {
 }
 
 ControlReply get_db_statistics(DbCtx& d, const ControlRequest& req) {
-  if (db_from_payload(d, req) == nullptr) return control_error();
+  Database* db = db_from_payload(d, req);
+  if (db == nullptr) return control_error();
+  proto::DbStatistics s = db->stats;
+  s.vacuum.latency = db->vacuum.latency;
+  db->hot_keys.fill(&s);
   ControlReply r;
-  r.data = proto::to_bytes(proto::DbStatistics{});
+  r.data = proto::to_bytes(s);
   return r;
 }
 

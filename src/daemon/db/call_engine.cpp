@@ -404,12 +404,14 @@ void CallEngine::forward_call(const Database& db, const proto::Header& h, proto:
 
 // A call reached the dmaster after `hopcount` redirects: statistics, and
 // sticky records for databases that ask for them.
-void CallEngine::count_hops(const Database& db, const RecKey& rec, uint32_t hopcount) {
+void CallEngine::count_hops(Database& db, const RecKey& rec, uint32_t hopcount) {
   proto::Statistics& st = host_.stats();
   st.max_hop_count = std::max(st.max_hop_count, hopcount);
   uint32_t bucket = 0;
   for (uint32_t n = hopcount; n != 0; n >>= 1) bucket++;
-  st.hop_count_bucket[std::min<uint32_t>(bucket, MAX_COUNT_BUCKETS - 1)]++;
+  bucket = std::min<uint32_t>(bucket, MAX_COUNT_BUCKETS - 1);
+  st.hop_count_bucket[bucket]++;
+  db.stats.hop_count_bucket[bucket]++;
   note_hopcount(db, rec, hopcount);
 }
 
@@ -441,6 +443,7 @@ void CallEngine::grant_readonly(Database& db, const RecKey& rec, const proto::He
   w.bytes(data);
   send(h.srcnode, proto::encode(header_to(h.srcnode, h.reqid), reply));
   host_.stats().total_ro_delegations++;
+  db.stats.db_ro_delegations++;
 }
 
 void CallEngine::send_dmaster(Database& db, const proto::Header& call_hdr, const proto::Bytes& key,
@@ -572,6 +575,7 @@ void CallEngine::become_dmaster(Database& db, uint32_t reqid, const proto::Bytes
               db.name.c_str(), reqid);
     return;
   }
+  db.hot_keys.migrated(key, monotonic_now(), db.name);
   Pending p = std::move(it->second);
   pending_.erase(it);
   proto::Header ch;
@@ -738,6 +742,7 @@ bool CallEngine::ro_must_wait(Database& db, const RecKey& rec, LtdbHeader* heade
   if (header->flags & REC_RO_REVOKE_COMPLETE) {
     header->flags &= ~REC_RO_FLAGS;
     host_.stats().total_ro_revokes++;
+    db.stats.db_ro_revokes++;
     if (!store_record(db, rec.second, header, data, at, &err)) {
       CTDB_LOGF(kLogError, "clearing a finished revoke in %s: %s", db.name.c_str(), err.c_str());
     }

@@ -116,7 +116,7 @@ class CallEngine {
   Outcome req_call(const proto::Header& h, proto::ReqCall& c);
   void forward_call(const Database& db, const proto::Header& h, proto::ReqCall& c,
                     const LtdbHeader& header, const RecordPlace& at);
-  void count_hops(const Database& db, const RecKey& rec, uint32_t hopcount);
+  void count_hops(Database& db, const RecKey& rec, uint32_t hopcount);
   void grant_readonly(Database& db, const RecKey& rec, const proto::Header& h, LtdbHeader header,
                       const proto::Bytes& data, const RecordPlace& at);
   Outcome reply_call(const proto::Header& h, const proto::ReplyCall& r, RecKey* rec);

@@ -90,6 +90,10 @@ bool DbRegistry::detach(uint32_t db_id) {
   return false;
 }
 
+void DbRegistry::client_gone(uint32_t client_id) {
+  for (auto& db : dbs_) db->attached_clients.erase(client_id);
+}
+
 DbRegistry::CallResult DbRegistry::local_call(const proto::ReqCall& call, uint32_t lmaster,
                                               proto::ReplyCall* reply, std::string* error) {
   Database* db = find(call.db_id);

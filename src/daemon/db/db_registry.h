@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "common/ltdb.h"
+#include "daemon/db/hot_keys.h"
 #include "daemon/db/vacuum.h"
 #include "protocol/packet.h"
 #include "protocol/types.h"
@@ -22,6 +24,14 @@ struct Database {
   int tdb_flags = 0;  // the flags this node opened the file with
   std::unique_ptr<Ltdb> ltdb;
   bool seqnum_enabled = false;  // ENABLE_SEQNUM seen (see seqnum_sync.h)
+  // What GET_DB_STATISTICS reports: the call engine counts hops and
+  // read-only delegations and revokes in `stats`, migrations in `hot_keys`;
+  // vacuuming times its runs in vacuum.latency.
+  proto::DbStatistics stats;
+  HotKeys hot_keys;
+  // Local clients (ids) that attached it and are still connected: it must
+  // not be detached under them.
+  std::set<uint32_t> attached_clients;
 
   // Recovery state (DB_FREEZE ... DB_THAW). The freeze is changed only
   // through these three, by the recovery controls.
@@ -70,6 +80,8 @@ class DbRegistry {
   Database* attach(const std::string& name, uint8_t flags, uint32_t hash_size, std::string* error);
   Database* find(uint32_t db_id);
   bool detach(uint32_t db_id);
+  // A local client went away: it no longer holds any database attached.
+  void client_gone(uint32_t client_id);
   const std::vector<std::unique_ptr<Database>>& all() const { return dbs_; }
 
   enum class CallResult { kOk, kBusy, kError };
