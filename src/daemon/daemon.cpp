@@ -288,7 +288,11 @@ void Daemon::register_controls() {
                           {state_, tunables_, [this](uint32_t flags) { set_own_flags(flags); },
                            [this](uint32_t seconds) { ban(seconds); },
                            [this](uint32_t caps) { set_capabilities(caps); },
-                           [this](std::string* error) { return reload_nodes(error); }});
+                           [this](std::string* error) { return reload_nodes(error); },
+                           [this](std::function<void()> then) {
+                             return recoverd_ && recoverd_->hand_over(std::move(then));
+                           },
+                           *router_});
   register_tunable_controls(controls_, tunables_);
   register_srvid_controls(
       controls_, srvids_, *tunnels_, *clients_, [this] { return leader(); },

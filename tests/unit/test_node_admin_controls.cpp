@@ -3,6 +3,7 @@
 // what they answer, and what they ask the daemon to set off.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -40,7 +41,13 @@ class NodeAdminControls : public ::testing::Test {
                              [this](std::string* e) {
                                *e = "reload refused";
                                return false;
-                             }});
+                             },
+                             [this](std::function<void()> then) {
+                               if (!leading_) return false;
+                               handovers_.push_back(std::move(then));
+                               return true;
+                             },
+                             replies_});
   }
   ControlReply run(uint32_t opcode, proto::Bytes data = {}) {
     c_ = proto::ReqControl{};
@@ -50,7 +57,16 @@ class NodeAdminControls : public ::testing::Test {
     return table_.dispatch(req, 1.0);
   }
 
+  // Records the replies of controls that answer later.
+  struct Replies : ReplySink {
+    void respond(const Responder&, const ControlReply& r) override { statuses.push_back(r.status); }
+    std::vector<int32_t> statuses;
+  };
+
   EventLoop loop_;
+  Replies replies_;
+  bool leading_ = false;
+  std::vector<std::function<void()>> handovers_;
   NoClients no_clients_;
   ClientServer clients_{loop_, no_clients_, 1024};
   cluster::NodeState state_;
@@ -110,6 +126,29 @@ TEST_F(NodeAdminControls, DisableStopAndTheirInversesChangeOnlyTheirFlag) {
   run(CONTROL_CONTINUE_NODE);
   EXPECT_EQ(flags_set_[2], NODE_FLAGS_STOPPED);
   EXPECT_EQ(flags_set_[3], NODE_FLAGS_PERMANENTLY_DISABLED);
+}
+
+// On the leader, stop, ban and giving up the leader role wait until another
+// node leads: the change and the reply come only then.
+TEST_F(NodeAdminControls, TheLeaderHandsOverBeforeItStopsIsBannedOrGivesUpTheRole) {
+  leading_ = true;
+  EXPECT_TRUE(run(CONTROL_STOP_NODE).async);
+  EXPECT_TRUE(run(CONTROL_SET_BAN_STATE, proto::to_bytes(proto::BanState{1, 30})).async);
+  EXPECT_TRUE(run(CONTROL_SET_RECMASTERROLE, u32_bytes(0)).async);
+  EXPECT_TRUE(flags_set_.empty());
+  EXPECT_TRUE(bans_.empty());
+  EXPECT_EQ(caps_set_, 0);
+  EXPECT_TRUE(replies_.statuses.empty());
+  ASSERT_EQ(handovers_.size(), 3u);
+  for (auto& fn : handovers_) fn();
+  ASSERT_EQ(flags_set_.size(), 1u);
+  EXPECT_EQ(flags_set_[0], NODE_FLAGS_UNHEALTHY | NODE_FLAGS_STOPPED);
+  EXPECT_EQ(bans_, std::vector<uint32_t>{30});
+  EXPECT_EQ(caps_set_, 1);
+  EXPECT_EQ(replies_.statuses, (std::vector<int32_t>{0, 0, 0}));
+  // Lifting a ban or giving the role back never waits.
+  EXPECT_FALSE(run(CONTROL_SET_BAN_STATE, proto::to_bytes(proto::BanState{1, 0})).async);
+  EXPECT_FALSE(run(CONTROL_SET_RECMASTERROLE, u32_bytes(1)).async);
 }
 
 TEST_F(NodeAdminControls, ABanForAnotherNodeIsRefusedAndDisabledBansAreIgnored) {

@@ -398,12 +398,24 @@ Recoverd::Recoverd(RecoverdHost& d)
                               }),
       takeover_disable_timer_(
           d.loop(), [] { CTDB_LOGF(kLogNotice, "Reenabling takeover runs after timeout"); }),
-      lock_retry_timer_(d.loop(), [this] {
-        if (leader_ == UNKNOWN_PNN && !election_in_progress_ && !d_.reclock_path().empty()) {
-          election_in_progress_ = true;
-          lock_election();
-        }
+      lock_retry_timer_(d.loop(),
+                        [this] {
+                          if (leader_ == UNKNOWN_PNN && !election_in_progress_ &&
+                              !d_.reclock_path().empty()) {
+                            election_in_progress_ = true;
+                            lock_election();
+                          }
+                        }),
+      handover_timer_(d.loop(), [this] {
+        CTDB_LOGF(kLogWarning, "No other node took over leadership; going on");
+        finish_handover();
       }) {
+  reset_priority_time();
+}
+
+// Election priority goes to the node that has been up and active longest:
+// a node starts, or comes back from stopped or banned, as the youngest (4.17).
+void Recoverd::reset_priority_time() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   priority_time_ = {ts.tv_sec, ts.tv_nsec / 1000};
@@ -616,11 +628,48 @@ void Recoverd::start() {
 bool Recoverd::is_leader() const { return leader_ == d_.pnn(); }
 
 bool Recoverd::can_be_leader() const {
-  return cluster::can_be_leader(d_.nodes()[d_.pnn()].flags, d_.capabilities());
+  return after_handover_.empty() &&
+         cluster::can_be_leader(d_.nodes()[d_.pnn()].flags, d_.capabilities());
+}
+
+bool Recoverd::hand_over(std::function<void()> then) {
+  if (!is_leader() && after_handover_.empty()) return false;
+  after_handover_.push_back(std::move(then));
+  if (after_handover_.size() > 1) return true;  // already handing over
+  bool others = false;
+  for (const NodeInfo& n : d_.nodes()) {
+    others |= n.pnn != d_.pnn() && !(n.flags & (NODE_FLAGS_INACTIVE | NODE_FLAGS_DISCONNECTED |
+                                                 NODE_FLAGS_DELETED));
+  }
+  // The elections to come must not bring leadership back here.
+  reset_priority_time();
+  give_up_leadership("handing leadership over");
+  if (!others) {
+    finish_handover();
+    return true;
+  }
+  handover_timer_.start(kLeaderTimeout);
+  force_election("the leader hands leadership over");
+  return true;
+}
+
+void Recoverd::finish_handover() {
+  handover_timer_.stop();
+  std::vector<std::function<void()>> pending;
+  pending.swap(after_handover_);
+  for (auto& fn : pending) fn();
+}
+
+// While it hands leadership over, this node stands in elections as one
+// without the leader capability: it cannot win them.
+ElectionSelf Recoverd::election_self() const {
+  uint32_t caps = d_.capabilities();
+  if (!after_handover_.empty()) caps &= ~CAP_RECMASTER;
+  return ElectionSelf{d_.pnn(), priority_time_, d_.nodes()[d_.pnn()].flags, caps};
 }
 
 proto::ElectionMessage Recoverd::election_data() const {
-  ElectionSelf self{d_.pnn(), priority_time_, d_.nodes()[d_.pnn()].flags, d_.capabilities()};
+  ElectionSelf self = election_self();
   proto::NodeMap map;
   for (const NodeInfo& n : d_.nodes()) map.nodes.push_back({n.pnn, n.flags, n.addr});
   timespec ts;
@@ -640,6 +689,7 @@ void Recoverd::node_changed(uint32_t pnn) {
   if (pnn == d_.pnn() && (flags & NODE_FLAGS_INACTIVE)) {
     // A stopped or banned node does nothing as leader (as 4.17's main loop), and it steps
     // down now rather than at its next leader broadcast: the other nodes elect at once.
+    reset_priority_time();
     if (is_leader()) give_up_leadership("this node is stopped or banned");
     return;
   }
@@ -691,7 +741,16 @@ void Recoverd::on_leader_message(const proto::Bytes& data) {
     // Someone started an election.
     bool was_running = election_in_progress_;
     election_in_progress_ = true;
-    if (!d_.reclock_path().empty() && !was_running) lock_election();
+    if (was_running) return;
+    if (!d_.reclock_path().empty()) {
+      lock_election();
+    } else if (can_be_leader()) {
+      // Without a lock, stand at once: the node that started it may not stand itself (a
+      // leader handing over).
+      candidate_ = UNKNOWN_PNN;
+      election_timer_.start(d_.tunables()[kElectionTimeout]);
+      send_election_request();
+    }
     return;
   }
   lock_retries_ = 0;
@@ -703,6 +762,7 @@ void Recoverd::on_leader_message(const proto::Bytes& data) {
   }
   election_in_progress_ = false;
   restart_leader_timeout();
+  if (!after_handover_.empty()) finish_handover();
 }
 
 void Recoverd::force_election(const char* why) {
@@ -736,7 +796,7 @@ void Recoverd::on_election_message(const proto::Bytes& data) {
   if (!proto::from_bytes(data, &em) || em.pnn == d_.pnn()) return;
   election_in_progress_ = true;
   election_timer_.start(d_.tunables()[kElectionTimeout]);
-  ElectionSelf self{d_.pnn(), priority_time_, d_.nodes()[d_.pnn()].flags, d_.capabilities()};
+  ElectionSelf self = election_self();
   if (election_win(self, election_data(), em)) {
     if (!election_send_timer_.pending()) election_send_timer_.start(0.5);
     return;
@@ -835,6 +895,7 @@ void Recoverd::main_loop() {
   }
   // A stopped or banned node neither checks its addresses nor leads (as 4.17).
   if (d_.own_flags() & NODE_FLAGS_INACTIVE) {
+    reset_priority_time();
     if (is_leader()) give_up_leadership("this node is stopped or banned");
     return;
   }

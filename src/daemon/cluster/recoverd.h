@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/cluster/election.h"
 #include "daemon/cluster/reclock.h"
 #include "daemon/cluster_host.h"
 #include "daemon/event_loop.h"
@@ -54,6 +55,12 @@ class Recoverd {
   void request_recovery(const char* why);
   // A link to a node came up or went down.
   void node_changed(uint32_t pnn);
+  // Before this node becomes unable to lead (stopped, banned, leader role
+  // taken away): if it leads, it steps down, the other nodes elect, and
+  // `then` runs once another node has announced itself leader (or after a
+  // leader timeout, when none does). Returns false, without calling `then`,
+  // when this node does not lead: the change may happen at once.
+  bool hand_over(std::function<void()> then);
   bool recovery_running() const { return running_ != nullptr; }
   // Recoveries are off for a while after each successful one (RerecoveryTimeout) and while
   // `ctdb reloadnodes` asks (SRVID_DISABLE_RECOVERIES); a needed recovery waits for the end.
@@ -125,6 +132,12 @@ class Recoverd {
   bool need_recovery_ = false;
   bool checking_ = false;
   proto::Timeval priority_time_;
+  // Changes waiting for another node to take over (hand_over); while there
+  // are any, this node cannot be leader.
+  std::vector<std::function<void()>> after_handover_;
+  void finish_handover();
+  ElectionSelf election_self() const;
+  void reset_priority_time();
   Timer main_timer_;
   Timer broadcast_timer_;
   Timer leader_timeout_;
@@ -145,7 +158,8 @@ class Recoverd {
   bool need_takeover_run_ = false;
   std::vector<uint32_t> force_rebalance_nodes_;
   Timer takeover_disable_timer_;
-  Timer lock_retry_timer_;  // asks for a contended recovery lock again (see lock_election)
+  Timer lock_retry_timer_;
+  Timer handover_timer_;  // hand_over's limit  // asks for a contended recovery lock again (see lock_election)
   int lock_retries_ = 0;
   std::shared_ptr<char> alive_ = std::make_shared<char>();  // see guarded()
 };

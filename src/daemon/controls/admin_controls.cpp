@@ -23,9 +23,28 @@ ControlReply enable_node(AdminControlsEnv& d, const ControlRequest&) {
   return change_own_flags(d, 0, NODE_FLAGS_PERMANENTLY_DISABLED);
 }
 
-ControlReply stop_node(AdminControlsEnv& d, const ControlRequest&) {
+// Runs `change` once leadership has moved elsewhere (at once on a node that
+// does not lead), then answers: by the time the change shows, as it does
+// when the tool sees the reply, another node leads.
+ControlReply after_handover(AdminControlsEnv& d, const ControlRequest& req,
+                            std::function<void()> change) {
+  Responder to = req.responder;
+  auto run = [&d, to, change] {
+    change();
+    d.replies.respond(to, ControlReply{});
+  };
+  if (!d.hand_over(run)) {
+    change();
+    return {};
+  }
+  ControlReply r;
+  r.async = true;
+  return r;
+}
+
+ControlReply stop_node(AdminControlsEnv& d, const ControlRequest& req) {
   CTDB_LOGF(kLogNotice, "Stopping node");
-  return change_own_flags(d, NODE_FLAGS_STOPPED, 0);
+  return after_handover(d, req, [&d] { change_own_flags(d, NODE_FLAGS_STOPPED, 0); });
 }
 
 ControlReply continue_node(AdminControlsEnv& d, const ControlRequest&) {
@@ -44,8 +63,12 @@ ControlReply set_ban_state(AdminControlsEnv& d, const ControlRequest& req) {
     CTDB_LOGF(kLogInfo, "Bans are disabled - ignoring ban of node %u", b.pnn);
     return {};
   }
-  d.ban(b.time);
-  return {};
+  if (b.time == 0) {
+    d.ban(0);
+    return {};
+  }
+  uint32_t seconds = b.time;
+  return after_handover(d, req, [&d, seconds] { d.ban(seconds); });
 }
 
 ControlReply get_ban_state(AdminControlsEnv& d, const ControlRequest&) {
@@ -57,15 +80,22 @@ ControlReply get_ban_state(AdminControlsEnv& d, const ControlRequest&) {
   return r;
 }
 
-ControlReply set_role(AdminControlsEnv& d, const ControlRequest& req, uint32_t cap) {
-  uint32_t on;
-  if (!payload_u32(req.c.data, &on)) return control_error();
+void change_role(AdminControlsEnv& d, uint32_t cap, bool on) {
   uint32_t caps = d.state.capabilities();
   caps = on ? (caps | cap) : (caps & ~cap);
   if (caps != d.state.capabilities()) {
     CTDB_LOGF(kLogNotice, "Capabilities changed to 0x%x", caps);
     d.set_capabilities(caps);
   }
+}
+
+ControlReply set_role(AdminControlsEnv& d, const ControlRequest& req, uint32_t cap) {
+  uint32_t on;
+  if (!payload_u32(req.c.data, &on)) return control_error();
+  if (cap == CAP_RECMASTER && !on && (d.state.capabilities() & CAP_RECMASTER)) {
+    return after_handover(d, req, [&d] { change_role(d, CAP_RECMASTER, false); });
+  }
+  change_role(d, cap, on != 0);
   return {};
 }
 

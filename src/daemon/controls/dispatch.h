@@ -176,6 +176,10 @@ struct AdminControlsEnv {
   std::function<void(uint32_t seconds)> ban;
   std::function<void(uint32_t caps)> set_capabilities;
   std::function<bool(std::string* error)> reload_nodes;
+  // Stopping, banning or taking the leader role from the leader waits for
+  // another node to lead first (Recoverd::hand_over); false: no need to wait.
+  std::function<bool(std::function<void()> then)> hand_over;
+  ReplySink& replies;
 };
 
 // Each area registers its handlers; called once when the daemon starts.
