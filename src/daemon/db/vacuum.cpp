@@ -491,9 +491,10 @@ void VacuumManager::step_delete_queue() {
     LtdbHeader queued = it->second;
     r.queue.erase(it);
     r.count.queued++;
+    // 4.17's rule for a chain someone holds: the record is skipped and, as the run took it
+    // off the queue, left to the next full run, which finds it by scanning the database.
     LtdbChainLock lock(db->ltdb.get(), key, LtdbChainLock::Mode::kNonBlocking);
     if (!lock.locked()) {
-      db->vacuum.delete_queue.requeue(key, queued);
       r.count.busy++;
       continue;
     }
@@ -519,8 +520,7 @@ void VacuumManager::step_delete_queue() {
         if (delete_locked(*db->ltdb, key)) {
           r.count.deleted++;
         } else {
-          db->vacuum.delete_queue.requeue(key, queued);
-          r.count.busy++;
+          r.count.busy++;  // left to a full run, like a held chain
         }
         break;
     }
@@ -612,15 +612,13 @@ void VacuumManager::step_purge() {
     r.delete_list.erase(it);
     if (listed.refused) {
       // Some node kept a copy (its chain was locked, it is frozen, or it holds a newer one):
-      // ours stays, and the record is tried again next run.
-      db->vacuum.delete_queue.requeue(key, listed.header);
+      // ours stays too, until a full run finds the record again (4.17).
       r.count.refused++;
       continue;
     }
     LtdbChainLock lock(db->ltdb.get(), key, LtdbChainLock::Mode::kNonBlocking);
     if (!lock.locked()) {
-      db->vacuum.delete_queue.requeue(key, listed.header);
-      r.count.busy++;
+      r.count.busy++;  // held here: left to a full run (4.17)
       continue;
     }
     vacuum::LocalCopy c = read_copy(*db->ltdb, key);
@@ -632,7 +630,6 @@ void VacuumManager::step_purge() {
     if (delete_locked(*db->ltdb, key)) {
       r.count.purged++;
     } else {
-      db->vacuum.delete_queue.requeue(key, listed.header);
       r.count.busy++;
     }
   }
