@@ -33,6 +33,7 @@ struct RawOptions {
   char* public_addresses = nullptr;
   char* public_interface = nullptr;
   char* reclock = nullptr;
+  int reclock_recheck_interval = 5;
   char* single_public_ip = nullptr;
   char* socket = nullptr;
   int start_as_disabled = 0;
@@ -69,6 +70,7 @@ void take_options(RawOptions& r, DaemonOptions* opts) {
   take(r.socket, &opts->socket);
   take(r.transport, &opts->transport);
   take(r.pidfile, &opts->pidfile);
+  opts->reclock_recheck_interval = r.reclock_recheck_interval;
   opts->interactive = r.interactive;
   opts->lvs = r.lvs;
   opts->no_lmaster = r.no_lmaster;
@@ -82,6 +84,11 @@ void take_options(RawOptions& r, DaemonOptions* opts) {
 
 // What popt cannot check: the transport, empty and too long paths.
 bool check_options(const DaemonOptions& opts, std::string* error) {
+  if (opts.reclock_recheck_interval < 0) {
+    *error = "ctdbd: --reclock-recheck-interval: must be 0 or more seconds, not " +
+             std::to_string(opts.reclock_recheck_interval);
+    return false;
+  }
   if (opts.transport != "tcp") {
     *error = "ctdbd: --transport: unsupported transport '" + opts.transport +
              "' (only \"tcp\" is supported)";
@@ -162,6 +169,10 @@ ParseResult parse_options(int argc, const char** argv, DaemonOptions* opts, std:
        "interface for public addresses that name none", "INTERFACE"},
       {"reclock", 0, POPT_ARG_STRING, &r.reclock, 0,
        "recovery lock file on shared storage (split-brain protection)", "FILENAME"},
+      {"reclock-recheck-interval", 0, POPT_ARG_INT, &r.reclock_recheck_interval, 0,
+       "seconds between checks that the recovery lock file was not removed or replaced "
+       "(0: never; default 5)",
+       "SECONDS"},
       {"single-public-ip", 0, POPT_ARG_STRING, &r.single_public_ip, 0,
        "single public address (LVS)", "ADDRESS"},
       {"socket", 0, POPT_ARG_STRING, &r.socket, 0, socket_help.c_str(), "FILENAME"},

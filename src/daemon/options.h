@@ -25,6 +25,9 @@ struct DaemonOptions {
   std::string public_addresses;
   std::string public_interface;
   std::string reclock;
+  // Seconds between the lock holder's checks that the recovery lock file is
+  // still the one it locked (4.17's fcntl helper's second argument); 0: never.
+  int reclock_recheck_interval = 5;
   std::string single_public_ip;
   // 4.17's path, so that stock smbd and the stock ctdb tool find us unchanged.
   std::string socket = "/var/run/ctdb/ctdbd.socket";

@@ -183,6 +183,7 @@ class FakeCluster : public RecoverdHost {
   uint32_t own_flags() const override { return nodes_[0].flags; }
   uint32_t capabilities() const override { return model_[0].caps; }
   const std::string& reclock_path() const override { return reclock_; }
+  double reclock_recheck_interval() const override { return 1; }
   void learn_node_flags(uint32_t pnn, uint32_t flags) override {
     learned_.push_back({pnn, flags});
     nodes_[pnn].flags = (nodes_[pnn].flags & NODE_FLAGS_DISCONNECTED) | flags;

@@ -834,6 +834,7 @@ void Recoverd::lock_election() {
   reclock_ = std::make_unique<RecoveryLock>(d_.loop());
   RecoveryLock::Options opts;
   opts.timeout = 10;
+  opts.recheck_interval = d_.reclock_recheck_interval();
   bool started = reclock_->take(d_.reclock_path(), opts, [this](RecoveryLock::Status st) {
     switch (st) {
       case RecoveryLock::Status::kHeld:
@@ -858,7 +859,10 @@ void Recoverd::lock_election() {
         restart_leader_timeout();
         break;
       case RecoveryLock::Status::kLost:
+        // The lock file was removed or replaced (or its holder died): step down, and have
+        // every node try the lock now rather than after a leader timeout (4.17 elects too).
         give_up_leadership("recovery lock lost");
+        if (can_be_leader()) force_election("the recovery lock was lost");
         break;
     }
   });

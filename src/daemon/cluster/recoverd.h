@@ -33,6 +33,8 @@ class RecoverdHost : public ClusterHost {
   virtual uint32_t capabilities() const = 0;
   // The recovery lock file (--reclock), empty without one.
   virtual const std::string& reclock_path() const = 0;
+  // Seconds between the lock holder's checks of the lock file; 0: never.
+  virtual double reclock_recheck_interval() const = 0;
   // Another node's flags as that node (their authority) or the leader's check
   // tells them; this node keeps its own view of whether the link is up.
   virtual void learn_node_flags(uint32_t pnn, uint32_t flags) = 0;
