@@ -146,6 +146,7 @@ TEST(ClusterRecoveryLock, UnopenableFileIsAnError) {
   RecoveryLock lock(loop);
   EXPECT_EQ(take_and_wait(loop, lock, dir.file("no/such/dir/reclock"), fast(), &ev),
             Status::kError);
+  EXPECT_EQ(lock.error(), "open: No such file or directory");
   EXPECT_FALSE(lock.held());
   EXPECT_FALSE(lock.pending());
 }
@@ -164,6 +165,7 @@ TEST(ClusterRecoveryLock, TimeoutIsAnError) {
   EXPECT_TRUE(run_until(
       loop, [&] { return !ev.empty(); }, 10));
   EXPECT_EQ(ev, std::vector<Status>{Status::kError});
+  EXPECT_EQ(lock.error(), "no answer from the lock holder process (slow file system?)");
   EXPECT_FALSE(lock.pending());
   EXPECT_TRUE(run_until(
       loop, [&] { return process_gone(child); }, 10));

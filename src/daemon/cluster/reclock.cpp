@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "daemon/child_process.h"
 
@@ -56,6 +57,15 @@ void write_byte(int fd, char c) {
   }
 }
 
+// An error answer: the error byte, what failed ('o' open, 'l' lock, 's' stat)
+// and errno, in one write so that the parent reads them together.
+void write_error(int fd, char stage, int err) {
+  char buf[6] = {kErrorByte, stage};
+  memcpy(buf + 2, &err, sizeof(err));
+  while (write(fd, buf, sizeof(buf)) < 0 && errno == EINTR) {
+  }
+}
+
 // The lock holder. Never returns.
 [[noreturn]] void lock_child(const char* path, int pipe_fd, pid_t parent, int64_t recheck_ms,
                              int64_t start_delay_ms) {
@@ -75,7 +85,7 @@ void write_byte(int fd, char c) {
 
   int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
-    write_byte(pipe_fd, kErrorByte);
+    write_error(pipe_fd, 'o', errno);
     _exit(1);
   }
   struct flock lk {};
@@ -84,12 +94,16 @@ void write_byte(int fd, char c) {
   lk.l_start = 0;
   lk.l_len = 1;
   if (fcntl(fd, F_SETLK, &lk) != 0) {
-    write_byte(pipe_fd, (errno == EACCES || errno == EAGAIN) ? kContendedByte : kErrorByte);
+    if (errno == EACCES || errno == EAGAIN) {
+      write_byte(pipe_fd, kContendedByte);
+    } else {
+      write_error(pipe_fd, 'l', errno);
+    }
     _exit(1);
   }
   struct stat held {};
   if (fstat(fd, &held) != 0) {
-    write_byte(pipe_fd, kErrorByte);
+    write_error(pipe_fd, 's', errno);
     _exit(1);
   }
   write_byte(pipe_fd, kHeldByte);
@@ -184,14 +198,16 @@ bool RecoveryLock::take(const std::string& path, const Options& options, Callbac
 void RecoveryLock::release() { cleanup(); }
 
 void RecoveryLock::on_readable() {
-  char c = 0;
-  ssize_t n = read(pipe_fd_, &c, 1);
+  char buf[6] = {};
+  ssize_t n = read(pipe_fd_, buf, sizeof(buf));
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  char c = buf[0];
 
   Status status;
   if (state_ == State::kPending) {
     timeout_timer_.stop();
-    if (n == 1 && c == kHeldByte) {
+    error_.clear();
+    if (n >= 1 && c == kHeldByte) {
       state_ = State::kHeld;
       // Copy: the callback may destroy us.
       Callback cb = cb_;
@@ -199,7 +215,8 @@ void RecoveryLock::on_readable() {
       return;
     }
     // Anything but '0' (including EOF: the child died before answering).
-    status = (n == 1 && c == kContendedByte) ? Status::kContended : Status::kError;
+    status = (n >= 1 && c == kContendedByte) ? Status::kContended : Status::kError;
+    if (status == Status::kError) error_ = describe_error(buf, n);
   } else if (state_ == State::kHeld) {
     if (n > 0) return;  // stray output; only the child's exit matters now
     status = Status::kLost;
@@ -211,8 +228,19 @@ void RecoveryLock::on_readable() {
   cb(status);
 }
 
+std::string RecoveryLock::describe_error(const char* buf, ssize_t n) {
+  if (n < static_cast<ssize_t>(2 + sizeof(int)) || buf[0] != kErrorByte) {
+    return "the lock holder process failed";
+  }
+  int err;
+  memcpy(&err, buf + 2, sizeof(err));
+  const char* what = buf[1] == 'o' ? "open" : buf[1] == 'l' ? "fcntl lock" : "fstat";
+  return std::string(what) + ": " + strerror(err);
+}
+
 void RecoveryLock::on_timeout() {
   if (state_ != State::kPending) return;
+  error_ = "no answer from the lock holder process (slow file system?)";
   Callback cb = std::move(cb_);
   cleanup();
   cb(Status::kError);

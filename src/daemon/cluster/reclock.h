@@ -67,6 +67,8 @@ class RecoveryLock {
   // The lock child, or -1 (tests, logs).
   pid_t child_pid() const { return child_; }
   const std::string& path() const { return path_; }
+  // Why the last take ended in kError ("open: Permission denied", ...).
+  const std::string& error() const { return error_; }
 
   static const char* status_name(Status status);
 
@@ -74,6 +76,7 @@ class RecoveryLock {
   enum class State { kIdle, kPending, kHeld };
 
   void on_readable();
+  static std::string describe_error(const char* buf, ssize_t n);
   void on_timeout();
   // Stops watching, closes the pipe and kills and reaps the child.
   void cleanup();
@@ -83,6 +86,7 @@ class RecoveryLock {
   EventLoop& loop_;
   State state_ = State::kIdle;
   std::string path_;
+  std::string error_;
   Callback cb_;
   pid_t child_ = -1;
   int pipe_fd_ = -1;

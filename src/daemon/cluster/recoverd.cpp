@@ -25,6 +25,8 @@ constexpr double kFastElectionTimeout = 0.5;
 // most a leader timeout.
 constexpr double kLockRetryInterval = 0.05;
 constexpr int kLockRetries = static_cast<int>(kLeaderTimeout / kLockRetryInterval);
+// Leader timeouts between two reports of a lock that is held with no leader heard.
+constexpr int kUnheardLockReport = 12;
 
 // Sends one control to many nodes; `each` sees every reply (returning false
 // marks the round failed) and `done` runs once after the last one.
@@ -754,6 +756,7 @@ void Recoverd::on_leader_message(const proto::Bytes& data) {
     return;
   }
   lock_retries_ = 0;
+  unheard_lock_holder_ = 0;
   lock_retry_timer_.stop();
   if (pnn != leader_) {
     CTDB_LOGF(kLogNotice, "Received leader broadcast, leader=%u", pnn);
@@ -852,9 +855,19 @@ void Recoverd::lock_election() {
         if (leader_ == UNKNOWN_PNN && lock_retries_++ < kLockRetries) {
           lock_retry_timer_.start(kLockRetryInterval);
         }
+        // Held for a whole leader timeout and more, yet no node says it leads: whoever holds
+        // it is not a leader of this cluster. Said once, then about once a minute.
+        if (leader_ == UNKNOWN_PNN && lock_retries_ > kLockRetries &&
+            unheard_lock_holder_++ % kUnheardLockReport == 0) {
+          CTDB_LOGF(kLogError,
+                    "Recovery lock %s is held, but no node leads: is a process outside this "
+                    "cluster holding it?",
+                    d_.reclock_path().c_str());
+        }
         break;
       case RecoveryLock::Status::kError:
-        CTDB_LOGF(kLogError, "Unable to take recovery lock %s", d_.reclock_path().c_str());
+        CTDB_LOGF(kLogError, "Unable to take recovery lock %s: %s", d_.reclock_path().c_str(),
+                  reclock_ ? reclock_->error().c_str() : "");
         election_in_progress_ = false;
         restart_leader_timeout();
         break;

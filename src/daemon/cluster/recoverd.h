@@ -163,6 +163,7 @@ class Recoverd {
   Timer lock_retry_timer_;
   Timer handover_timer_;  // hand_over's limit  // asks for a contended recovery lock again (see lock_election)
   int lock_retries_ = 0;
+  int unheard_lock_holder_ = 0;  // contended lock takes with no leader heard
   std::shared_ptr<char> alive_ = std::make_shared<char>();  // see guarded()
 };
 
