@@ -13,6 +13,9 @@
 namespace ctdb::client {
 namespace {
 
+// How long a refused commit is sent again (a recovery takes seconds).
+constexpr std::chrono::seconds kCommitRetryFor(30);
+
 Bytes lock_key(const std::string& name) {
   Bytes key(name.begin(), name.end());
   key.push_back(0);
@@ -245,6 +248,12 @@ int Transaction::commit() {
   err = store(seqnum_key(), next);
   if (err != 0) return err;
 
+  // 4.17's client sends the commit again for as long as the daemon refuses it
+  // and the sequence number has not moved; a node that cannot take commits
+  // (its disk full, it is banned) would keep it spinning. Ours retries with a
+  // growing pause for a while, then reports the daemon's reason.
+  Deadline give_up = Deadline::after(kCommitRetryFor);
+  auto pause = std::chrono::milliseconds(50);
   for (;;) {
     ControlReply reply;
     err = client_.control(client_.pnn(), CONTROL_TRANS3_COMMIT, proto::to_bytes(recbuf_),
@@ -260,7 +269,16 @@ int Transaction::commit() {
     uint64_t now = 0;
     err = fetch_seqnum(&now);
     if (err != 0) return err;
-    if (now == seqnum) continue;
+    if (now == seqnum) {
+      if (give_up.expired()) {
+        log(LogLevel::kError, "transaction_commit: %s TRANS3_COMMIT refused: %s\n",
+            db_.name().c_str(), reply.errmsg.empty() ? "no reason given" : reply.errmsg.c_str());
+        return EIO;
+      }
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::milliseconds(1000));
+      continue;
+    }
     if (now != seqnum + 1) {
       log(LogLevel::kError, "transaction_commit: %s seqnum mismatch 0x%llx != 0x%llx + 1\n",
           db_.name().c_str(), static_cast<unsigned long long>(now),

@@ -299,7 +299,8 @@ void Daemon::register_controls() {
       [this](uint32_t client, uint64_t srvid, const proto::Bytes& data) {
         messages_->deliver_to(client, srvid, data);
       });
-  register_db_controls(controls_, *this, *dbs_, *traverses_, *seqnums_, *router_);
+  register_db_controls(controls_, *this, *dbs_, *traverses_, *seqnums_, *router_,
+                       [this](const Responder& to) { commit_needs_recovery(to); });
   register_vacuum_controls(controls_, *vacuum_, *router_);
   register_recovery_controls(
       controls_, *this, *dbs_, *router_, [this](uint32_t mode) { set_recmode(mode); },
@@ -677,6 +678,7 @@ void Daemon::set_recmode(uint32_t mode) {
   // Calls parked while the databases were frozen, and those in flight under
   // the old generation, go (again) now.
   if (mode == RECOVERY_NORMAL && calls_) calls_->recovered();
+  if (mode == RECOVERY_NORMAL) answer_commits_awaiting_recovery(2, "trans3 commit ended by recovery");
   CTDB_LOGF(kLogNotice, "Recovery mode set to %s", mode == RECOVERY_ACTIVE ? "ACTIVE" : "NORMAL");
 }
 
@@ -711,7 +713,27 @@ void Daemon::set_own_flags(uint32_t flags) {
 
 // A stopped or banned node takes no part in the cluster: its databases are
 // frozen until a recovery takes it back (as 4.17 does).
+void Daemon::commit_needs_recovery(const Responder& to) {
+  calls_need_recovery("A node failed to apply a persistent commit");
+  commits_awaiting_recovery_.push_back(to);
+}
+
+// 4.17 answers status 2 once the recovery has ended; the client then checks
+// the database's sequence number. A node that stops or is banned first fails
+// them (4.17 leaves them to the client's timeout).
+void Daemon::answer_commits_awaiting_recovery(int32_t status, const char* why) {
+  std::vector<Responder> waiting;
+  waiting.swap(commits_awaiting_recovery_);
+  for (const Responder& to : waiting) {
+    ControlReply r;
+    r.status = status;
+    r.errmsg = why;
+    router_->respond(to, r);
+  }
+}
+
 void Daemon::become_inactive() {
+  answer_commits_awaiting_recovery(-1, "this node is stopped or banned");
   set_recmode(RECOVERY_ACTIVE);
   for (const auto& db : dbs_->all()) db->freeze_if_free();
   // A stopped or banned node serves no public address (4.17 drops them all here).

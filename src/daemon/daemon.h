@@ -180,6 +180,9 @@ class Daemon : public ClientHandler,
   int exit_code_ = 0;
   std::unique_ptr<Timer> unban_timer_;
   void become_inactive();
+  void commit_needs_recovery(const Responder& to);
+  void answer_commits_awaiting_recovery(int32_t status, const char* why);
+  std::vector<Responder> commits_awaiting_recovery_;
 
   std::unique_ptr<CallEngine> calls_;
 

@@ -24,6 +24,9 @@ struct DbCtx {
   TraverseManager& traverses;
   SeqnumSync& seqnums;
   ReplySink& replies;
+  // A persistent commit some node could not apply: recovery makes the nodes
+  // agree again, and the client hears the outcome when it ends.
+  std::function<void(const Responder& to)> commit_needs_recovery;
 };
 
 // Most database controls carry just the db_id.
@@ -233,7 +236,10 @@ ControlReply update_seqnum(DbCtx& d, const ControlRequest& req) {
 // UPDATE_RECORD (this node included); the client hears success only when
 // every node has applied it, as in 4.17.
 ControlReply trans3_commit(DbCtx& d, const ControlRequest& req) {
-  if (d.cluster.recmode() != RECOVERY_NORMAL) return control_error();
+  if (d.cluster.nodes()[d.cluster.pnn()].flags & NODE_FLAGS_INACTIVE) {
+    return control_error("this node is stopped or banned");
+  }
+  if (d.cluster.recmode() != RECOVERY_NORMAL) return control_error("recovery in progress");
   proto::RecBuffer recs;
   if (!proto::from_bytes(req.c.data, &recs)) return control_error();
   Database* db = d.dbs.find(recs.db_id);
@@ -260,8 +266,15 @@ ControlReply trans3_commit(DbCtx& d, const ControlRequest& req) {
                       err.c_str());
             state->ok = false;
           }
-          if (--state->remaining == 0) {
-            d.replies.respond(to, state->ok ? ControlReply{} : control_error());
+          if (--state->remaining != 0) return;
+          // As 4.17: a node that could not apply the commit (its disk full, say) makes
+          // this node ask for a recovery, which brings every node the newest copy of the
+          // database; the client is answered when it ends ("ended by recovery") and then
+          // reads the database's sequence number to learn whether its commit is in.
+          if (state->ok) {
+            d.replies.respond(to, ControlReply{});
+          } else {
+            d.commit_needs_recovery(to);
           }
         });
   }
@@ -381,8 +394,10 @@ ControlReply traverse_kill(DbCtx& d, const ControlRequest& req) {
 }  // namespace
 
 void register_db_controls(ControlTable& t, ClusterHost& cluster, DbRegistry& dbs,
-                          TraverseManager& traverses, SeqnumSync& seqnums, ReplySink& replies) {
-  auto d = std::make_shared<DbCtx>(DbCtx{cluster, dbs, traverses, seqnums, replies});
+                          TraverseManager& traverses, SeqnumSync& seqnums, ReplySink& replies,
+                          std::function<void(const Responder&)> commit_needs_recovery) {
+  auto d = std::make_shared<DbCtx>(
+      DbCtx{cluster, dbs, traverses, seqnums, replies, std::move(commit_needs_recovery)});
   t.add(CONTROL_GET_DBMAP, bind_handler(d, get_dbmap));
   t.add(CONTROL_DB_ATTACH, bind_handler(d, db_attach));
   t.add(CONTROL_DB_ATTACH_PERSISTENT, bind_handler(d, db_attach_persistent));

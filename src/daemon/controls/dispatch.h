@@ -190,7 +190,8 @@ void register_srvid_controls(ControlTable& t, SrvidRegistry& srvids, TunnelRoute
                              std::function<uint32_t()> leader,
                              std::function<void(uint32_t, uint64_t, const proto::Bytes&)> tell);
 void register_db_controls(ControlTable& t, ClusterHost& cluster, DbRegistry& dbs,
-                          TraverseManager& traverses, SeqnumSync& seqnums, ReplySink& replies);
+                          TraverseManager& traverses, SeqnumSync& seqnums, ReplySink& replies,
+                          std::function<void(const Responder&)> commit_needs_recovery);
 void register_vacuum_controls(ControlTable& t, VacuumManager& vacuum, ReplySink& replies);
 void register_recovery_controls(ControlTable& t, cluster::RecoverdHost& cluster, DbRegistry& dbs,
                                 ReplySink& replies, std::function<void(uint32_t)> apply_recmode,

@@ -1,6 +1,8 @@
 // Attached databases and local record operations (see db_registry.h).
 #include "daemon/db/db_registry.h"
 
+#include <errno.h>
+
 #include <cstring>
 
 #include "common/logging.h"
@@ -145,13 +147,20 @@ bool DbRegistry::apply_persistent(const proto::RecBuffer& recs, std::string* err
       *error = "record has a newer RSN in the database";
       return false;
     }
+    errno = 0;
     if (!db->ltdb->store(rec.key, header, value)) {
-      *error = "cannot store record: " + db->ltdb->error_string();
+      int err = errno;
+      *error = "cannot store record: " + db->ltdb->error_string() +
+               (err != 0 ? std::string(" (") + strerror(err) + ")" : std::string());
       return false;
     }
   }
+  errno = 0;
   if (!tx.commit()) {
-    *error = "transaction commit failed: " + db->ltdb->error_string();
+    // libtdb says "IO error"; errno says which (ENOSPC on a full disk).
+    int err = errno;
+    *error = "transaction commit failed: " + db->ltdb->error_string() +
+             (err != 0 ? std::string(" (") + strerror(err) + ")" : std::string());
     return false;
   }
   return true;
