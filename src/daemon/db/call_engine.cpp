@@ -566,7 +566,12 @@ void CallEngine::become_dmaster(Database& db, uint32_t reqid, const proto::Bytes
   }
   std::string err;
   if (!store_record(db, key, &header, data, at, &err)) {
+    // This node cannot keep the record (its disk full, say): the node that sent it still
+    // has its data, under the same RSN, and a recovery brings that copy back as the
+    // record's; the call fails for its client. (4.17 aborts the daemon here.)
     CTDB_LOGF(kLogError, "cannot store a migrated record of %s: %s", db.name.c_str(), err.c_str());
+    if (ours) fail_pending(it, "cannot store the record here: " + err);
+    host_.calls_need_recovery("A migrated record could not be stored");
     return;
   }
   pin_down_on_arrival(db, RecKey(db.db_id, key));
@@ -599,6 +604,22 @@ void CallEngine::become_dmaster(Database& db, uint32_t reqid, const proto::Bytes
   // Calls that waited for this record run once the chain lock is dropped.
   arrived_.push_back(p.rec);
   if (!loopback_timer_->pending()) loopback_timer_->start(0);
+}
+
+// Answers a pending client call with an error and forgets it.
+void CallEngine::fail_pending(std::map<uint32_t, Pending>::iterator it, const std::string& why) {
+  Pending p = std::move(it->second);
+  pending_.erase(it);
+  proto::Header ch;
+  proto::ReqCall c;
+  proto::decode(p.client_pkt.data(), p.client_pkt.size(), &ch, &c);
+  proto::ReplyError e;
+  e.status = -1;
+  e.msg.assign(why.begin(), why.end());
+  e.msg.push_back(0);
+  deliver(p.client_id, proto::encode(header_to(ch.srcnode, ch.reqid), e));
+  proto::Statistics& st = host_.stats();
+  if (st.pending_calls > 0) st.pending_calls--;
 }
 
 CallEngine::Outcome CallEngine::reply_call(const proto::Header& h, const proto::ReplyCall& r,

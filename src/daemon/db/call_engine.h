@@ -157,6 +157,7 @@ class CallEngine {
   void send(uint32_t dest, const proto::Bytes& pkt);
   // Hands a call's answer to the client, or to the daemon_migrate() caller.
   void deliver(uint32_t client_id, const proto::Bytes& pkt);
+  void fail_pending(std::map<uint32_t, Pending>::iterator it, const std::string& why);
   void run_loopback();
 
   CallHost& host_;
