@@ -212,8 +212,8 @@ bool Daemon::init(std::string* error) {
 // a bad line is logged and the daemon starts with the other values.
 void Daemon::load_tunables() {
   const char* base = getenv("CTDB_BASE");
-  std::string path = std::string(base != nullptr && *base != 0 ? base : "/etc/ctdb") +
-                     "/ctdb.tunables";
+  std::string path =
+      std::string(base != nullptr && *base != 0 ? base : "/etc/ctdb") + "/ctdb.tunables";
   std::vector<std::string> errors;
   load_tunables_file(path, &tunables_, &errors);
   for (const std::string& e : errors) CTDB_LOGF(kLogError, "%s", e.c_str());
@@ -269,11 +269,10 @@ void Daemon::create_database_areas() {
 
 // Each area's controls, on what that area works on.
 void Daemon::register_controls() {
-  register_node_controls(controls_,
-                         {state_, *clients_, stats_, controls_, opts_.nlist, opts_.reclock,
-                          [this] { return leader(); }, [this] { reset_statistics(); },
-                          [this] { request_shutdown(0); },
-                          [this] { return memory_report("ctdbd"); }});
+  register_node_controls(
+      controls_, {state_, *clients_, stats_, controls_, opts_.nlist, opts_.reclock,
+                  [this] { return leader(); }, [this] { reset_statistics(); },
+                  [this] { request_shutdown(0); }, [this] { return memory_report("ctdbd"); }});
   // `ctdb rddumpmemory`: 4.17's recovery daemon answers with its own report
   // to the address in the message; ours is part of this process.
   set_message_handler(SRVID_MEM_DUMP, [this](const proto::Bytes& data) {
@@ -678,7 +677,8 @@ void Daemon::set_recmode(uint32_t mode) {
   // Calls parked while the databases were frozen, and those in flight under
   // the old generation, go (again) now.
   if (mode == RECOVERY_NORMAL && calls_) calls_->recovered();
-  if (mode == RECOVERY_NORMAL) answer_commits_awaiting_recovery(2, "trans3 commit ended by recovery");
+  if (mode == RECOVERY_NORMAL)
+    answer_commits_awaiting_recovery(2, "trans3 commit ended by recovery");
   CTDB_LOGF(kLogNotice, "Recovery mode set to %s", mode == RECOVERY_ACTIVE ? "ACTIVE" : "NORMAL");
 }
 

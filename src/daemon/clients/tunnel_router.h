@@ -46,7 +46,7 @@ class TunnelRouter {
   ClientServer& clients_;
   proto::Statistics& stats_;
   NodeSender send_node_;
-  std::map<uint64_t, uint32_t> owner_;                 // tunnel id -> client id
+  std::map<uint64_t, uint32_t> owner_;                // tunnel id -> client id
   std::map<uint32_t, std::set<uint64_t>> by_client_;  // client id -> tunnel ids
 };
 

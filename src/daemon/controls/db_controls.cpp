@@ -102,8 +102,9 @@ std::string detach_refusal(DbCtx& d, const Database& db) {
   if (!db.volatile_db()) return "Detaching non-volatile database " + db.name + " denied";
   if (d.cluster.recmode() == RECOVERY_ACTIVE) return "DB detach denied while in recovery";
   if (!db.attached_clients.empty()) {
-    return "DB detach from database " + db.name + " denied: " +
-           std::to_string(db.attached_clients.size()) + " client(s) still have it attached";
+    return "DB detach from database " + db.name +
+           " denied: " + std::to_string(db.attached_clients.size()) +
+           " client(s) still have it attached";
   }
   return "";
 }
@@ -136,8 +137,7 @@ ControlReply detach_everywhere(DbCtx& d, const ControlRequest& req, Database& db
           }
           std::string nodes;
           for (uint32_t pnn : *failed) nodes += (nodes.empty() ? "" : ",") + std::to_string(pnn);
-          CTDB_LOGF(kLogError, "DB detach of %s failed on node(s) %s", name.c_str(),
-                    nodes.c_str());
+          CTDB_LOGF(kLogError, "DB detach of %s failed on node(s) %s", name.c_str(), nodes.c_str());
           d.replies.respond(to, control_error("detach refused on node(s) " + nodes));
         });
   }

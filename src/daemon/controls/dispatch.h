@@ -186,8 +186,7 @@ struct AdminControlsEnv {
 void register_node_controls(ControlTable& t, NodeControlsEnv env);
 void register_tunable_controls(ControlTable& t, Tunables& tunables);
 void register_srvid_controls(ControlTable& t, SrvidRegistry& srvids, TunnelRouter& tunnels,
-                             ClientServer& clients,
-                             std::function<uint32_t()> leader,
+                             ClientServer& clients, std::function<uint32_t()> leader,
                              std::function<void(uint32_t, uint64_t, const proto::Bytes&)> tell);
 void register_db_controls(ControlTable& t, ClusterHost& cluster, DbRegistry& dbs,
                           TraverseManager& traverses, SeqnumSync& seqnums, ReplySink& replies,

@@ -87,11 +87,10 @@ ControlReply tunnel_deregister(SrvidCtx& d, const ControlRequest& req) {
 }  // namespace
 
 void register_srvid_controls(ControlTable& t, SrvidRegistry& srvids, TunnelRouter& tunnels,
-                             ClientServer& clients,
-                             std::function<uint32_t()> leader,
+                             ClientServer& clients, std::function<uint32_t()> leader,
                              std::function<void(uint32_t, uint64_t, const proto::Bytes&)> tell) {
-  auto d =
-      std::make_shared<SrvidCtx>(SrvidCtx{srvids, tunnels, clients, std::move(leader), std::move(tell)});
+  auto d = std::make_shared<SrvidCtx>(
+      SrvidCtx{srvids, tunnels, clients, std::move(leader), std::move(tell)});
   t.add(CONTROL_REGISTER_SRVID, bind_handler(d, register_srvid));
   t.add(CONTROL_DEREGISTER_SRVID, bind_handler(d, deregister_srvid));
   t.add(CONTROL_CHECK_SRVIDS, bind_handler(d, check_srvids));

@@ -70,8 +70,8 @@ void HotKeys::expire(double now) {
 void HotKeys::fill(proto::DbStatistics* s) const {
   s->num_hot_keys = MAX_HOT_KEYS;
   for (size_t i = 0; i < MAX_HOT_KEYS; i++) {
-    s->hot_keys[i] = i < table_.size() ? proto::HotKey{table_[i].count, table_[i].key}
-                                       : proto::HotKey{};
+    s->hot_keys[i] =
+        i < table_.size() ? proto::HotKey{table_[i].count, table_[i].key} : proto::HotKey{};
   }
 }
 

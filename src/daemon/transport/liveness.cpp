@@ -35,8 +35,8 @@ std::string keepalive_version_conflict(bool has_version, uint32_t peer_version,
   // The node that has been up longer stays; on equal uptimes the higher version does.
   bool i_leave = peer_uptime > my_uptime || (peer_uptime == my_uptime && peer_version > my_version);
   if (!i_leave) return "";
-  snprintf(why, sizeof(why), "Keepalive version mismatch 0x%08x != 0x%08x from node %u",
-           my_version, peer_version, peer_pnn);
+  snprintf(why, sizeof(why), "Keepalive version mismatch 0x%08x != 0x%08x from node %u", my_version,
+           peer_version, peer_pnn);
   return why;
 }
 
