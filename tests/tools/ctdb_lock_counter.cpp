@@ -5,6 +5,9 @@
 // Persistent database (-p): in a transaction (g_lock + TRANS3_COMMIT).
 // -r with COUNT 0 reads the value under a read-only fetch-lock (a read-only
 // copy delegated by the dmaster, on databases set readonly).
+// With CTDB_COUNTER_WAIT_FILE set, a persistent increment prints "stored" once
+// it holds the g_lock and has stored its change, and commits only once that
+// file exists (a commit started at a chosen moment: tests/netns/test_partition_netns.sh).
 //   ctdb_lock_counter [-p] SOCKET DB KEY COUNT [HOLD_MS]  -> increments COUNT times
 //   ctdb_lock_counter [-p] SOCKET DB KEY 0                -> prints the value
 // Exits non-zero with a message on stderr on any failure.
@@ -64,6 +67,11 @@ int persistent_counter(Client& client, Database& db, const ctdb::proto::Bytes& k
     if (int ret = t->store(key, bytes_of(value_of(v) + 1)); ret != 0) {
       fprintf(stderr, "transaction store %ld failed: %d\n", i, ret);
       return 1;
+    }
+    if (const char* wait_file = getenv("CTDB_COUNTER_WAIT_FILE")) {
+      printf("stored\n");
+      fflush(stdout);
+      while (access(wait_file, F_OK) != 0) usleep(20000);
     }
     if (int ret = t->commit(); ret != 0) {
       fprintf(stderr, "transaction commit %ld failed: %d\n", i, ret);

@@ -286,5 +286,30 @@ TEST(ClusterRecoveryMerge, SeqnumKeyAndValue) {
   EXPECT_EQ(seqnum_from_value(proto::Bytes(9, 1)), 0u);
 }
 
+TEST(ClusterRecoveryMerge, NewcomersBringOnlyTheRecordsTheyAreDmasterOf) {
+  // Node 3 was cut off during the last recovery. Its copy of "gone" is what it kept when it
+  // handed the record to node 0, which has since deleted it (vacuumed: no copy left); its copy
+  // of "moved" names node 0 too, whose own copy is newer. Its copy of "own" names itself: it
+  // counts as any copy would.
+  RecoveryDb db(kDb, kRecmaster);
+  db.drop_leftovers_from({3});
+  ASSERT_EQ(db.add(pulled({{"moved", hdr(20, 0), "new"}, {"own", hdr(4, 0), "old-own"}}), 0),
+            RecoveryDb::AddResult::kOk);
+  ASSERT_EQ(db.add(pulled({{"gone", hdr(7, 0), "stale"},
+                           {"moved", hdr(30, 0), "stale-but-higher"},
+                           {"own", hdr(9, 3), "own9"}}),
+                   3),
+            RecoveryDb::AddResult::kOk);
+  EXPECT_EQ(db.find(b("gone")), nullptr);
+  EXPECT_EQ(value_of(db, "moved"), "new");
+  EXPECT_EQ(value_of(db, "own"), "own9");
+  // Another node's leftovers (and copies of unknown origin) still merge by RSN, as 4.17: a
+  // record handed on just as the recovery froze it lives only in such a copy.
+  ASSERT_EQ(db.add(pulled({{"gone", hdr(6, 0), "in-flight"}}), 2), RecoveryDb::AddResult::kOk);
+  ASSERT_EQ(db.add(pulled({{"other", hdr(1, 4), "x"}})), RecoveryDb::AddResult::kOk);
+  EXPECT_EQ(value_of(db, "gone"), "in-flight");
+  EXPECT_EQ(value_of(db, "other"), "x");
+}
+
 }  // namespace
 }  // namespace ctdb::daemon::cluster

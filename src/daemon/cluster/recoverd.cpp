@@ -91,7 +91,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
   std::vector<DbInfo> dbs;
   size_t db_index = 0;
   std::unique_ptr<RecoveryDb> merged;
-  uint64_t pull_srvid = 0;
+  std::vector<uint64_t> pull_srvids;
   uint64_t push_srvid = 0;
   bool finished = false;
 
@@ -114,7 +114,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
   void fail(const std::string& why, uint32_t culprit = UNKNOWN_PNN) {
     if (finished) return;
     finished = true;
-    if (pull_srvid) d.clear_message_handler(pull_srvid);
+    clear_pull_handlers();
     // Leave no database frozen behind; the next recovery starts afresh.
     for (const DbInfo& db : dbs) {
       fan_out(d, nodes, CONTROL_DB_THAW, u32_bytes(db.db_id), timeout(), nullptr,
@@ -279,36 +279,57 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
         });
   }
 
+  // Each source sends its records to a srvid of its own, so that the merge knows whose copy
+  // each one is (see RecoveryDb::drop_leftovers_from).
   void pull() {
     const DbInfo& db = dbs[db_index];
     merged = std::make_unique<RecoveryDb>(db.db_id, d.pnn());
-    pull_srvid = SRVID_RECOVERY | (uint64_t(d.pnn()) << 32) | db.db_id;
+    if (!persistent()) merged->drop_leftovers_from(rec.newcomers(nodes));
     std::weak_ptr<Run> weak = shared_from_this();
     auto bad = std::make_shared<bool>(false);
-    d.set_message_handler(pull_srvid, [weak, bad](const proto::Bytes& data) {
+    auto state = std::make_shared<FanOut>();
+    state->remaining = sources.size();
+    state->done = [weak, bad](bool ok, const std::string& err, uint32_t culprit) {
       auto self = weak.lock();
-      proto::RecBuffer buf;
-      if (!self || !proto::from_bytes(data, &buf) ||
-          self->merged->add(buf) != RecoveryDb::AddResult::kOk) {
-        *bad = true;
+      if (!self || self->finished) return;
+      self->clear_pull_handlers();
+      if (!ok || *bad) {
+        self->fail(ok ? "malformed records pulled" : err, culprit);
+        return;
       }
-    });
-    proto::PullDbExt p;
-    p.db_id = db.db_id;
-    p.lmaster = LMASTER_ANY;
-    p.srvid = pull_srvid;
-    fan_out(d, sources, CONTROL_DB_PULL, proto::to_bytes(p), timeout(), nullptr,
-            [weak, bad](bool ok, const std::string& err, uint32_t culprit) {
-              auto self = weak.lock();
-              if (!self || self->finished) return;
-              self->d.clear_message_handler(self->pull_srvid);
-              self->pull_srvid = 0;
-              if (!ok || *bad) {
-                self->fail(ok ? "malformed records pulled" : err, culprit);
-                return;
-              }
-              self->push_start();
-            });
+      self->push_start();
+    };
+    if (sources.empty()) state->done(true, "", UNKNOWN_PNN);
+    for (uint32_t source : sources) {
+      uint64_t srvid = SRVID_RECOVERY | (uint64_t(0x8000 | (source & 0x7fff)) << 32) | db.db_id;
+      pull_srvids.push_back(srvid);
+      d.set_message_handler(srvid, [weak, bad, source](const proto::Bytes& data) {
+        auto self = weak.lock();
+        proto::RecBuffer buf;
+        if (!self || !proto::from_bytes(data, &buf) ||
+            self->merged->add(buf, source) != RecoveryDb::AddResult::kOk) {
+          *bad = true;
+        }
+      });
+      proto::PullDbExt p;
+      p.db_id = db.db_id;
+      p.lmaster = LMASTER_ANY;
+      p.srvid = srvid;
+      fan_out(d, {source}, CONTROL_DB_PULL, proto::to_bytes(p), timeout(), nullptr,
+              [state](bool ok, const std::string& err, uint32_t culprit) {
+                if (!ok && state->ok) {
+                  state->ok = false;
+                  state->error = err;
+                  state->culprit = culprit;
+                }
+                if (--state->remaining == 0) state->done(state->ok, state->error, state->culprit);
+              });
+    }
+  }
+
+  void clear_pull_handlers() {
+    for (uint64_t srvid : pull_srvids) d.clear_message_handler(srvid);
+    pull_srvids.clear();
   }
 
   std::vector<proto::RecBuffer> push_bufs;
@@ -374,6 +395,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
 
   void complete() {
     finished = true;
+    rec.last_recovered_nodes_ = nodes;
     CTDB_LOGF(kLogNotice, "Recovery complete, generation %u", generation);
     rec.recovery_done(true, "", UNKNOWN_PNN);
   }
@@ -400,14 +422,14 @@ Recoverd::Recoverd(RecoverdHost& d)
                               }),
       takeover_disable_timer_(
           d.loop(), [] { CTDB_LOGF(kLogNotice, "Reenabling takeover runs after timeout"); }),
-      lock_retry_timer_(d.loop(),
-                        [this] {
-                          if (leader_ == UNKNOWN_PNN && !election_in_progress_ &&
-                              !d_.reclock_path().empty()) {
-                            election_in_progress_ = true;
-                            lock_election();
-                          }
-                        }),
+      lock_retry_timer_(
+          d.loop(),
+          [this] {
+            if (leader_ == UNKNOWN_PNN && !election_in_progress_ && !d_.reclock_path().empty()) {
+              election_in_progress_ = true;
+              lock_election();
+            }
+          }),
       handover_timer_(d.loop(), [this] {
         CTDB_LOGF(kLogWarning, "No other node took over leadership; going on");
         finish_handover();
@@ -629,6 +651,18 @@ void Recoverd::start() {
 
 bool Recoverd::is_leader() const { return leader_ == d_.pnn(); }
 
+std::set<uint32_t> Recoverd::newcomers(const std::vector<uint32_t>& nodes) const {
+  std::set<uint32_t> out;
+  if (last_recovered_nodes_.empty()) return out;  // no recovery of ours to compare with
+  for (uint32_t pnn : nodes) {
+    if (std::find(last_recovered_nodes_.begin(), last_recovered_nodes_.end(), pnn) ==
+        last_recovered_nodes_.end()) {
+      out.insert(pnn);
+    }
+  }
+  return out;
+}
+
 bool Recoverd::can_be_leader() const {
   return after_handover_.empty() &&
          cluster::can_be_leader(d_.nodes()[d_.pnn()].flags, d_.capabilities());
@@ -640,8 +674,8 @@ bool Recoverd::hand_over(std::function<void()> then) {
   if (after_handover_.size() > 1) return true;  // already handing over
   bool others = false;
   for (const NodeInfo& n : d_.nodes()) {
-    others |= n.pnn != d_.pnn() && !(n.flags & (NODE_FLAGS_INACTIVE | NODE_FLAGS_DISCONNECTED |
-                                                 NODE_FLAGS_DELETED));
+    others |= n.pnn != d_.pnn() &&
+              !(n.flags & (NODE_FLAGS_INACTIVE | NODE_FLAGS_DISCONNECTED | NODE_FLAGS_DELETED));
   }
   // The elections to come must not bring leadership back here.
   reset_priority_time();
@@ -773,6 +807,15 @@ void Recoverd::force_election(const char* why) {
   election_in_progress_ = true;
   leader_ = UNKNOWN_PNN;
   candidate_ = UNKNOWN_PNN;
+  // As 4.17: every active node this one reaches (itself included) enters recovery mode until a
+  // leader has recovered them. On the side of a partition that cannot take the recovery lock,
+  // that is what keeps it from committing persistent transactions (and migrating records) that
+  // the side holding the lock would never see.
+  for (const NodeInfo& n : d_.nodes()) {
+    if (n.flags & (NODE_FLAGS_INACTIVE | NODE_FLAGS_DELETED)) continue;
+    d_.send_control(n.pnn, CONTROL_SET_RECMODE, 0, u32_bytes(RECOVERY_ACTIVE), 0, nullptr,
+                    CTRL_FLAG_NOREPLY);
+  }
   for (uint32_t pnn : d_.broadcast_targets(BROADCAST_CONNECTED)) {
     if (pnn != d_.pnn()) d_.send_message(pnn, SRVID_LEADER, u32_bytes(UNKNOWN_PNN));
   }
@@ -886,6 +929,8 @@ void Recoverd::lock_election() {
 }
 
 void Recoverd::become_leader() {
+  // What the last recovery covered is known only to the leader that ran it.
+  if (leader_ != d_.pnn()) last_recovered_nodes_.clear();
   leader_ = d_.pnn();
   candidate_ = UNKNOWN_PNN;
   leader_timeout_.stop();
@@ -897,6 +942,7 @@ void Recoverd::become_leader() {
 
 void Recoverd::give_up_leadership(const char* why) {
   CTDB_LOGF(kLogWarning, "Giving up leadership: %s", why);
+  last_recovered_nodes_.clear();
   if (reclock_) reclock_->release();
   if (leader_ == d_.pnn()) leader_ = UNKNOWN_PNN;
   if (running_) running_->fail("leadership lost");

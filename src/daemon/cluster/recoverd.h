@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -147,6 +148,10 @@ class Recoverd {
   Timer election_send_timer_;
   std::unique_ptr<RecoveryLock> reclock_;
   std::shared_ptr<Run> running_;
+  // The nodes of the last recovery this node ran as leader (empty: none since it leads), and
+  // those of `nodes` that were not in it (the recovery merge's newcomers).
+  std::vector<uint32_t> last_recovered_nodes_;
+  std::set<uint32_t> newcomers(const std::vector<uint32_t>& nodes) const;
   Timer recovery_disable_timer_;
   bool told_disabled_ = false;         // "Unable to begin" logged for this disabled period
   double last_recovery_start_ = -1e9;  // monotonic seconds
@@ -161,7 +166,8 @@ class Recoverd {
   std::vector<uint32_t> force_rebalance_nodes_;
   Timer takeover_disable_timer_;
   Timer lock_retry_timer_;
-  Timer handover_timer_;  // hand_over's limit  // asks for a contended recovery lock again (see lock_election)
+  Timer handover_timer_;  // hand_over's limit  // asks for a contended recovery lock again (see
+                          // lock_election)
   int lock_retries_ = 0;
   int unheard_lock_holder_ = 0;  // contended lock takes with no leader heard
   std::shared_ptr<char> alive_ = std::make_shared<char>();  // see guarded()

@@ -23,7 +23,7 @@ bool replaces(const proto::LtdbHeader& incoming, const proto::LtdbHeader& stored
 }
 }  // namespace
 
-RecoveryDb::AddResult RecoveryDb::add(const proto::RecBuffer& pulled) {
+RecoveryDb::AddResult RecoveryDb::add(const proto::RecBuffer& pulled, uint32_t holder) {
   if (pulled.db_id != db_id_) return AddResult::kWrongDb;
   // Decode and check everything before touching records_, so that a bad
   // buffer leaves the merge as it was.
@@ -41,7 +41,9 @@ RecoveryDb::AddResult RecoveryDb::add(const proto::RecBuffer& pulled) {
   });
   if (!ok || bad_record) return AddResult::kMalformed;
 
+  bool leftovers_stale = holder != UNKNOWN_PNN && leftover_holders_.count(holder) != 0;
   for (auto& [rec, header] : batch) {
+    if (leftovers_stale && header.dmaster != holder) continue;
     auto it = records_.find(rec.key);
     if (it == records_.end()) {
       records_.emplace(std::move(rec.key), Entry{header, std::move(rec.data)});

@@ -6,8 +6,10 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
+#include "ctdb/protocol.h"
 #include "protocol/types.h"
 
 namespace ctdb::daemon::cluster {
@@ -34,8 +36,16 @@ class RecoveryDb {
     kMalformed,  // a record's data is shorter than a header, or the buffer is
                  // inconsistent; nothing merged
   };
-  // Merges one pulled buffer, all of it or (on error) none of it.
-  AddResult add(const proto::RecBuffer& pulled);
+  // Merges one pulled buffer, all of it or (on error) none of it. `holder` is the node the
+  // buffer was pulled from (UNKNOWN_PNN: not known).
+  AddResult add(const proto::RecBuffer& pulled, uint32_t holder = UNKNOWN_PNN);
+
+  // Nodes that took no part in the cluster's last recovery (cut off by a partition, stopped or
+  // banned): of their copies only those they are dmaster of count. The others are what a node
+  // keeps of a record it handed on; the cluster has since moved on without it (changed the
+  // record, or deleted and vacuumed it away), so they must not bring it back. 4.17 merges them
+  // like any other copy.
+  void drop_leftovers_from(std::set<uint32_t> holders) { leftover_holders_ = std::move(holders); }
 
   // One stored record: the header and the full data (header included).
   struct Entry {
@@ -63,6 +73,7 @@ class RecoveryDb {
   uint32_t db_id_;
   uint32_t recmaster_pnn_;
   std::map<proto::Bytes, Entry> records_;
+  std::set<uint32_t> leftover_holders_;
 };
 
 // Persistent and replicated databases are not merged record by record: the
