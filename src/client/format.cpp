@@ -201,6 +201,10 @@ std::string dump_ltdb_header(uint32_t dmaster, uint64_t rsn, uint32_t flags) {
   return s + "\n";
 }
 
+int64_t seconds_between(int64_t later, int64_t earlier) {
+  return static_cast<int64_t>(static_cast<uint64_t>(later) - static_cast<uint64_t>(earlier));
+}
+
 std::string duration_dhms(int64_t seconds) {
   // The 4.17 tool does this arithmetic in int; keep its results for odd input.
   int tmp = static_cast<int>(seconds);
@@ -320,9 +324,10 @@ std::string statistics_text(const proto::Statistics& s) {
   std::string out = format("CTDB version %u\n", kProtocolVersion);
   out +=
       "Current time of statistics  :                " + ctime_string(s.statistics_current_time.sec);
-  out += "Statistics collected since  : " +
-         duration_dhms(s.statistics_current_time.sec - s.statistics_start_time.sec) + " " +
-         ctime_string(s.statistics_start_time.sec);
+  out +=
+      "Statistics collected since  : " +
+      duration_dhms(seconds_between(s.statistics_current_time.sec, s.statistics_start_time.sec)) +
+      " " + ctime_string(s.statistics_start_time.sec);
   std::string prefix;
   for (const auto& f : kStatFields) {
     std::string name = f.name;

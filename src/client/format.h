@@ -46,6 +46,10 @@ std::string dump_data(const char* name, const Bytes& data);
 // dmaster/rsn/flags lines of a record header as catdb prints them.
 std::string dump_ltdb_header(uint32_t dmaster, uint64_t rsn, uint32_t flags);
 
+// later - earlier for two times a daemon reported: wraps around instead of overflowing, so
+// that nonsense times print as nonsense rather than being undefined behaviour.
+int64_t seconds_between(int64_t later, int64_t earlier);
+
 // "(DDD HH:MM:SS)" for a number of seconds.
 std::string duration_dhms(int64_t seconds);
 
