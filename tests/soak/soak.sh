@@ -135,9 +135,9 @@ for k in pers0 pers1 pers2 pers3; do
     [ "$got" -ge "$acked" ] && [ "$got" -le "$tried" ]
 done
 # Failure lines the injected faults explain: torture cuts, the recoveries and elections they
-# cause, calls, controls and commits to a node whose link was cut, and `ctdb recover` asked
-# while recoveries are held off after the last one.
-explained='recoveries are disabled|failed to apply a persistent commit|torture|dead count|Link to node|disconnected|Recovery failed|timed out|node is disconnected|Start election|Giving up leadership|failed on node|ended by recovery|leader broadcast timeout|Unable to take recovery lock .*contention'
+# cause (vacuuming runs they abort among them), calls, controls and commits to a node whose
+# link was cut, and `ctdb recover` asked while recoveries are held off after the last one.
+explained='Aborting vacuuming .* (new generation|recovery)|recoveries are disabled|failed to apply a persistent commit|torture|dead count|Link to node|disconnected|Recovery failed|timed out|node is disconnected|Start election|Giving up leadership|failed on node|ended by recovery|leader broadcast timeout|Unable to take recovery lock .*contention'
 unexplained=$(cat "${H_LOG[s0]}" "${H_LOG[s1]}" "${H_LOG[s2]}" |
   grep -Ei 'fail|error|cannot|unable|abort|assert|sanitizer' | grep -Evi "$explained" |
   sed 's/^[^ ]* [^ ]* [^ ]*: //' | sort | uniq -c | sort -rn | head -n 20)
