@@ -123,10 +123,16 @@ class FakeCluster : public RecoverdHost {
   }
   void send_control(uint32_t dest, uint32_t opcode, uint64_t, const proto::Bytes& data,
                     double timeout, ControlCallback cb, uint32_t flags) override {
-    sent_.push_back({dest, opcode, data, timeout, flags, monotonic_now()});
     EXPECT_TRUE(proto::check_request_payload(opcode, data))
         << "malformed " << proto::control_name(opcode) << " request to node " << dest;
-    if (on_control) on_control(sent_.back());
+    // The recovery mode every election sets on the nodes it reaches (4.17's force_election)
+    // is kept apart: the tests follow the leader's own controls.
+    if (opcode == CONTROL_SET_RECMODE && (flags & CTRL_FLAG_NOREPLY)) {
+      election_recmodes_.push_back(dest);
+    } else {
+      sent_.push_back({dest, opcode, data, timeout, flags, monotonic_now()});
+      if (on_control) on_control(sent_.back());
+    }
     Fault fault = Fault::kNone;
     if (auto it = faults_.find({dest, opcode}); it != faults_.end()) {
       fault = it->second;
@@ -250,6 +256,7 @@ class FakeCluster : public RecoverdHost {
   bool apply_bans_ = false;  // a banned node is flagged BANNED in node 0's view at once
   std::function<void(const SentControl&)> on_control;
   std::vector<SentControl> sent_;
+  std::vector<uint32_t> election_recmodes_;  // SET_RECMODE(ACTIVE) sent by elections
   std::vector<SentControl> timed_out_;  // dest, opcode, when the timeout fired
   std::vector<SentMessage> messages_;
   std::vector<std::pair<uint32_t, uint32_t>> learned_;
@@ -395,6 +402,8 @@ TEST_F(RecoverdTest, WinsElectionAndRunsFirstRecovery) {
       "node 0 leads and has recovered once"));
   EXPECT_TRUE(rec_->is_leader());
 
+  // The election puts every active node it reaches in recovery mode (4.17), itself included.
+  EXPECT_EQ(host_.election_recmodes_, (std::vector<uint32_t>{0, 1, 2}));
   // The election: no leader yet, every other node hears that, and node 0's candidacy.
   auto leader_msgs = host_.messages(SRVID_LEADER);
   ASSERT_GE(leader_msgs.size(), 2u);
