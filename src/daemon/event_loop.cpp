@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/logging.h"
 #include "ctdb/protocol.h"
 
 namespace ctdb::daemon {
@@ -108,6 +109,135 @@ void SignalWatcher::trampoline(evutil_socket_t, short, void* arg) {
   cb();
 }
 
+bool LogThrottle::allow(uint64_t* held_back) {
+  double now = monotonic_now();
+  if (now - last_ < interval_) {
+    held_back_++;
+    return false;
+  }
+  last_ = now;
+  *held_back = held_back_;
+  held_back_ = 0;
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Listener
+
+namespace {
+// How long accepting pauses when not even the reserve descriptor can be had.
+constexpr double kAcceptPause = 1.0;
+// Connections refused per wakeup while out of descriptors: the rest wait for
+// the next turn of the loop, so that a flood cannot keep the reactor here.
+constexpr int kMaxShedPerWakeup = 1024;
+
+int open_spare() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
+
+bool out_of_descriptors(int err) {
+  return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+// Errors of the one pending connection that accept() consumed (accept(2) says
+// to treat them like EAGAIN): nothing is left behind to spin on.
+bool connection_error(int err) {
+  switch (err) {
+    case ENETDOWN:
+    case EPROTO:
+    case ENOPROTOOPT:
+    case EHOSTDOWN:
+    case ENONET:
+    case EHOSTUNREACH:
+    case EOPNOTSUPP:
+    case ENETUNREACH:
+    case EPERM:
+    case ETIMEDOUT:
+      return true;
+    default:
+      return false;
+  }
+}
+}  // namespace
+
+Listener::Listener(EventLoop& loop, std::string name, AcceptFn on_accept)
+    : loop_(loop), name_(std::move(name)), on_accept_(std::move(on_accept)) {}
+
+Listener::~Listener() {
+  if (lev_ != nullptr) evconnlistener_free(lev_);
+  if (spare_fd_ >= 0) ::close(spare_fd_);
+}
+
+bool Listener::listen(int fd, int backlog, std::string* error) {
+  lev_ = evconnlistener_new(loop_.base(), &Listener::accept_trampoline, this,
+                            LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, backlog, fd);
+  if (lev_ == nullptr) {
+    *error = "cannot listen on the " + name_ + ": " + strerror(errno);
+    ::close(fd);
+    return false;
+  }
+  evconnlistener_set_error_cb(lev_, &Listener::error_trampoline);
+  spare_fd_ = open_spare();
+  resume_ = std::make_unique<Timer>(loop_, [this] {
+    if (spare_fd_ < 0) spare_fd_ = open_spare();
+    evconnlistener_enable(lev_);
+  });
+  return true;
+}
+
+void Listener::accept_trampoline(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int len,
+                                 void* arg) {
+  static_cast<Listener*>(arg)->on_accept_(fd, sa, len);
+}
+
+void Listener::error_trampoline(evconnlistener*, void* arg) {
+  static_cast<Listener*>(arg)->on_error();
+}
+
+// libevent calls this when accept() failed with anything but EAGAIN, EINTR or
+// ECONNABORTED; errno is still accept's.
+void Listener::on_error() {
+  int err = errno;
+  if (out_of_descriptors(err)) {
+    shed_backlog(err);
+    return;
+  }
+  uint64_t held_back = 0;
+  if (log_throttle_.allow(&held_back)) {
+    CTDB_LOGF(kLogError, "accept on the %s failed: %s", name_.c_str(), strerror(err));
+  }
+  if (connection_error(err)) return;
+  // Anything else may well fail again at once: do not retry it in a tight loop.
+  evconnlistener_disable(lev_);
+  resume_->start(kAcceptPause);
+}
+
+void Listener::shed_backlog(int err) {
+  int listen_fd = evconnlistener_get_fd(lev_);
+  uint64_t refused = 0;
+  for (int i = 0; i < kMaxShedPerWakeup && spare_fd_ >= 0; i++) {
+    ::close(spare_fd_);
+    int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) {
+      ::close(fd);
+      refused++;
+    }
+    spare_fd_ = open_spare();
+    if (fd < 0) break;  // the backlog is empty (or the table is full elsewhere too)
+  }
+  refused_ += refused;
+  uint64_t held_back = 0;
+  if (log_throttle_.allow(&held_back)) {
+    CTDB_LOGF(kLogError,
+              "Out of file descriptors on the %s (%s): %llu connection(s) closed unserved so far",
+              name_.c_str(), strerror(err), static_cast<unsigned long long>(refused_));
+  }
+  if (spare_fd_ < 0) {
+    // Not even the reserve could be had back (ENFILE: the whole system is
+    // out): stop listening for a while rather than spin on the backlog.
+    evconnlistener_disable(lev_);
+    resume_->start(kAcceptPause);
+  }
+}
+
 // ---------------------------------------------------------------------------
 // PacketStream
 
@@ -181,7 +311,7 @@ void PacketStream::on_write_event(evutil_socket_t, short, void* arg) {
   s->busy_ = true;
   if (s->failed_) {
     s->set_write_armed(false);
-    s->report(s->fail_why_.c_str(), false);
+    s->report(s->fail_why_.c_str(), s->fail_misbehaved_);
   } else {
     s->flush();
   }
@@ -189,14 +319,14 @@ void PacketStream::on_write_event(evutil_socket_t, short, void* arg) {
   if (s->dead_) delete s;
 }
 
-void PacketStream::report(const char* why, bool framing) {
+void PacketStream::report(const char* why, bool misbehaved) {
   if (reported_) return;
   reported_ = true;
   // Level-triggered: an unread EOF would wake us forever if the handler
   // kept the stream.
   event_del(rev_);
   set_write_armed(false);
-  handler_.on_stream_error(why, framing);
+  handler_.on_stream_error(why, misbehaved);
 }
 
 // Makes room for the next read: moves a partial packet to the front and
@@ -210,8 +340,19 @@ bool PacketStream::make_room() {
       in_cap_ = 0;
     }
   }
+  if (in_cap_ == 0 && loop_.spare_in_) {  // nothing pending: use the loop's spare buffer
+    in_ = std::move(loop_.spare_in_);
+    in_cap_ = kReadBuffer;
+  }
   size_t need = kReadBuffer;
-  if (have >= 4) need = std::max<size_t>(need, le32(in_.get() + in_head_));
+  if (have >= 4) {
+    // The whole packet, but at most twice what has arrived of it: a length
+    // field alone (dispatch() has checked it against the Limits) does not
+    // commit the memory it announces; a real large packet grows the buffer
+    // by doubling as it comes in.
+    need = std::max(need, std::min<size_t>(le32(in_.get() + in_head_), 2 * have));
+  }
+  if (need <= in_cap_ && in_tail_ == in_cap_ && in_head_ == 0) need = 2 * in_cap_;  // no room
   if (need > in_cap_) {
     std::unique_ptr<uint8_t[]> bigger(new (std::nothrow) uint8_t[need]);
     if (!bigger) return false;
@@ -229,6 +370,16 @@ bool PacketStream::make_room() {
 }
 
 void PacketStream::read_some() {
+  read_rounds();
+  // Nothing pending: the buffer goes back to the loop for the next stream
+  // that reads, so that idle connections (thousands of clients) hold none.
+  if (in_head_ == in_tail_ && in_cap_ == kReadBuffer && !loop_.spare_in_) {
+    loop_.spare_in_ = std::move(in_);
+    in_cap_ = in_head_ = in_tail_ = 0;
+  }
+}
+
+void PacketStream::read_rounds() {
   // A read that fills the buffer probably left more behind: take it now
   // rather than after another epoll_wait, but only a few rounds so that one
   // busy peer cannot starve the others.
@@ -249,6 +400,7 @@ void PacketStream::read_some() {
       report("closed by peer", false);
       return;
     }
+    bytes_received_ += static_cast<uint64_t>(n);
     if (!limits_.input_allowed) {
       report("unexpected data", true);
       return;
@@ -274,7 +426,9 @@ bool PacketStream::dispatch() {
     // Consumed before the call: the handler may destroy us (the buffer stays
     // until our callback returns) or stop reading.
     in_head_ += len;
-    if (!handler_.on_packet(p, len) || dead_ || reported_) return false;
+    // A failed stream (its backlog went over the limit while answering) is
+    // only waiting for its error to be reported: read nothing more from it.
+    if (!handler_.on_packet(p, len) || dead_ || reported_ || failed_) return false;
   }
   if (in_head_ == in_tail_) in_head_ = in_tail_ = 0;
   return true;
@@ -290,6 +444,12 @@ void PacketStream::append(const uint8_t* data, size_t len) {
 
 void PacketStream::send(const uint8_t* data, size_t len) {
   if (dead_ || failed_ || reported_ || len == 0) return;
+  if (limits_.max_backlog != 0 && queued() >= limits_.max_backlog) {
+    char why[96];
+    snprintf(why, sizeof(why), "more than %zu bytes of output left unread", limits_.max_backlog);
+    fail(why, true);
+    return;
+  }
   if (queued() > 0) {  // behind a backlog that is already being written
     append(data, len);
     return;
@@ -307,7 +467,7 @@ void PacketStream::send(const uint8_t* data, size_t len) {
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      fail(strerror(errno));
+      fail(strerror(errno), false);
       return;
     }
     data += n;
@@ -326,7 +486,7 @@ void PacketStream::flush() {
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      fail(strerror(errno));
+      fail(strerror(errno), false);
       return;
     }
     out_head_ += static_cast<size_t>(n);
@@ -357,12 +517,14 @@ void PacketStream::set_write_armed(bool on) {
   }
 }
 
-// A write error: the peer is gone. Like bufferevent did, the error reaches
-// the handler from the loop, never from inside send(): callers that send in a
-// loop over clients must not see clients vanish under them.
-void PacketStream::fail(const char* why) {
+// A write error (the peer is gone) or a backlog over the limit. Like
+// bufferevent did, the error reaches the handler from the loop, never from
+// inside send(): callers that send in a loop over clients must not see clients
+// vanish under them.
+void PacketStream::fail(const char* why, bool misbehaved) {
   if (failed_) return;
   failed_ = true;
+  fail_misbehaved_ = misbehaved;
   fail_why_ = why;
   out_.clear();
   out_.shrink_to_fit();

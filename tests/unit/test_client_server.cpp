@@ -1,13 +1,17 @@
 // The client socket server on a real Unix socket in a temp dir: who may listen, what a client
-// sees when it misbehaves (oversized or malformed packets, vanishing mid-packet), and that
-// the daemon side keeps serving others.
+// sees when it misbehaves (oversized or malformed packets, vanishing mid-packet, trickling
+// bytes, never reading its replies), running out of descriptors, and that the daemon side
+// keeps serving others.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,21 +23,35 @@
 
 namespace ctdb::daemon {
 namespace {
+using monitor::LogCapture;
 using monitor::spin_until;
 
 constexpr size_t kMaxPacket = 4096;
 
 struct Recorder : ClientHandler {
   std::vector<uint32_t> opcodes;  // controls received, in order
+  std::vector<size_t> payloads;   // their payload sizes
   std::vector<pid_t> pids;
   std::vector<uint32_t> gone;
   bool close_on_packet = false;
+  std::function<void(ClientConnection&)> answer;  // called for every packet when set
   ClientServer* server = nullptr;
   void on_client_packet(ClientConnection& client, const uint8_t* pkt, size_t len) override {
     proto::Header h;
     proto::ReqControl c;
-    if (proto::decode(pkt, len, &h, &c)) opcodes.push_back(c.opcode);
+    if (proto::decode(pkt, len, &h, &c)) {
+      opcodes.push_back(c.opcode);
+      payloads.push_back(c.data.size());
+      // control_packet() fills payloads with one byte value: a corrupted reassembly shows.
+      for (uint8_t b : c.data) {
+        if (b != 0x5a) {
+          payloads.back() = SIZE_MAX;
+          break;
+        }
+      }
+    }
     pids.push_back(client.pid());
+    if (answer) answer(client);
     if (close_on_packet) server->close(client);
   }
   void on_client_gone(ClientConnection& client) override { gone.push_back(client.id()); }
@@ -87,6 +105,14 @@ class ClientServerTest : public ::testing::Test {
     char buf[64];
     ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
     return n == 0;
+  }
+  // A server whose clients may leave at most `max_backlog` bytes unread.
+  void restart_with_backlog(size_t max_packet, size_t max_backlog) {
+    server_.reset();
+    server_ = std::make_unique<ClientServer>(loop_, rec_, max_packet, max_backlog);
+    rec_.server = server_.get();
+    std::string err;
+    ASSERT_TRUE(server_->listen(path_, &err)) << err;
   }
 
   EventLoop loop_;
@@ -192,6 +218,292 @@ TEST_F(ClientServerTest, AHandlerMayCloseTheClientItIsServing) {
   EXPECT_EQ(server_->num_clients(), 0u);
   EXPECT_TRUE(spin_until(
       loop_, [&] { return closed_by_server(fd); }, 10, "socket closed"));
+}
+
+TEST_F(ClientServerTest, AClientThatNeverReadsIsClosedAtTheBacklogLimitAndOthersAreServed) {
+  LogCapture log;
+  constexpr size_t kLimit = 256 * 1024;
+  restart_with_backlog(kMaxPacket, kLimit);
+  proto::Bytes reply(16 * 1024, 0x11);
+  rec_.answer = [&](ClientConnection& c) { c.send(reply); };
+  int lazy = connect_client();
+  // Far more reply bytes than the limit plus the kernel's socket buffers.
+  proto::Bytes many;
+  for (int i = 0; i < 400; i++) {
+    proto::Bytes one = control_packet(CONTROL_PING);
+    many.insert(many.end(), one.begin(), one.end());
+  }
+  size_t sent = 0;
+  ASSERT_TRUE(spin_until(
+      loop_,
+      [&] {
+        if (sent < many.size()) {
+          ssize_t n =
+              send(lazy, many.data() + sent, many.size() - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+          if (n > 0) sent += static_cast<size_t>(n);
+        }
+        return rec_.gone.size() == 1;
+      },
+      20, "the client that does not read is closed"));
+  EXPECT_EQ(log.count("more than 262144 bytes of output left unread, closing"), 1u) << log.all();
+  EXPECT_LT(rec_.opcodes.size(), 400u);
+  EXPECT_EQ(server_->num_clients(), 0u);
+  // Another client reading its replies is served as before.
+  int good = connect_client();
+  send_bytes(good, control_packet(CONTROL_GET_PNN));
+  size_t got = 0;
+  char buf[4096];
+  ASSERT_TRUE(spin_until(
+      loop_,
+      [&] {
+        ssize_t n = recv(good, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n > 0) got += static_cast<size_t>(n);
+        return got == reply.size();
+      },
+      10, "the other client's reply"));
+}
+
+TEST_F(ClientServerTest, AReplyLargerThanTheBacklogLimitStillGoesOutWhole) {
+  restart_with_backlog(kMaxPacket, 64 * 1024);
+  proto::Bytes reply(1024 * 1024, 0x22);
+  rec_.answer = [&](ClientConnection& c) { c.send(reply); };
+  int fd = connect_client();
+  send_bytes(fd, control_packet(CONTROL_GET_PNN));
+  size_t got = 0;
+  std::vector<char> buf(65536);
+  ASSERT_TRUE(spin_until(
+      loop_,
+      [&] {
+        ssize_t n = recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+        if (n > 0) got += static_cast<size_t>(n);
+        return got == reply.size();
+      },
+      10, "the whole reply"));
+  EXPECT_TRUE(rec_.gone.empty());
+  EXPECT_EQ(server_->num_clients(), 1u);
+}
+
+TEST_F(ClientServerTest, ALargePacketArrivingInPiecesIsWholeWhileOthersAreServed) {
+  restart_with_backlog(4 * 1024 * 1024, ClientServer::kDefaultMaxBacklog);
+  int big = connect_client();
+  int small = connect_client();
+  proto::Bytes pkt = control_packet(CONTROL_PING, 3 * 1024 * 1024);
+  size_t sent = 0, rounds = 0;
+  while (sent < pkt.size()) {
+    size_t n = std::min<size_t>(100 * 1000, pkt.size() - sent);
+    send_bytes(big, proto::Bytes(pkt.begin() + sent, pkt.begin() + sent + n));
+    sent += n;
+    send_bytes(small, control_packet(CONTROL_GET_PNN, 8));
+    rounds++;
+    ASSERT_TRUE(spin_until(
+        loop_, [&] { return rec_.opcodes.size() >= rounds; }, 10, "the small client's packet"));
+  }
+  ASSERT_TRUE(spin_until(
+      loop_, [&] { return rec_.opcodes.size() == rounds + 1; }, 10, "the large packet"));
+  size_t pings = 0;
+  for (size_t i = 0; i < rec_.opcodes.size(); i++) {
+    if (rec_.opcodes[i] == CONTROL_PING) {
+      pings++;
+      EXPECT_EQ(rec_.payloads[i], 3u * 1024 * 1024);
+    } else {
+      EXPECT_EQ(rec_.payloads[i], 8u);
+    }
+  }
+  EXPECT_EQ(pings, 1u);
+  EXPECT_TRUE(rec_.gone.empty());
+}
+
+TEST_F(ClientServerTest, AClientTricklingAPacketDoesNotHoldUpOthers) {
+  int slow = connect_client();
+  int fast = connect_client();
+  proto::Bytes pkt = control_packet(CONTROL_PING, 24);
+  // One byte at a time; between two bytes the other client gets a packet through.
+  for (size_t i = 0; i + 1 < pkt.size(); i++) {
+    send_bytes(slow, proto::Bytes{pkt[i]});
+    send_bytes(fast, control_packet(CONTROL_GET_PNN));
+    ASSERT_TRUE(spin_until(
+        loop_, [&] { return rec_.opcodes.size() == i + 1; }, 10, "the other client's packet"));
+  }
+  EXPECT_EQ(rec_.opcodes, std::vector<uint32_t>(pkt.size() - 1, CONTROL_GET_PNN));
+  send_bytes(slow, proto::Bytes{pkt.back()});
+  ASSERT_TRUE(spin_until(
+      loop_, [&] { return rec_.opcodes.size() == pkt.size(); }, 10, "the trickled packet"));
+  EXPECT_EQ(rec_.opcodes.back(), static_cast<uint32_t>(CONTROL_PING));
+}
+
+// Lowers the soft descriptor limit for one test and fills the table up to it.
+class DescriptorTable {
+ public:
+  DescriptorTable() { getrlimit(RLIMIT_NOFILE, &saved_); }
+  ~DescriptorTable() {
+    release();
+    setrlimit(RLIMIT_NOFILE, &saved_);
+  }
+  // Sets the soft limit to what is open now plus `headroom`.
+  void limit_to_open_plus(int headroom) {
+    int open_now = 0;
+    for (int fd = 0; fd < 65536; fd++) open_now += fcntl(fd, F_GETFD) != -1;
+    int highest = 0;
+    for (int fd = 0; fd < 65536; fd++) {
+      if (fcntl(fd, F_GETFD) != -1) highest = fd;
+    }
+    rlimit rl = saved_;
+    rl.rlim_cur = static_cast<rlim_t>(std::max(highest + 1, open_now) + headroom);
+    ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &rl), 0);
+  }
+  // Opens descriptors until the table is full.
+  void fill() {
+    for (;;) {
+      int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (fd < 0) break;
+      filler_.push_back(fd);
+    }
+  }
+  // Gives back the `n` highest descriptors fill() took.
+  void free_top(size_t n) {
+    for (; n > 0 && !filler_.empty(); n--) {
+      ::close(filler_.back());
+      filler_.pop_back();
+    }
+  }
+  void release() {
+    for (int fd : filler_) ::close(fd);
+    filler_.clear();
+  }
+
+ private:
+  rlimit saved_{};
+  std::vector<int> filler_;
+};
+
+TEST_F(ClientServerTest, OutOfDescriptorsNewClientsAreClosedUnservedAndServingGoesOn) {
+  LogCapture log;
+  int served = connect_client();
+  // Served once before the shortage too: UBSan's vptr check needs a pipe (two descriptors)
+  // the first time it sees a type, which a full table would make it misreport.
+  send_bytes(served, control_packet(CONTROL_PING));
+  ASSERT_TRUE(spin_until(
+      loop_, [&] { return rec_.opcodes.size() == 1; }, 10, "first client's packet"));
+  // Sockets for the clients that will knock while the table is full.
+  std::vector<int> waiting;
+  for (int i = 0; i < 20; i++) {
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    waiting.push_back(fd);
+    fds_.push_back(fd);
+  }
+  {
+    DescriptorTable table;
+    table.limit_to_open_plus(64);
+    table.fill();
+    sockaddr_un sun{};
+    sun.sun_family = AF_UNIX;
+    strncpy(sun.sun_path, path_.c_str(), sizeof(sun.sun_path) - 1);
+    for (int fd : waiting) {
+      ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&sun), sizeof(sun)), 0) << strerror(errno);
+    }
+    // Each of them sees a clean close instead of waiting in the backlog for ever.
+    ASSERT_TRUE(spin_until(
+        loop_,
+        [&] {
+          for (int fd : waiting) {
+            if (!closed_by_server(fd)) return false;
+          }
+          return true;
+        },
+        10, "every waiting client closed"));
+    EXPECT_EQ(server_->refused_for_lack_of_descriptors(), waiting.size());
+    EXPECT_GE(log.count("Out of file descriptors on the client socket"), 1u) << log.all();
+    // The client connected before is still served.
+    send_bytes(served, control_packet(CONTROL_GET_PNN));
+    ASSERT_TRUE(spin_until(
+        loop_, [&] { return rec_.opcodes.size() == 2; }, 10, "served client's packet"));
+    EXPECT_EQ(server_->num_clients(), 1u);
+  }
+  // With descriptors back, new clients are accepted again.
+  int next = connect_client();
+  send_bytes(next, control_packet(CONTROL_PING));
+  ASSERT_TRUE(spin_until(
+      loop_, [&] { return rec_.opcodes.size() == 3; }, 10, "a new client after the shortage"));
+  EXPECT_EQ(server_->num_clients(), 2u);
+}
+
+TEST_F(ClientServerTest, ClientsMayNotTakeTheDescriptorsKeptForTheDaemon) {
+  LogCapture log;
+  std::vector<int> clients;
+  for (int i = 0; i < 80; i++) {
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    clients.push_back(fd);
+    fds_.push_back(fd);
+  }
+  DescriptorTable table;
+  table.limit_to_open_plus(64);
+  rlimit rl{};
+  getrlimit(RLIMIT_NOFILE, &rl);
+  uint64_t reserve = ClientServer::reserved_descriptors(rl.rlim_cur);
+  // Free: the reserve and about ten more, at the top of the table.
+  table.fill();
+  table.free_top(reserve + 10);
+  // Descriptors are handed out lowest first: those free below limit - reserve go to clients.
+  size_t below = 0, above = 0;
+  for (rlim_t fd = 0; fd < rl.rlim_cur; fd++) {
+    if (fcntl(static_cast<int>(fd), F_GETFD) != -1) continue;
+    (fd + reserve < rl.rlim_cur ? below : above)++;
+  }
+  ASSERT_GE(above, reserve / 2);  // (a descriptor taken by the runtime may sit in between)
+  ASSERT_GE(below, 10u);
+  sockaddr_un sun{};
+  sun.sun_family = AF_UNIX;
+  strncpy(sun.sun_path, path_.c_str(), sizeof(sun.sun_path) - 1);
+  for (int fd : clients) {
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&sun), sizeof(sun)), 0) << strerror(errno);
+  }
+  ASSERT_TRUE(spin_until(
+      loop_,
+      [&] { return server_->num_clients() + server_->refused_over_reserve() == clients.size(); },
+      10, "every client accepted or refused"));
+  EXPECT_EQ(server_->num_clients(), below);
+  EXPECT_EQ(server_->refused_over_reserve(), clients.size() - below);
+  EXPECT_EQ(server_->refused_for_lack_of_descriptors(), 0u);  // never ran out for real
+  EXPECT_GE(log.count("Too many clients"), 1u) << log.all();
+  // The reserve is there for the daemon's own use.
+  std::vector<int> own;
+  for (size_t i = 0; i <= above; i++) {
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) break;
+    own.push_back(fd);
+  }
+  EXPECT_EQ(own.size(), above);
+  for (int fd : own) ::close(fd);
+  table.release();
+  // Those accepted are served; the others were closed cleanly.
+  size_t served = 0, refused = 0;
+  for (int fd : clients) {
+    if (closed_by_server(fd)) {
+      refused++;
+    } else {
+      send_bytes(fd, control_packet(CONTROL_PING));
+      served++;
+    }
+  }
+  EXPECT_EQ(refused, server_->refused_over_reserve());
+  ASSERT_TRUE(spin_until(
+      loop_, [&] { return rec_.opcodes.size() == served; }, 10, "every accepted client served"));
+}
+
+TEST(ClientServerLimits, TheSoftDescriptorLimitIsRaisedToTheHardOne) {
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  if (saved.rlim_max < 256) GTEST_SKIP() << "hard descriptor limit below 256";
+  rlimit low = saved;
+  low.rlim_cur = 128;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  EXPECT_EQ(ClientServer::raise_descriptor_limit(), static_cast<uint64_t>(saved.rlim_max));
+  rlimit now{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &now), 0);
+  EXPECT_EQ(now.rlim_cur, saved.rlim_max);
+  setrlimit(RLIMIT_NOFILE, &saved);
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
 // The client Unix domain socket (see client_server.h).
 #include "daemon/clients/client_server.h"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -23,15 +25,16 @@ bool ClientConnection::on_packet(const uint8_t* pkt, size_t len) {
   return server_->dispatch(*this, pkt, len);
 }
 
-void ClientConnection::on_stream_error(const char* why, bool framing) {
-  if (framing) {
+void ClientConnection::on_stream_error(const char* why, bool misbehaved) {
+  if (misbehaved) {
     CTDB_LOGF(kLogError, "client %u (pid %d): %s, closing", id_, static_cast<int>(pid_), why);
   }
   server_->close(*this);
 }
 
-ClientServer::ClientServer(EventLoop& loop, ClientHandler& handler, size_t max_packet)
-    : loop_(loop), handler_(handler), max_packet_(max_packet) {}
+ClientServer::ClientServer(EventLoop& loop, ClientHandler& handler, size_t max_packet,
+                           size_t max_backlog)
+    : loop_(loop), handler_(handler), max_packet_(max_packet), max_backlog_(max_backlog) {}
 
 ClientServer::~ClientServer() {
   shutdown();
@@ -82,24 +85,44 @@ bool ClientServer::listen(const std::string& path, std::string* error) {
     ::close(fd);
     return false;
   }
-  listener_ = evconnlistener_new(loop_.base(), &ClientServer::on_accept, this,
-                                 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128, fd);
-  if (listener_ == nullptr) {
-    *error = "cannot listen on socket " + path + ": " + strerror(errno);
-    ::close(fd);
+  auto listener = std::make_unique<Listener>(
+      loop_, "client socket", [this](int cfd, const sockaddr*, int) { on_accept(cfd); });
+  if (!listener->listen(fd, 128, error)) {
+    *error += " (" + path + ")";
     unlink(path.c_str());
     return false;
   }
+  listener_ = std::move(listener);
   path_ = path;
+  raise_descriptor_limit();
   return true;
 }
 
 void ClientServer::shutdown() {
   if (listener_ != nullptr) {
-    evconnlistener_free(listener_);
-    listener_ = nullptr;
+    listener_.reset();
     unlink(path_.c_str());
   }
+}
+
+uint64_t ClientServer::refused_for_lack_of_descriptors() const {
+  return listener_ ? listener_->refused_for_lack_of_descriptors() : 0;
+}
+
+uint64_t ClientServer::raise_descriptor_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlim_t old = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) == 0) {
+      CTDB_LOGF(kLogNotice, "Raised the open file limit from %llu to %llu",
+                static_cast<unsigned long long>(old), static_cast<unsigned long long>(rl.rlim_max));
+    } else {
+      rl.rlim_cur = old;
+    }
+  }
+  return static_cast<uint64_t>(rl.rlim_cur);
 }
 
 void ClientServer::flush_all() {
@@ -119,19 +142,43 @@ std::vector<ClientConnection*> ClientServer::find_by_pid(pid_t pid) const {
   return out;
 }
 
-void ClientServer::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr*, int, void* arg) {
-  auto* self = static_cast<ClientServer*>(arg);
-  evutil_make_socket_closeonexec(fd);
+uint64_t ClientServer::reserved_descriptors(uint64_t limit) {
+  return std::min<uint64_t>(256, limit / 4);
+}
+
+void ClientServer::on_accept(int fd) {
+  // Descriptors are handed out lowest first: a client that got one of the
+  // top `reserve` numbers means fewer than that are left for the daemon.
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+    uint64_t limit = rl.rlim_cur;
+    uint64_t reserve = reserved_descriptors(limit);
+    if (static_cast<uint64_t>(fd) + reserve >= limit) {
+      ::close(fd);
+      refused_over_reserve_++;
+      uint64_t held_back = 0;
+      if (reserve_log_.allow(&held_back)) {
+        CTDB_LOGF(kLogError,
+                  "Too many clients (%zu): refusing new ones while fewer than %llu of %llu file "
+                  "descriptors are free (%llu refused so far)",
+                  clients_.size(), static_cast<unsigned long long>(reserve),
+                  static_cast<unsigned long long>(limit),
+                  static_cast<unsigned long long>(refused_over_reserve_));
+      }
+      return;
+    }
+  }
   ucred cred{};
   socklen_t len = sizeof(cred);
   pid_t pid = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 ? cred.pid : 0;
-  uint32_t id = self->next_id_++;
-  if (self->next_id_ == 0) self->next_id_ = 1;
-  auto conn = std::make_unique<ClientConnection>(self, id, pid);
+  uint32_t id = next_id_++;
+  if (next_id_ == 0) next_id_ = 1;
+  auto conn = std::make_unique<ClientConnection>(this, id, pid);
   PacketStream::Limits limits;
-  limits.max_packet = self->max_packet_;
-  conn->stream_ = PacketStream::open(self->loop_, fd, *conn, limits);
-  self->clients_[id] = std::move(conn);
+  limits.max_packet = max_packet_;
+  limits.max_backlog = max_backlog_;
+  conn->stream_ = PacketStream::open(loop_, fd, *conn, limits);
+  clients_[id] = std::move(conn);
 }
 
 // One packet, in place in the stream's buffer. The handler may close this

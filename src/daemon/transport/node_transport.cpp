@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "common/logging.h"
@@ -20,6 +21,12 @@ namespace {
 // First retry soon, then back off to 4.17's one-second connect cadence.
 constexpr double kFirstRetry = 0.1;
 constexpr double kMaxRetry = 1.0;
+
+// The tail of a throttled log line: how many like it were not logged.
+std::string more_since(uint64_t held_back) {
+  if (held_back == 0) return "";
+  return " (" + std::to_string(held_back) + " more since the last report)";
+}
 
 void set_socket_options(int fd) {
   int one = 1;
@@ -36,16 +43,16 @@ struct NodeTransport::Link {
     bool on_packet(const uint8_t* pkt, size_t len) override {
       return link->owner->incoming_packet(*link, pkt, len);
     }
-    void on_stream_error(const char* why, bool framing) override {
-      link->owner->drop(*link, framing ? why : "incoming link closed");
+    void on_stream_error(const char* why, bool misbehaved) override {
+      link->owner->drop(*link, misbehaved ? why : "incoming link closed");
     }
   };
   struct OutSide final : PacketStream::Handler {
     Link* link = nullptr;
     bool on_packet(const uint8_t*, size_t) override { return false; }
-    void on_stream_error(const char*, bool framing) override {
+    void on_stream_error(const char*, bool misbehaved) override {
       link->owner->drop(*link,
-                        framing ? "unexpected data on outgoing link" : "outgoing link closed");
+                        misbehaved ? "unexpected data on outgoing link" : "outgoing link closed");
     }
   };
 
@@ -60,6 +67,10 @@ struct NodeTransport::Link {
   bool reported_connected = false;
   double retry = kFirstRetry;
   std::unique_ptr<Timer> connect_timer;
+  std::unique_ptr<Timer> stall_timer;  // watches `in` while the node is not connected
+  uint64_t stall_mark = 0;             // in->bytes_received() at the last check
+  LogThrottle duplicate_log;           // second connections refused
+  LogThrottle replace_log;             // links replaced while not connected
 
   bool out_up() const { return out != nullptr; }
   void close_out() {
@@ -84,7 +95,7 @@ NodeTransport::NodeTransport(EventLoop& loop, TransportHandler& handler, proto::
 
 NodeTransport::~NodeTransport() {
   links_.clear();
-  if (listener_) evconnlistener_free(listener_);
+  listener_.reset();
 }
 
 bool NodeTransport::start(std::string* error) {
@@ -101,13 +112,14 @@ bool NodeTransport::start(std::string* error) {
     close(fd);
     return false;
   }
-  listener_ = evconnlistener_new(loop_.base(), &NodeTransport::on_accept, this,
-                                 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64, fd);
-  if (listener_ == nullptr) {
-    *error = "cannot listen on " + self_.to_string_with_port() + ": " + strerror(errno);
-    close(fd);
+  auto listener = std::make_unique<Listener>(
+      loop_, "node port",
+      [this](int afd, const sockaddr* sa, int len) { on_accept(afd, sa, len); });
+  if (!listener->listen(fd, 64, error)) {
+    *error += " (" + self_.to_string_with_port() + ")";
     return false;
   }
+  listener_ = std::move(listener);
   for (auto& l : links_) connect(*l);
   return true;
 }
@@ -127,6 +139,7 @@ void NodeTransport::set_peers(std::vector<Peer> peers) {
       l->out_side.link = l.get();
       Link* raw = l.get();
       l->connect_timer = std::make_unique<Timer>(loop_, [this, raw] { connect(*raw); });
+      l->stall_timer = std::make_unique<Timer>(loop_, [this, raw] { check_stall(*raw); });
       if (listener_) schedule_connect(*l);
     }
     next.push_back(std::move(l));
@@ -215,43 +228,89 @@ void NodeTransport::out_connected(Link& l) {
   }
 }
 
-void NodeTransport::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int len,
-                              void* arg) {
-  auto* self = static_cast<NodeTransport*>(arg);
+void NodeTransport::on_accept(int fd, const sockaddr* sa, int len) {
   auto from = proto::SockAddr::from_sockaddr(sa, static_cast<size_t>(len));
   Link* link = nullptr;
   if (from) {
-    for (auto& l : self->links_) {
+    for (auto& l : links_) {
       if (l->peer.addr.same_ip(*from)) link = l.get();
     }
   }
+  uint64_t held_back = 0;
   if (link == nullptr) {
-    CTDB_LOGF(kLogError, "Refused connection from unknown node %s",
-              from ? from->to_string().c_str() : "?");
+    // Closed before anything is read from it, as 4.17 does.
     close(fd);
+    if (refused_log_.allow(&held_back)) {
+      CTDB_LOGF(kLogError, "Refused connection from unknown node %s%s",
+                from ? from->to_string().c_str() : "?", more_since(held_back).c_str());
+    }
+    return;
+  }
+  if (link->in != nullptr && link->reported_connected) {
+    // The link that is up stays: a stranger who can use the node's address
+    // cannot take it over (4.17 keeps the first one too).
+    close(fd);
+    if (link->duplicate_log.allow(&held_back)) {
+      CTDB_LOGF(kLogError, "Incoming link from node %u already active, rejecting a second one%s",
+                link->peer.pnn, more_since(held_back).c_str());
+    }
     return;
   }
   if (link->in != nullptr) {
-    CTDB_LOGF(kLogError, "Incoming link from node %u already active, rejecting a second one",
-              link->peer.pnn);
-    close(fd);
-    return;
+    // The node is not connected, so the link holding its slot has proven
+    // nothing: the newest connection wins. Otherwise a stale or a stranger's
+    // connection keeps the real node out when it comes back (4.17 refuses the
+    // newcomer, and the node's own link gets in only once keepalives or its
+    // retries have torn the old one down, after a spurious connect).
+    link->in.reset();
+    link->stall_timer->stop();
+    if (link->replace_log.allow(&held_back)) {
+      CTDB_LOGF(kLogNotice, "New incoming link from node %u replaces one not yet in use%s",
+                link->peer.pnn, more_since(held_back).c_str());
+    }
   }
   set_socket_options(fd);
   PacketStream::Limits limits;
-  limits.max_packet = self->max_packet_;
+  limits.max_packet = max_packet_;
   limits.aligned = true;
-  link->in = PacketStream::open(self->loop_, fd, link->in_side, limits);
+  link->in = PacketStream::open(loop_, fd, link->in_side, limits);
+  link->stall_mark = 0;
+  link->stall_timer->start(stall_timeout_, true);
   if (link->out_up() && !link->reported_connected) {
     link->reported_connected = true;
-    self->handler_.on_node_connected(link->peer.pnn);
+    handler_.on_node_connected(link->peer.pnn);
+  }
+}
+
+void NodeTransport::check_stall(Link& l) {
+  if (!l.in) {
+    l.stall_timer->stop();
+    return;
+  }
+  uint64_t got = l.in->bytes_received();
+  bool stalled = !l.reported_connected && l.in->buffered_input() > 0 && got == l.stall_mark;
+  l.stall_mark = got;
+  if (stalled) {
+    char why[96];
+    snprintf(why, sizeof(why), "incomplete packet (%zu bytes) stalled for %.0f s",
+             l.in->buffered_input(), stall_timeout_);
+    drop(l, why);
   }
 }
 
 bool NodeTransport::incoming_packet(Link& l, const uint8_t* pkt, size_t len) {
   proto::Header h;
   if (!proto::decode_header(pkt, len, &h)) {
-    drop(l, "malformed packet header");
+    // The stream checked the length; decode_header read the other fields.
+    char why[64];
+    if (h.magic != kMagic) {
+      snprintf(why, sizeof(why), "bad magic 0x%08x", h.magic);
+    } else if (h.version != kProtocolVersion) {
+      snprintf(why, sizeof(why), "bad protocol version %u", h.version);
+    } else {
+      snprintf(why, sizeof(why), "malformed packet header");
+    }
+    drop(l, why);
     return false;
   }
   // Handed over in place: if the handler drops or removes this link, the
@@ -282,6 +341,7 @@ void NodeTransport::drop(Link& l, const char* why) {
   CTDB_LOGF(kLogNotice, "Link to node %u down: %s", l.peer.pnn, why);
   l.close_out();
   l.close_in();
+  l.stall_timer->stop();
   l.reported_connected = false;
   // A peer that accepts and then refuses us (we are not in its nodes file
   // yet) is retried at the backed-off pace, not ten times a second.

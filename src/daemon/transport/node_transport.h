@@ -2,9 +2,15 @@
 // nodes-file address and opens one outgoing connection (bound to its own
 // address) to every other node. Packets go out on the outgoing link and come
 // in on the peer's; a peer is connected while both links are up.
+//
+// What arrives on the node port is checked as 4.17 checks it: a connection
+// from an address not in the nodes file is closed at once; a second one from a
+// connected node is closed too (while the node is not connected, the newest
+// connection replaces the one before); a length outside the limits,
+// a wrong magic or protocol version tears down both links to that node (4.17's
+// node_dead), which reconnect by themselves. Packets of another generation are
+// the daemon's to drop, not the transport's.
 #pragma once
-
-#include <event2/listener.h>
 
 #include <cstdint>
 #include <memory>
@@ -56,9 +62,19 @@ class NodeTransport {
   // Adds or replaces the peer list (reloadnodes); links to removed peers close.
   void set_peers(std::vector<Peer> peers);
 
+  // An incoming link of a node that is not connected (no outgoing link to it
+  // is up, so keepalives do not watch it) holding part of a packet and
+  // receiving nothing more for this long is closed: a real node writes whole
+  // packets, and the half-open link would otherwise keep that node's slot
+  // (4.17 keeps it until the node's own connection is refused and retried).
+  // Detected between one and two periods after the last byte. Links of
+  // connected nodes are left to the keepalives and their tunables.
+  static constexpr double kDefaultStallTimeout = 5.0;
+  void set_stall_timeout(double seconds) { stall_timeout_ = seconds; }
+
  private:
   struct Link;
-  static void on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int len, void* arg);
+  void on_accept(int fd, const sockaddr* sa, int len);
   static void on_connect_done(evutil_socket_t fd, short what, void* arg);
 
   Link* find(uint32_t pnn) const;
@@ -67,13 +83,17 @@ class NodeTransport {
   void schedule_connect(Link& l);
   void drop(Link& l, const char* why);
   bool incoming_packet(Link& l, const uint8_t* pkt, size_t len);
+  void check_stall(Link& l);
 
   EventLoop& loop_;
   TransportHandler& handler_;
   proto::SockAddr self_;
   size_t max_packet_;
-  evconnlistener* listener_ = nullptr;
+  double stall_timeout_ = kDefaultStallTimeout;
+  std::unique_ptr<Listener> listener_;
   std::vector<std::unique_ptr<Link>> links_;
+  // Refusals can be provoked at will by anyone who reaches the port.
+  LogThrottle refused_log_;
 };
 
 }  // namespace ctdb::daemon
