@@ -10,18 +10,9 @@
 #   from it; all nodes agree on every record.
 source "$(dirname "$0")/../lib/harness.sh"
 
-if [ "$(id -u)" != 0 ]; then
-  echo "SKIP: needs root to mount a tmpfs"
-  exit 77
-fi
 h_init cluster_disk_full
 MNT=$H_TMP/f1/db/persistent
-mkdir -p "$MNT"
-mount -t tmpfs -o size=3m ctdb-test-full "$MNT" || {
-  echo "SKIP: cannot mount a tmpfs"
-  exit 77
-}
-h_on_cleanup "umount -l '$MNT'"
+h_small_disk "$MNT" 3m
 OURS=$CTDB_BUILD_DIR/ctdb
 h_start_ours_cluster f "$H_TMP/f.reclock" 127.0.9.51 127.0.9.52 127.0.9.53 ||
   fail "3 nodes answer ping"

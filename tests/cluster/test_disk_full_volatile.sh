@@ -9,18 +9,9 @@
 #   volatile database file passes `tdbtool check`, and all nodes agree.
 source "$(dirname "$0")/../lib/harness.sh"
 
-if [ "$(id -u)" != 0 ]; then
-  echo "SKIP: needs root to mount a tmpfs"
-  exit 77
-fi
 h_init cluster_disk_full_volatile
 MNT=$H_TMP/v1/db/volatile
-mkdir -p "$MNT"
-mount -t tmpfs -o size=3m ctdb-test-full "$MNT" || {
-  echo "SKIP: cannot mount a tmpfs"
-  exit 77
-}
-h_on_cleanup "umount -l '$MNT'"
+h_small_disk "$MNT" 3m
 OURS=$CTDB_BUILD_DIR/ctdb
 h_start_ours_cluster v "$H_TMP/v.reclock" 127.0.9.56 127.0.9.57 127.0.9.58 ||
   fail "3 nodes answer ping"

@@ -517,6 +517,17 @@ h_restart_ours() {
   h_wait_ping "$name"
 }
 
+# h_small_disk DIR SIZE: a tmpfs of SIZE (e.g. 3m) mounted on DIR (created), unmounted at exit,
+# to fill up in full-disk tests. Exits 77 (skipped) when not root or the mount fails.
+h_small_disk() {
+  mkdir -p "$1"
+  if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o "size=$2" ctdb-test-small "$1"; then
+    echo "SKIP: needs root and a tmpfs for $1"
+    exit 77
+  fi
+  h_on_cleanup "umount -l '$1'"
+}
+
 # h_dedupe_nodes: a node started again under its old name (h_start_ours registers it once more)
 # keeps one entry in H_NODES.
 h_dedupe_nodes() {
