@@ -14,7 +14,6 @@ h_start_ours_args v0 127.0.9.11 "$nodes"
 h_start_ours_args v1 127.0.9.12 "$nodes"
 h_wait_ping v0 && h_wait_ping v1 || fail "2 nodes answer ping"
 h_wait_converged "2 of 3 nodes up: OK OK DISCONNECTED" 60 v0 v1 -- OK OK "$DISC" || h_finish
-gen=$H_CONVERGED_GENERATION
 
 # ---- a node of another version (4.18) joins: it leaves, the others stay
 v418=$(((4 << 16) | 18))
@@ -34,8 +33,9 @@ assert_contains "4.18 node: logs why it cannot continue" "$log" \
 assert_contains "4.18 node: runs its shutdown sequence" "$log" "Shutdown sequence complete"
 check "running nodes: both still run" h_node_running v0
 check "running nodes: v1 still runs" h_node_running v1
+# (The 4.18 node was connected for a moment: the leader may have recovered with it and again
+# without it, so the generation may change, as on a 4.17 cluster.)
 h_wait_converged "running nodes: OK OK DISCONNECTED, as before" 40 v0 v1 -- OK OK "$DISC"
-assert_eq "running nodes: no new generation" "$gen" "$H_CONVERGED_GENERATION"
 for n in v0 v1; do
   assert_not_contains "$n: logs no version mismatch of its own" "$(cat "${H_LOG[$n]}")" \
     "cannot continue"
