@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <thread>
 
 #include "client/log.h"
@@ -33,6 +34,26 @@ bool conflicts(uint32_t held, uint32_t wanted) {
 Bytes seqnum_key() {
   std::string k = DB_SEQNUM_KEY;
   return Bytes(k.c_str(), k.c_str() + k.size() + 1);
+}
+
+// Whether the local copy holds every record of the commit as the commit has it (the last
+// version of each key). The sequence number alone can mislead: a writer whose g_lock entry was
+// lost with a node (g_lock.tdb is volatile) may have raced one other commit, whose number is
+// the same +1.
+bool commit_visible(const Database& db, const proto::RecBuffer& recbuf) {
+  std::map<Bytes, Bytes> last;
+  recbuf.for_each([&](const proto::RecData& rec) {
+    proto::LtdbHeader header;
+    Bytes value;
+    if (rec.split_header(&header, &value)) last[rec.key] = std::move(value);
+    return true;
+  });
+  for (const auto& [key, value] : last) {
+    proto::LtdbHeader header;
+    Bytes now;
+    if (db.ltdb_fetch(key, &header, &now) != 0 || now != value) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -283,6 +304,12 @@ int Transaction::commit() {
       log(LogLevel::kError, "transaction_commit: %s seqnum mismatch 0x%llx != 0x%llx + 1\n",
           db_.name().c_str(), static_cast<unsigned long long>(now),
           static_cast<unsigned long long>(seqnum));
+      return EIO;
+    }
+    // 4.17's client stops here; ours also checks that the +1 is this commit.
+    if (!commit_visible(db_, recbuf_)) {
+      log(LogLevel::kError, "transaction_commit: %s seqnum 0x%llx is another commit's\n",
+          db_.name().c_str(), static_cast<unsigned long long>(now));
       return EIO;
     }
     break;

@@ -1,6 +1,7 @@
 // Database controls: the dbmap, attach/detach, paths and names, open flags,
 // sequence numbers, persistent commits (TRANS3_COMMIT), health, statistics
 // and traverse.
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -249,6 +250,14 @@ ControlReply trans3_commit(DbCtx& d, const ControlRequest& req) {
     if (!(d.cluster.nodes()[pnn].flags & NODE_FLAGS_INACTIVE)) targets.push_back(pnn);
   }
   if (targets.empty()) targets.push_back(d.cluster.pnn());
+  // This node applies the commit last, once every other node has. A node that has dropped out
+  // of the cluster without knowing it yet (SIGSTOPped, cut off) then cannot apply a commit on
+  // its own copy that the others refused or never saw: a later recovery could prefer that
+  // copy to theirs (same sequence number) and lose their acknowledged commits. 4.17 sends to
+  // every node at once, itself included.
+  const uint32_t self = d.cluster.pnn();
+  bool here = std::find(targets.begin(), targets.end(), self) != targets.end();
+  targets.erase(std::remove(targets.begin(), targets.end(), self), targets.end());
   struct State {
     size_t remaining;
     bool ok = true;
@@ -256,25 +265,45 @@ ControlReply trans3_commit(DbCtx& d, const ControlRequest& req) {
   auto state = std::make_shared<State>(State{targets.size()});
   Responder to = req.responder;
   uint32_t db_id = recs.db_id;
+  // As 4.17: a node that could not apply the commit (its disk full, say) makes this node ask
+  // for a recovery, which brings every node the newest copy of the database; the client is
+  // answered when it ends ("ended by recovery") and then reads the database's sequence number
+  // to learn whether its commit is in.
+  auto answer = [&d, to](bool ok) {
+    if (ok) {
+      d.replies.respond(to, ControlReply{});
+    } else {
+      d.commit_needs_recovery(to);
+    }
+  };
+  auto failed = [db_id](uint32_t from, const std::string& err) {
+    CTDB_LOGF(kLogError, "TRANS3_COMMIT to db 0x%08x failed on node %u: %s", db_id, from,
+              err.c_str());
+  };
+  auto apply_here = [&d, self, data = req.c.data, answer, failed]() {
+    d.cluster.send_control(self, CONTROL_UPDATE_RECORD, 0, data,
+                           d.cluster.tunables()[kControlTimeout],
+                           [answer, failed](uint32_t from, int32_t status, const proto::Bytes&,
+                                            const std::string& err) {
+                             if (status != 0) failed(from, err);
+                             answer(status == 0);
+                           });
+  };
+  if (targets.empty()) apply_here();  // this node alone
   for (uint32_t pnn : targets) {
     d.cluster.send_control(
         pnn, CONTROL_UPDATE_RECORD, 0, req.c.data, d.cluster.tunables()[kControlTimeout],
-        [&d, state, to, db_id](uint32_t from, int32_t status, const proto::Bytes&,
-                               const std::string& err) {
+        [state, here, answer, failed, apply_here](uint32_t from, int32_t status,
+                                                  const proto::Bytes&, const std::string& err) {
           if (status != 0) {
-            CTDB_LOGF(kLogError, "TRANS3_COMMIT to db 0x%08x failed on node %u: %s", db_id, from,
-                      err.c_str());
+            failed(from, err);
             state->ok = false;
           }
           if (--state->remaining != 0) return;
-          // As 4.17: a node that could not apply the commit (its disk full, say) makes
-          // this node ask for a recovery, which brings every node the newest copy of the
-          // database; the client is answered when it ends ("ended by recovery") and then
-          // reads the database's sequence number to learn whether its commit is in.
-          if (state->ok) {
-            d.replies.respond(to, ControlReply{});
+          if (state->ok && here) {
+            apply_here();
           } else {
-            d.commit_needs_recovery(to);
+            answer(state->ok);
           }
         });
   }
