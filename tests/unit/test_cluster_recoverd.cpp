@@ -257,7 +257,7 @@ class FakeCluster : public RecoverdHost {
   std::function<void(const SentControl&)> on_control;
   std::vector<SentControl> sent_;
   std::vector<uint32_t> election_recmodes_;  // SET_RECMODE(ACTIVE) sent by elections
-  std::vector<SentControl> timed_out_;  // dest, opcode, when the timeout fired
+  std::vector<SentControl> timed_out_;       // dest, opcode, when the timeout fired
   std::vector<SentMessage> messages_;
   std::vector<std::pair<uint32_t, uint32_t>> learned_;
   std::vector<uint32_t> unexpected_;  // opcodes the model does not know
