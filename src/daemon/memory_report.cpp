@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "daemon/daemon.h"
 
@@ -75,19 +76,20 @@ std::string Daemon::memory_report(const char* role) const {
   add_line(&out, "    %-20s %zu awaiting a reply", "controls", router_ ? router_->pending() : 0);
   add_line(&out, "    %-20s %zu one-shot", "timers", oneshots_.size());
   if (!dbs_) return out;
-  size_t file_bytes = 0;
+  std::vector<long long> sizes;  // of each database's file, in dbs_->all() order
+  long long file_bytes = 0;
   for (const auto& db : dbs_->all()) {
     struct stat st;
-    if (stat(db->ltdb->path().c_str(), &st) == 0) file_bytes += st.st_size;
+    sizes.push_back(stat(db->ltdb->path().c_str(), &st) == 0 ? st.st_size : 0);
+    file_bytes += sizes.back();
   }
-  add_line(&out, "    %-20s %zu attached, %zu bytes in tdb files", "databases", dbs_->all().size(),
+  add_line(&out, "    %-20s %zu attached, %lld bytes in tdb files", "databases", dbs_->all().size(),
            file_bytes);
-  for (const auto& db : dbs_->all()) {
-    struct stat st;
-    long long size = stat(db->ltdb->path().c_str(), &st) == 0 ? st.st_size : 0;
+  for (size_t i = 0; i < dbs_->all().size(); i++) {
+    const Database& db = *dbs_->all()[i];
     add_line(&out, "        %-28s %-10s %10lld bytes  hash %-6d vacuum %zu delete, %zu fetch",
-             db->name.c_str(), db_kind(*db), size, tdb_hash_size(db->ltdb->raw()),
-             db->vacuum.delete_queue.size(), db->vacuum.fetch_queue.size());
+             db.name.c_str(), db_kind(db), sizes[i], tdb_hash_size(db.ltdb->raw()),
+             db.vacuum.delete_queue.size(), db.vacuum.fetch_queue.size());
   }
   return out;
 }

@@ -61,14 +61,7 @@ void MessageRouter::client_message(ClientConnection& client, const uint8_t* pkt,
     clients_.close(client);
     return;
   }
-  uint32_t dest = h.destnode == CURRENT_NODE ? state_.pnn() : h.destnode;
-  std::vector<uint32_t> targets;
-  if (dest == BROADCAST_ALL || dest == BROADCAST_ACTIVE || dest == BROADCAST_CONNECTED) {
-    targets = state_.broadcast_targets(dest);
-  } else {
-    targets.push_back(dest);
-  }
-  for (uint32_t pnn : targets) {
+  for (uint32_t pnn : state_.destinations(h.destnode)) {
     if (pnn == state_.pnn()) {
       deliver(m.srvid, m.data);
       continue;

@@ -58,14 +58,9 @@ void TunnelRouter::client_tunnel(ClientConnection& client, const uint8_t* pkt, s
     CTDB_LOGF(kLogError, "tunnel id 0x%" PRIx64 " not registered, dropping pkt", t.tunnel_id);
     return;
   }
-  uint32_t dest = h.destnode == CURRENT_NODE ? state_.pnn() : h.destnode;
-  std::vector<uint32_t> targets;
-  if (dest == BROADCAST_ALL || dest == BROADCAST_ACTIVE || dest == BROADCAST_CONNECTED) {
-    targets = state_.broadcast_targets(dest);
-  } else if (state_.known(dest)) {
-    targets.push_back(dest);
-  } else {
-    CTDB_LOGF(kLogError, "Invalid destination 0x%x", dest);
+  std::vector<uint32_t> targets = state_.destinations(h.destnode);
+  if (targets.size() == 1 && !state_.known(targets[0])) {
+    CTDB_LOGF(kLogError, "Invalid destination 0x%x", targets[0]);
     return;
   }
   // The client's reqid goes along, so that the far client can answer with

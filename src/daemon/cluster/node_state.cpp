@@ -78,6 +78,15 @@ bool NodeState::apply_nodes_file(const std::vector<NodeEntry>& entries,
   return true;
 }
 
+std::vector<uint32_t> NodeState::destinations(uint32_t destnode) const {
+  if (destnode == CURRENT_NODE) return {pnn()};
+  if (destnode == BROADCAST_ALL || destnode == BROADCAST_ACTIVE ||
+      destnode == BROADCAST_CONNECTED) {
+    return broadcast_targets(destnode);
+  }
+  return {destnode};
+}
+
 std::vector<uint32_t> NodeState::broadcast_targets(uint32_t dest) const {
   std::vector<uint32_t> out;
   for (const NodeInfo& n : nodes_) {

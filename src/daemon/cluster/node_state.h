@@ -50,6 +50,9 @@ class NodeState {
   // qualifies): all but deleted ones, the connected ones, or the connected
   // ones in the vnnmap.
   std::vector<uint32_t> broadcast_targets(uint32_t dest) const;
+  // The nodes a packet's destnode names: CURRENT_NODE is this node, a
+  // broadcast its targets, any other value itself (known or not).
+  std::vector<uint32_t> destinations(uint32_t destnode) const;
   proto::NodeMap nodemap() const;
 
   uint32_t own_flags() const { return nodes_[pnn_].flags; }
