@@ -873,6 +873,13 @@ void Recoverd::lock_election() {
   }
   if (reclock_ && reclock_->held()) {
     election_in_progress_ = false;
+    // Another node's election while this one leads (it started before our broadcast reached
+    // it): tell it again who leads. Not a new leadership, so no recovery of its own; a node
+    // that election left in recovery mode is found by the next cluster check.
+    if (is_leader()) {
+      broadcast_leader();
+      return;
+    }
     become_leader();
     return;
   }
