@@ -205,6 +205,11 @@ int64_t seconds_between(int64_t later, int64_t earlier) {
   return static_cast<int64_t>(static_cast<uint64_t>(later) - static_cast<uint64_t>(earlier));
 }
 
+double timeval_elapsed(const proto::Timeval& later, const proto::Timeval& earlier) {
+  return static_cast<double>(seconds_between(later.sec, earlier.sec)) +
+         static_cast<double>(seconds_between(later.usec, earlier.usec)) * 1.0e-6;
+}
+
 std::string duration_dhms(int64_t seconds) {
   // The 4.17 tool does this arithmetic in int; keep its results for odd input.
   int tmp = static_cast<int>(seconds);

@@ -50,6 +50,10 @@ std::string dump_ltdb_header(uint32_t dmaster, uint64_t rsn, uint32_t flags);
 // that nonsense times print as nonsense rather than being undefined behaviour.
 int64_t seconds_between(int64_t later, int64_t earlier);
 
+// later - earlier in seconds, fractions included, for two timevals a daemon reported (wrapping
+// as seconds_between does).
+double timeval_elapsed(const proto::Timeval& later, const proto::Timeval& earlier);
+
 // "(DDD HH:MM:SS)" for a number of seconds.
 std::string duration_dhms(int64_t seconds);
 

@@ -88,6 +88,10 @@ TEST(ClientFormat, Durations) {
   EXPECT_EQ(duration_dhms(0), "(000 00:00:00)");
   EXPECT_EQ(duration_dhms(26), "(000 00:00:26)");
   EXPECT_EQ(duration_dhms(2 * 86400 + 3 * 3600 + 4 * 60 + 5), "(002 03:04:05)");
+  EXPECT_DOUBLE_EQ(timeval_elapsed({12, 250000}, {10, 500000}), 1.75);
+  // A daemon's nonsense times (the extremes of int64) wrap instead of overflowing.
+  EXPECT_EQ(seconds_between(INT64_MIN, 1), INT64_MAX);
+  EXPECT_DOUBLE_EQ(timeval_elapsed({INT64_MIN, 0}, {1, 0}), static_cast<double>(INT64_MAX));
 }
 
 TEST(ClientFormat, PtransLines) {

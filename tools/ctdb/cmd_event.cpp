@@ -33,8 +33,7 @@ const char* script_status_name(int32_t status) {
 }
 
 double duration(const proto::Script& s) {
-  return static_cast<double>(s.finished.sec - s.start.sec) +
-         static_cast<double>(s.finished.usec - s.start.usec) * 1.0e-6;
+  return client::timeval_elapsed(s.finished, s.start);
 }
 
 int get_status(Context* ctx, uint32_t event, proto::ScriptList* list, bool* never_run) {
