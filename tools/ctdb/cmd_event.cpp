@@ -32,9 +32,7 @@ const char* script_status_name(int32_t status) {
   return nullptr;  // could not run at all: errno in -status
 }
 
-double duration(const proto::Script& s) {
-  return client::timeval_elapsed(s.finished, s.start);
-}
+double duration(const proto::Script& s) { return client::timeval_elapsed(s.finished, s.start); }
 
 int get_status(Context* ctx, uint32_t event, proto::ScriptList* list, bool* never_run) {
   int ret = client::ctrl_get_event_script_status(ctx->c(), ctx->cmd_pnn, ctx->timeout(), event,

@@ -180,11 +180,13 @@ int control_uptime(Context* ctx, const std::vector<std::string>&) {
   printf("Current time of node %-4u     :                %s", ctx->cmd_pnn,
          client::ctime_string(u.current_time.sec).c_str());
   printf("Ctdbd start time              : %s %s",
-         client::duration_dhms(client::seconds_between(u.current_time.sec, u.ctdbd_start_time.sec)).c_str(),
+         client::duration_dhms(client::seconds_between(u.current_time.sec, u.ctdbd_start_time.sec))
+             .c_str(),
          client::ctime_string(u.ctdbd_start_time.sec).c_str());
   printf("Time of last recovery/failover: %s %s",
          client::duration_dhms(
-             client::seconds_between(u.current_time.sec, u.last_recovery_finished.sec)).c_str(),
+             client::seconds_between(u.current_time.sec, u.last_recovery_finished.sec))
+             .c_str(),
          client::ctime_string(u.last_recovery_finished.sec).c_str());
   double duration = client::timeval_elapsed(u.last_recovery_finished, u.last_recovery_started);
   printf("Duration of last recovery/failover: %lf seconds\n", duration);
