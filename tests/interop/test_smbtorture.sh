@@ -16,6 +16,8 @@ OURS=(127.0.0.231 127.0.0.232)
 STOCK=(127.0.0.233 127.0.0.234)
 PORT=4470
 SUITES=(smb2.lock smb2.rename smb2.create smb2.dir smb2.setinfo base.delete smb2.maxfid)
+# smb2.maxfid (90 s: opens files until smbd refuses) runs through node 0 only.
+NODE0_ONLY=(smb2.maxfid)
 # Run with each test's connections alternating between the two nodes (torture:unclist).
 CROSS_SUITES=(smb2.lock base.lock)
 
@@ -114,16 +116,23 @@ compare() {
   done
 }
 
+# Each suite runs on both clusters at the same time: the load is the same for both sides of the
+# comparison, and the suites mostly wait (on lock timeouts), so the test takes less time.
 for i in 0 1; do
   for suite in "${SUITES[@]}"; do
-    torture "k$i" "${STOCK[$i]}" "$suite"
+    [ "$i" == 0 ] || [[ " ${NODE0_ONLY[*]} " != *" $suite "* ]] || continue
+    torture "k$i" "${STOCK[$i]}" "$suite" &
+    stock_run=$!
     torture "o$i" "${OURS[$i]}" "$suite"
+    wait "$stock_run"
     compare "o$i" "k$i" "$suite" "through node $i"
   done
 done
 for suite in "${CROSS_SUITES[@]}"; do
-  torture kx "${STOCK[0]}" "$suite" "$H_TMP/unclist-k"
+  torture kx "${STOCK[0]}" "$suite" "$H_TMP/unclist-k" &
+  stock_run=$!
   torture ox "${OURS[0]}" "$suite" "$H_TMP/unclist-o"
+  wait "$stock_run"
   compare ox kx "$suite" "across both nodes"
 done
 
