@@ -190,12 +190,16 @@ int Transaction::start(Client& c, const Deadline& d, Database& db, bool readonly
 }
 
 bool Transaction::find(const Bytes& key, proto::LtdbHeader* header, Bytes* value) const {
-  bool found = false;
-  recbuf_.for_each([&](const proto::RecData& rec) {
-    if (rec.key == key && rec.split_header(header, value)) found = true;
-    return true;  // later entries supersede earlier ones
-  });
-  return found;
+  auto it = latest_.find(key);
+  if (it == latest_.end()) return false;
+  *header = it->second.first;
+  *value = it->second.second;
+  return true;
+}
+
+void Transaction::add(const proto::LtdbHeader& header, const Bytes& key, const Bytes& value) {
+  recbuf_.add(0, &header, key, value);
+  latest_[key] = {header, value};
 }
 
 int Transaction::fetch(const Bytes& key, Bytes* value) {
@@ -204,7 +208,7 @@ int Transaction::fetch(const Bytes& key, Bytes* value) {
   int err = db_.ltdb_fetch(key, &header, value);
   if (err != 0) return err;
   // Remember what we read so the commit carries a consistent view.
-  recbuf_.add(0, &header, key, *value);
+  add(header, key, *value);
   return 0;
 }
 
@@ -219,7 +223,7 @@ int Transaction::store(const Bytes& key, const Bytes& value) {
   if (old == value) return 0;
   header.dmaster = client_.pnn();
   header.rsn += 1;
-  recbuf_.add(0, &header, key, value);
+  add(header, key, value);
   updated_ = true;
   return 0;
 }

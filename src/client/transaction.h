@@ -4,8 +4,10 @@
 // together with an incremented __db_sequence_number__.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "client/database.h"
 
@@ -44,6 +46,8 @@ class Transaction {
   Transaction(Client& c, Database& db, bool readonly);
   // Last version of `key` in the buffer, if any.
   bool find(const Bytes& key, proto::LtdbHeader* header, Bytes* value) const;
+  // Adds a record to the buffer and to the index of last versions.
+  void add(const proto::LtdbHeader& header, const Bytes& key, const Bytes& value);
   int fetch_seqnum(uint64_t* seqnum) const;
   int release();
 
@@ -56,6 +60,9 @@ class Transaction {
   proto::ServerId sid_;
   std::string lock_name_;
   proto::RecBuffer recbuf_;
+  // The last version of every key in recbuf_: a lookup per store instead of a walk of the
+  // buffer, which made a big `ctdb ptrans` quadratic.
+  std::map<Bytes, std::pair<proto::LtdbHeader, Bytes>> latest_;
 };
 
 }  // namespace ctdb::client

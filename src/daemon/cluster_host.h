@@ -55,6 +55,10 @@ class ClusterHost {
   using MessageHandler = std::function<void(const proto::Bytes& data)>;
   virtual void set_message_handler(uint64_t srvid, MessageHandler handler) = 0;
   virtual void clear_message_handler(uint64_t srvid) = 0;
+  // Bytes written to local client `client_id` that it has not read yet (0 if it is gone).
+  virtual size_t client_backlog(uint32_t /*client_id*/) const { return 0; }
+  // Disconnects local client `client_id` (logged by the caller).
+  virtual void close_client(uint32_t /*client_id*/) {}
   // Runs `fn` once from the reactor after `seconds`.
   virtual void run_after(double seconds, std::function<void()> fn) = 0;
 };

@@ -455,6 +455,20 @@ void Daemon::on_client_gone(ClientConnection& client) {
   if (public_ips_) public_ips_->client_gone(client.id());
 }
 
+void Daemon::on_client_drained(ClientConnection& client) {
+  if (traverses_) traverses_->client_drained(client.id());
+}
+
+size_t Daemon::client_backlog(uint32_t client_id) const {
+  ClientConnection* c = clients_ ? clients_->find(client_id) : nullptr;
+  return c != nullptr ? c->queued() : 0;
+}
+
+void Daemon::close_client(uint32_t client_id) {
+  ClientConnection* c = clients_ ? clients_->find(client_id) : nullptr;
+  if (c != nullptr) clients_->close(*c);
+}
+
 std::vector<uint32_t> Daemon::broadcast_targets(uint32_t dest) const {
   return state_.broadcast_targets(dest);
 }

@@ -74,6 +74,7 @@ class Daemon : public ClientHandler,
   // ClientHandler.
   void on_client_packet(ClientConnection& client, const uint8_t* pkt, size_t len) override;
   void on_client_gone(ClientConnection& client) override;
+  void on_client_drained(ClientConnection& client) override;
 
   // TransportHandler.
   void on_node_packet(uint32_t pnn, const uint8_t* pkt, size_t len) override;
@@ -93,6 +94,8 @@ class Daemon : public ClientHandler,
   EventLoop& loop() override { return loop_; }
   std::vector<uint32_t> broadcast_targets(uint32_t dest) const override;
   void run_after(double seconds, std::function<void()> fn) override;
+  size_t client_backlog(uint32_t client_id) const override;
+  void close_client(uint32_t client_id) override;
   // ClusterHost, RecoverdHost: this node's view of the cluster.
   const std::vector<NodeInfo>& nodes() const override { return state_.nodes(); }
   const Tunables& tunables() const override { return tunables_; }

@@ -314,6 +314,10 @@ void PacketStream::on_write_event(evutil_socket_t, short, void* arg) {
     s->report(s->fail_why_.c_str(), s->fail_misbehaved_);
   } else {
     s->flush();
+    if (!s->failed_ && !s->dead_ && s->limits_.drain_mark != 0 &&
+        s->queued() <= s->limits_.drain_mark) {
+      s->handler_.on_drained();
+    }
   }
   s->busy_ = false;
   if (s->dead_) delete s;

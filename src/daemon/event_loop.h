@@ -189,6 +189,9 @@ class PacketStream {
     // full backlog are reported from the loop. The handler is expected to
     // destroy the stream.
     virtual void on_stream_error(const char* why, bool misbehaved) = 0;
+    // The peer has read its backlog down to Limits::drain_mark or less (called from the loop
+    // after a write, only when that limit is set): room to send more of a long answer.
+    virtual void on_drained() {}
   };
 
   struct Limits {
@@ -200,6 +203,8 @@ class PacketStream {
     // crosses the limit is still queued, so one packet of any legal size
     // always fits.
     size_t max_backlog = 0;
+    // on_drained() is called when a write leaves at most this many bytes queued (0: never).
+    size_t drain_mark = 0;
   };
 
   // Destroying a stream from inside one of its own callbacks is allowed: it is

@@ -2,9 +2,10 @@
 # Cluster-wide traverse (`ctdb catdb`) on 3 of our nodes, with the stock tool and ours: every
 # record once, from whichever node (a volatile record comes from the node its header names as
 # dmaster, a persistent database is read on one node); a big traverse while the daemon keeps
-# answering; a client killed mid-traverse (TRAVERSE_KILL); TraverseTimeout; a node that dies
-# mid-traverse. Records with a chosen dmaster are written straight into each node's .tdb file
-# (through libtdb, as `ctdb tstore` does) besides `ctdb writekey`.
+# answering; a reader slower than the traverse (24 MB held for it, not cut off); a client killed
+# mid-traverse (TRAVERSE_KILL); TraverseTimeout; a node that dies mid-traverse. Records with a
+# chosen dmaster are written straight into each node's .tdb file (through libtdb, as `ctdb
+# tstore` does) besides `ctdb writekey`.
 source "$(dirname "$0")/../lib/harness.sh"
 
 h_init cluster_traverse
@@ -50,9 +51,11 @@ if lib.tdb_transaction_start(tdb) != 0:
     sys.exit("tdb_transaction_start failed")
 if mode == "put":      # stdin lines: KEY RSN DMASTER [VALUE]
     rows = [l.split() for l in sys.stdin if l.strip()]
-elif mode == "gen":    # PREFIX COUNT RSN DMASTER: keys PREFIX-1.. with value val-N
+elif mode == "gen":    # PREFIX COUNT RSN DMASTER [SIZE]: keys PREFIX-1.. with value val-N
     prefix, count, rsn, dm = sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
-    rows = [["%s-%d" % (prefix, i), rsn, dm, "val-%d" % i] for i in range(1, count + 1)]
+    size = int(sys.argv[7]) if len(sys.argv) > 7 else 0  # values padded with x to SIZE bytes
+    rows = [["%s-%d" % (prefix, i), rsn, dm, ("val-%d" % i).ljust(size, "x")]
+            for i in range(1, count + 1)]
 for row in rows:
     value = row[3].encode() if len(row) > 3 else b""
     rec = struct.pack("<QIIII", int(row[1]), int(row[2]), 0, 0, 0) + value
@@ -248,6 +251,33 @@ assert_eq "big catdb: 60000 distinct keys" 60000 \
 out=$(H_TOOL=$OURS_TOOL h_ctdb t1 catdb "$BIG" | pairs)
 assert_eq "big catdb with our tool on t1: 60000 distinct keys" 60000 \
   "$(cut -d= -f1 <<<"$out" | sort -u | grep -c .)"
+
+# ---- a reader slower than the traverse: 24 MB of records from the three nodes wait in t0 until
+# the client reads them; it is not cut off as a client that never reads would be (16 MiB).
+WIDE=tv_wide.tdb
+attach_everywhere "$WIDE"
+for i in 0 1 2; do
+  check "4000 records of 2000 bytes with dmaster $i in t$i's copy of $WIDE" \
+    python3 "$H_TMP/tdbput.py" gen "$(dbfile "t$i" "$WIDE")" "wide$i" 4000 3 "$i" 2000
+done
+mkfifo "$H_TMP/wide.gate"
+wide_log=$(stat -c %s "${H_LOG[t0]}")
+CTDB_SOCKET=${H_SOCK[t0]} setsid bash -c '"$0" catdb "$1" 2>&1 | { read -r _ <"$2"; cat; } >"$3"' \
+  "$H_TOOL" "$WIDE" "$H_TMP/wide.gate" "$H_TMP/wide.out" </dev/null &
+catdb_pid=$!
+h_track_pid "$catdb_pid"
+wide_log_since() { tail -c +"$((wide_log + 1))" "${H_LOG[t0]}"; }
+check "slow reader: every node's part is in while the client reads nothing" \
+  wait_for "wide_log_since | grep -q 'Ending traverse on DB $WIDE'" 60
+check "slow reader: the client is still connected" h_pid_running "$catdb_pid"
+echo go >"$H_TMP/wide.gate"
+wait_for "! h_pid_running $catdb_pid" 60
+assert_eq "slow reader: the stock tool dumps every record" "Dumped 12000 records" \
+  "$(tail -n 1 "$H_TMP/wide.out")"
+assert_eq "slow reader: 12000 distinct keys, each with its 2000-byte value" 12000 \
+  "$(pairs <"$H_TMP/wide.out" | grep -E '^wide[012]-[0-9]+=val-[0-9]+x+$' | awk -F= 'length($2) == 2000' |
+    cut -d= -f1 | sort -u | grep -c .)"
+assert_eq "slow reader: t0 cut no client off" "" "$(wide_log_since | grep 'left unread')"
 
 # ---- a client killed mid-traverse: every node stops its part (TRAVERSE_KILL)
 # traverse_children NODE: how many traverse children (named ctdb_traverse, as 4.17's) the

@@ -55,6 +55,8 @@ struct Recorder : ClientHandler {
     if (close_on_packet) server->close(client);
   }
   void on_client_gone(ClientConnection& client) override { gone.push_back(client.id()); }
+  std::vector<size_t> drained;  // the client's backlog at each on_client_drained
+  void on_client_drained(ClientConnection& client) override { drained.push_back(client.queued()); }
 };
 
 proto::Bytes control_packet(uint32_t opcode, size_t payload = 0) {
@@ -281,6 +283,34 @@ TEST_F(ClientServerTest, AReplyLargerThanTheBacklogLimitStillGoesOutWhole) {
       10, "the whole reply"));
   EXPECT_TRUE(rec_.gone.empty());
   EXPECT_EQ(server_->num_clients(), 1u);
+}
+
+// What a traverse relies on to hold records back for a slow reader and send them on later.
+TEST_F(ClientServerTest, AClientWithABacklogIsToldWhenItHasReadItDown) {
+  proto::Bytes reply(4 * 1024 * 1024, 0x33);
+  ClientConnection* served = nullptr;
+  rec_.answer = [&](ClientConnection& c) {
+    served = &c;
+    c.send(reply);
+  };
+  int fd = connect_client();
+  send_bytes(fd, control_packet(CONTROL_GET_PNN));
+  ASSERT_TRUE(spin_until(loop_, [&] { return served != nullptr; }, 10, "the request"));
+  // Most of the 4 MiB waits in the daemon: the client has read nothing yet.
+  EXPECT_GT(served->queued(), ClientServer::kDrainMark);
+  EXPECT_TRUE(rec_.drained.empty());
+  size_t got = 0;
+  std::vector<char> buf(65536);
+  ASSERT_TRUE(spin_until(
+      loop_,
+      [&] {
+        ssize_t n = recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+        if (n > 0) got += static_cast<size_t>(n);
+        return got == reply.size() && !rec_.drained.empty();
+      },
+      10, "the whole reply, and the drained call"));
+  for (size_t left : rec_.drained) EXPECT_LE(left, ClientServer::kDrainMark);
+  EXPECT_EQ(served->queued(), 0u);
 }
 
 TEST_F(ClientServerTest, ALargePacketArrivingInPiecesIsWholeWhileOthersAreServed) {

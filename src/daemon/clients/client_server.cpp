@@ -32,6 +32,10 @@ void ClientConnection::on_stream_error(const char* why, bool misbehaved) {
   server_->close(*this);
 }
 
+void ClientConnection::on_drained() {
+  if (!closing_) server_->handler_.on_client_drained(*this);
+}
+
 ClientServer::ClientServer(EventLoop& loop, ClientHandler& handler, size_t max_packet,
                            size_t max_backlog)
     : loop_(loop), handler_(handler), max_packet_(max_packet), max_backlog_(max_backlog) {}
@@ -177,6 +181,7 @@ void ClientServer::on_accept(int fd) {
   PacketStream::Limits limits;
   limits.max_packet = max_packet_;
   limits.max_backlog = max_backlog_;
+  limits.drain_mark = kDrainMark;
   conn->stream_ = PacketStream::open(loop_, fd, *conn, limits);
   clients_[id] = std::move(conn);
 }

@@ -29,6 +29,9 @@ class ClientHandler {
   virtual void on_client_packet(ClientConnection& client, const uint8_t* pkt, size_t len) = 0;
   // The client is going away (closed by either side); its id is still valid.
   virtual void on_client_gone(ClientConnection& client) = 0;
+  // The client has read its replies down to ClientServer::kDrainMark: a long answer held back
+  // for it (a traverse's records) may go on.
+  virtual void on_client_drained(ClientConnection&) {}
 };
 
 class ClientConnection final : private PacketStream::Handler {
@@ -46,11 +49,14 @@ class ClientConnection final : private PacketStream::Handler {
   void send(const uint8_t* pkt, size_t len);
   void send(const proto::Bytes& pkt) { send(pkt.data(), pkt.size()); }
   bool closing() const { return closing_; }
+  // Bytes of replies written to the connection but not yet read by the client.
+  size_t queued() const { return stream_ ? stream_->queued() : 0; }
 
  private:
   friend class ClientServer;
   bool on_packet(const uint8_t* pkt, size_t len) override;
   void on_stream_error(const char* why, bool misbehaved) override;
+  void on_drained() override;
 
   ClientServer* server_;
   uint32_t id_;
@@ -69,6 +75,8 @@ class ClientServer {
   // this of the daemon's memory. A single reply of any legal size (up to
   // max_packet) still goes out whole.
   static constexpr size_t kDefaultMaxBacklog = 16 * 1024 * 1024;
+  // A client that has read its backlog down to this is told about (on_client_drained).
+  static constexpr size_t kDrainMark = 256 * 1024;
 
   // Packets larger than max_packet close the connection that sent them; a
   // client with max_backlog bytes of replies unread is closed at the next one.

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
 #include <utility>
 
 #include "common/logging.h"
@@ -30,6 +31,15 @@ constexpr size_t kReadChunk = 64 * 1024;
 // The child hands its buffer to the pipe once it holds this much.
 constexpr size_t kChildFlushAt = 64 * 1024;
 constexpr double kReapInterval = 0.05;
+// A traverse's records go to its client while the client has less than this unread. The rest
+// wait in the traverse until it reads on (4.17 queues them all for the client at once, so a
+// client reading slowly, `ctdb catdb | less`, holds the whole database in the daemon either
+// way; waiting here keeps it clear of the limit on unread replies that a client which never
+// reads is cut off at).
+constexpr size_t kRelayBelow = 1024 * 1024;
+// More than this waiting for one client (it stopped reading in the middle of traverses of big
+// databases): that client is disconnected rather than the daemon growing further.
+constexpr size_t kMaxHeldPerClient = 256 * 1024 * 1024;
 
 // ---- the child ------------------------------------------------------------------------------
 
@@ -144,6 +154,10 @@ struct TraverseManager::ClusterTraverse {
   uint32_t null_count = 0;
   uint32_t num_records = 0;
   std::unique_ptr<Timer> timeout;
+  // Every node's part is in (or it timed out): only delivery to the client is left.
+  bool collected = false;
+  std::deque<proto::Bytes> held;  // messages for the client, in order, not yet sent
+  size_t held_bytes = 0;
 };
 
 // This node's walk of its tdb for the traverse `reqid` of node `srcnode`.
@@ -245,7 +259,8 @@ bool TraverseManager::data(const proto::Bytes& payload) {
     return false;
   }
   auto it = cluster_.find(rec.reqid);
-  if (it == cluster_.end()) return false;  // over already (client gone, timed out)
+  // Over already (client gone, timed out, every node's part in).
+  if (it == cluster_.end() || it->second->collected) return false;
   ClusterTraverse& t = *it->second;
   if (traverse::is_end_marker(rec)) {
     t.null_count++;
@@ -260,22 +275,64 @@ bool TraverseManager::data(const proto::Bytes& payload) {
     return true;
   }
   rec.reqid = t.client_reqid;
-  d_.deliver_message(t.srvid, proto::to_bytes(rec));
   t.num_records++;
+  relay(t.reqid, proto::to_bytes(rec));
   return true;
+}
+
+void TraverseManager::relay(uint32_t reqid, proto::Bytes msg) {
+  ClusterTraverse& t = *cluster_.at(reqid);
+  if (t.held.empty() && d_.client_backlog(t.client_id) < kRelayBelow) {
+    d_.deliver_message(t.srvid, msg);
+    return;
+  }
+  t.held_bytes += msg.size();
+  t.held.push_back(std::move(msg));
+  size_t held = 0;
+  for (const auto& [id, other] : cluster_)
+    held += other->client_id == t.client_id ? other->held_bytes : 0;
+  if (held > kMaxHeldPerClient) {
+    CTDB_LOGF(kLogError, "Traverse on DB %s: client %u has not read %zu bytes of records, closing",
+              t.db_name.c_str(), t.client_id, held);
+    d_.close_client(t.client_id);  // its traverses end with it (client_gone)
+  }
+}
+
+void TraverseManager::client_drained(uint32_t client_id) {
+  std::vector<uint32_t> waiting;
+  for (const auto& [reqid, t] : cluster_) {
+    if (t->client_id == client_id && !t->held.empty()) waiting.push_back(reqid);
+  }
+  for (uint32_t reqid : waiting) {
+    auto it = cluster_.find(reqid);
+    if (it == cluster_.end()) continue;
+    ClusterTraverse& t = *it->second;
+    while (!t.held.empty() && d_.client_backlog(client_id) < kRelayBelow) {
+      proto::Bytes msg = std::move(t.held.front());
+      t.held.pop_front();
+      t.held_bytes -= msg.size();
+      d_.deliver_message(t.srvid, msg);
+    }
+    if (t.held.empty() && t.collected) cluster_.erase(it);
+    if (d_.client_backlog(client_id) >= kRelayBelow) return;
+  }
 }
 
 void TraverseManager::finish(uint32_t reqid, bool kill) {
   auto it = cluster_.find(reqid);
-  if (it == cluster_.end()) return;
-  std::unique_ptr<ClusterTraverse> t = std::move(it->second);
-  cluster_.erase(it);
+  if (it == cluster_.end() || it->second->collected) return;
+  ClusterTraverse& t = *it->second;
+  t.collected = true;
+  t.timeout->stop();
+  CTDB_LOGF(kLogNotice, "Ending traverse on DB %s (id %u), records %u", t.db_name.c_str(), t.reqid,
+            t.num_records);
+  if (kill) kill_everywhere(t);
   proto::RecData end;
-  end.reqid = t->client_reqid;
-  d_.deliver_message(t->srvid, proto::to_bytes(end));
-  CTDB_LOGF(kLogNotice, "Ending traverse on DB %s (id %u), records %u", t->db_name.c_str(),
-            t->reqid, t->num_records);
-  if (kill) kill_everywhere(*t);
+  end.reqid = t.client_reqid;
+  relay(reqid, proto::to_bytes(end));
+  // Gone already if the client was closed; kept while records still wait for it.
+  it = cluster_.find(reqid);
+  if (it != cluster_.end() && it->second->held.empty()) cluster_.erase(it);
 }
 
 // 4.17 logs the same line for a timeout as for a client that went away.
@@ -310,7 +367,7 @@ void TraverseManager::client_gone(uint32_t client_id) {
     if (it == cluster_.end()) continue;
     std::unique_ptr<ClusterTraverse> t = std::move(it->second);
     cluster_.erase(it);
-    kill_everywhere(*t);
+    if (!t->collected) kill_everywhere(*t);
   }
 }
 

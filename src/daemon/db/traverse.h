@@ -158,6 +158,8 @@ class TraverseManager {
   bool data(const proto::Bytes& payload);
   // A client went away: its traverses end and every node kills its part (TRAVERSE_KILL).
   void client_gone(uint32_t client_id);
+  // The client has read most of what it was sent: records held back for it go on.
+  void client_drained(uint32_t client_id);
 
   // TRAVERSE_ALL(_EXT) from node `srcnode` (this one included): walks the local copy of the
   // database in a child and sends each record back as TRAVERSE_DATA. False if the database
@@ -182,6 +184,9 @@ class TraverseManager {
   void end_local(uint64_t id, bool kill_child);
   // Sends a record (or the end marker) of a walk to the node that asked for it.
   void forward(uint32_t srcnode, const proto::Bytes& rec);
+  // Sends a message of traverse `reqid` to its client now, or holds it back while the client
+  // has much unread. May close the client (and so end the traverse).
+  void relay(uint32_t reqid, proto::Bytes msg);
   // Sends the end marker to the client; `kill` tells every node to stop its part.
   void finish(uint32_t reqid, bool kill);
   void on_timeout(uint32_t reqid);
