@@ -295,7 +295,8 @@ TEST_F(ClientServerTest, AClientWithABacklogIsToldWhenItHasReadItDown) {
   };
   int fd = connect_client();
   send_bytes(fd, control_packet(CONTROL_GET_PNN));
-  ASSERT_TRUE(spin_until(loop_, [&] { return served != nullptr; }, 10, "the request"));
+  ASSERT_TRUE(spin_until(
+      loop_, [&] { return served != nullptr; }, 10, "the request"));
   // Most of the 4 MiB waits in the daemon: the client has read nothing yet.
   EXPECT_GT(served->queued(), ClientServer::kDrainMark);
   EXPECT_TRUE(rec_.drained.empty());
