@@ -108,6 +108,19 @@ class ClientServerTest : public ::testing::Test {
     ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
     return n == 0;
   }
+  // Reads from `fd` while the loop runs until `want` bytes came and `also()` holds.
+  bool read_bytes(int fd, size_t want, const std::function<bool()>& also, const char* what) {
+    size_t got = 0;
+    std::vector<char> buf(65536);
+    return spin_until(
+        loop_,
+        [&] {
+          ssize_t n = recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+          if (n > 0) got += static_cast<size_t>(n);
+          return got == want && also();
+        },
+        10, what);
+  }
   // A server whose clients may leave at most `max_backlog` bytes unread.
   void restart_with_backlog(size_t max_packet, size_t max_backlog) {
     server_.reset();
@@ -271,16 +284,8 @@ TEST_F(ClientServerTest, AReplyLargerThanTheBacklogLimitStillGoesOutWhole) {
   rec_.answer = [&](ClientConnection& c) { c.send(reply); };
   int fd = connect_client();
   send_bytes(fd, control_packet(CONTROL_GET_PNN));
-  size_t got = 0;
-  std::vector<char> buf(65536);
-  ASSERT_TRUE(spin_until(
-      loop_,
-      [&] {
-        ssize_t n = recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
-        if (n > 0) got += static_cast<size_t>(n);
-        return got == reply.size();
-      },
-      10, "the whole reply"));
+  ASSERT_TRUE(read_bytes(
+      fd, reply.size(), [] { return true; }, "the whole reply"));
   EXPECT_TRUE(rec_.gone.empty());
   EXPECT_EQ(server_->num_clients(), 1u);
 }
@@ -300,16 +305,9 @@ TEST_F(ClientServerTest, AClientWithABacklogIsToldWhenItHasReadItDown) {
   // Most of the 4 MiB waits in the daemon: the client has read nothing yet.
   EXPECT_GT(served->queued(), ClientServer::kDrainMark);
   EXPECT_TRUE(rec_.drained.empty());
-  size_t got = 0;
-  std::vector<char> buf(65536);
-  ASSERT_TRUE(spin_until(
-      loop_,
-      [&] {
-        ssize_t n = recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
-        if (n > 0) got += static_cast<size_t>(n);
-        return got == reply.size() && !rec_.drained.empty();
-      },
-      10, "the whole reply, and the drained call"));
+  ASSERT_TRUE(read_bytes(
+      fd, reply.size(), [&] { return !rec_.drained.empty(); },
+      "the whole reply, and the drained call"));
   for (size_t left : rec_.drained) EXPECT_LE(left, ClientServer::kDrainMark);
   EXPECT_EQ(served->queued(), 0u);
 }
