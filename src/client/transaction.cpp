@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <map>
 #include <thread>
+#include <utility>
 
 #include "client/log.h"
 
@@ -37,21 +38,25 @@ Bytes seqnum_key() {
 }
 
 // Whether the local copy holds every record of the commit as the commit has it (the last
-// version of each key). The sequence number alone can mislead: a writer whose g_lock entry was
-// lost with a node (g_lock.tdb is volatile) may have raced one other commit, whose number is
-// the same +1.
+// version of each key, its RSN and dmaster included). The sequence number alone can mislead: a
+// writer whose g_lock entry was lost with a node (g_lock.tdb is volatile) may have raced one
+// other commit, whose number is the same +1, and whose values may be the same bytes (two
+// increments of one counter from the same value).
 bool commit_visible(const Database& db, const proto::RecBuffer& recbuf) {
-  std::map<Bytes, Bytes> last;
+  std::map<Bytes, std::pair<proto::LtdbHeader, Bytes>> last;
   recbuf.for_each([&](const proto::RecData& rec) {
     proto::LtdbHeader header;
     Bytes value;
-    if (rec.split_header(&header, &value)) last[rec.key] = std::move(value);
+    if (rec.split_header(&header, &value)) last[rec.key] = {header, std::move(value)};
     return true;
   });
-  for (const auto& [key, value] : last) {
+  for (const auto& [key, want] : last) {
     proto::LtdbHeader header;
     Bytes now;
-    if (db.ltdb_fetch(key, &header, &now) != 0 || now != value) return false;
+    if (db.ltdb_fetch(key, &header, &now) != 0 || now != want.second ||
+        header.rsn != want.first.rsn || header.dmaster != want.first.dmaster) {
+      return false;
+    }
   }
   return true;
 }

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <string>
 
 #include "common/logging.h"
 #include "common/nodes_file.h"
@@ -577,6 +578,17 @@ void Daemon::on_node_connected(uint32_t pnn) {
   state_.mark_connected(pnn);
   if (liveness_) liveness_->connected(pnn);
   if (recoverd_) recoverd_->node_changed(pnn);
+  // A link back to a node of the vnnmap that the leader never lost (only this link was down):
+  // calls and migrations routed over it meanwhile were dropped, and only a recovery sends them
+  // again, so clients waiting on them would wait until some other recovery (4.17 does). The
+  // leader starts one itself for a link of its own.
+  const proto::VnnMap& map = state_.vnnmap();
+  bool member = std::find(map.map.begin(), map.map.end(), pnn) != map.map.end();
+  if (member && recoverd_ && !recoverd_->is_leader() && state_.runstate() == RUNSTATE_RUNNING &&
+      state_.recmode() == RECOVERY_NORMAL) {
+    std::string why = "Link to node " + std::to_string(pnn) + " is back";
+    calls_need_recovery(why.c_str());
+  }
 }
 
 void Daemon::on_node_dead(uint32_t pnn) {

@@ -144,5 +144,37 @@ TEST_F(RecordStoreTest, CallsReturnDataOrHeaderAsSeenBeforeTheWriteBack) {
   EXPECT_NE(err_.find("unknown call id"), std::string::npos);
 }
 
+// A persistent commit (UPDATE_RECORD): a newer RSN is stored, the same commit sent again is
+// accepted as already there, and a commit read from an older copy is refused even when its
+// bytes match (two increments of one counter from the same stale value).
+TEST_F(RecordStoreTest, PersistentCommitsNeverReplaceANewerCopy) {
+  auto commit = [this](uint64_t rsn, uint32_t dmaster, const std::string& value) {
+    LtdbHeader h;
+    h.rsn = rsn;
+    h.dmaster = dmaster;
+    proto::RecBuffer recs;
+    recs.db_id = per_->db_id;
+    recs.add(0, &h, b("counter"), b(value));
+    return reg_.apply_persistent(recs, &err_);
+  };
+  LtdbHeader disk;
+  Bytes v;
+  ASSERT_TRUE(commit(5, 0, "5")) << err_;
+  ASSERT_TRUE(commit(5, 0, "5")) << err_;  // its client sending it again
+  EXPECT_FALSE(commit(5, 2, "5"));         // another node's commit from the same old copy
+  EXPECT_NE(err_.find("newer RSN"), std::string::npos) << err_;
+  EXPECT_FALSE(commit(4, 0, "5"));  // an older RSN, whatever the bytes
+  EXPECT_FALSE(commit(5, 0, "6"));
+  ASSERT_TRUE(on_disk(per_, b("counter"), &disk, &v));
+  EXPECT_EQ(disk.rsn, 5u);
+  EXPECT_EQ(disk.dmaster, 0u);
+  EXPECT_EQ(v, b("5"));
+  ASSERT_TRUE(commit(6, 2, "6")) << err_;
+  ASSERT_TRUE(on_disk(per_, b("counter"), &disk, &v));
+  EXPECT_EQ(disk.rsn, 6u);
+  EXPECT_EQ(disk.dmaster, 2u);
+  EXPECT_EQ(v, b("6"));
+}
+
 }  // namespace
 }  // namespace ctdb::daemon

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <string>
 
 #include "common/logging.h"
 #include "daemon/clients/client_server.h"
@@ -245,9 +246,18 @@ ControlReply trans3_commit(DbCtx& d, const ControlRequest& req) {
   if (!proto::from_bytes(req.c.data, &recs)) return control_error();
   Database* db = d.dbs.find(recs.db_id);
   if (db == nullptr || db->volatile_db()) return control_error("not a persistent database");
+  // Every node of the vnnmap this node cannot reach makes the commit fail before anything is
+  // applied: such a node may still serve clients (only this link is down, or it does not know
+  // yet that it has been left out) and would read, and commit on top of, a database without
+  // this commit. 4.17 skips it. Stopped and banned nodes are skipped, as in 4.17: they take no
+  // commits and the recovery that lets them back in brings them the newest database.
   std::vector<uint32_t> targets;
   for (uint32_t pnn : d.cluster.vnnmap().map) {
-    if (!(d.cluster.nodes()[pnn].flags & NODE_FLAGS_INACTIVE)) targets.push_back(pnn);
+    uint32_t flags = pnn < d.cluster.nodes().size() ? d.cluster.nodes()[pnn].flags : 0;
+    if (flags & NODE_FLAGS_DISCONNECTED) {
+      return control_error("node " + std::to_string(pnn) + " is disconnected");
+    }
+    if (!(flags & NODE_FLAGS_INACTIVE)) targets.push_back(pnn);
   }
   if (targets.empty()) targets.push_back(d.cluster.pnn());
   // This node applies the commit last, once every other node has. A node that has dropped out
@@ -315,6 +325,13 @@ ControlReply trans3_commit(DbCtx& d, const ControlRequest& req) {
 // One node's part of a persistent commit: all records in one tdb transaction.
 ControlReply update_record(DbCtx& d, const ControlRequest& req) {
   if (d.cluster.recmode() != RECOVERY_NORMAL) return control_error("recovery in progress");
+  // A node that was left out of the last recovery still has the old generation: what it sends
+  // was read from a database the cluster has moved past (4.17 applies it).
+  if (req.client == nullptr && req.srcnode != d.cluster.pnn() &&
+      req.hdr.generation != d.cluster.vnnmap().generation) {
+    return control_error("generation mismatch: " + std::to_string(req.hdr.generation) +
+                         " is not this node's " + std::to_string(d.cluster.vnnmap().generation));
+  }
   proto::RecBuffer recs;
   if (!proto::from_bytes(req.c.data, &recs)) return control_error();
   std::string error;

@@ -141,9 +141,12 @@ bool DbRegistry::apply_persistent(const proto::RecBuffer& recs, std::string* err
     }
     LtdbHeader old;
     Bytes old_value;
-    if (db->ltdb->fetch(rec.key, &old, &old_value) == LtdbStatus::kOk && old.rsn >= header.rsn &&
-        old_value != value) {
-      // Never let an older copy replace a newer one.
+    if (db->ltdb->fetch(rec.key, &old, &old_value) == LtdbStatus::kOk && old.rsn >= header.rsn) {
+      // The same commit sent again (its client retrying after a recovery) is already here.
+      // Anything else with an RSN no higher than the stored one was read from an older copy:
+      // never let it replace the newer one, even when the value happens to be the same (two
+      // increments of a counter from the same stale value write the same bytes).
+      if (old.rsn == header.rsn && old.dmaster == header.dmaster && old_value == value) continue;
       *error = "record has a newer RSN in the database";
       return false;
     }
