@@ -1,6 +1,8 @@
 # Test hosts in network namespaces for the takeover tests (root only). Needs harness.sh first.
 #
 #   netns_available                 true when this machine can make namespaces and veths
+#   netns_require [CMD...]          skips the test (exit 77, with the reason) unless namespaces
+#                                   work here and every CMD is installed
 #   netns_setup N                   N node hosts and one client host:
 #       switch namespace $NS_SW with bridges brpriv and brpub (and nothing else);
 #       node i: namespace ${NS_NODE[i]}, eth0 = $NS_PRIV_NET.(i+1)/24 on brpriv (the node
@@ -31,6 +33,20 @@ netns_available() {
   ip -n "$NS_PREFIX-probe" link add probe0 type veth peer name probe1 2>/dev/null || ok=1
   ip netns del "$NS_PREFIX-probe"
   return $ok
+}
+
+netns_require() {
+  local cmd
+  if ! netns_available; then
+    echo "SKIP: network namespaces are not available here (needs root, ip netns and veth)"
+    exit 77
+  fi
+  for cmd in "$@"; do
+    command -v "$cmd" >/dev/null || {
+      echo "SKIP: $cmd is not installed"
+      exit 77
+    }
+  done
 }
 
 netns_teardown() {

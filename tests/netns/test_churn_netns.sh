@@ -25,10 +25,7 @@ source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/netns.sh"
 
 h_init churn_netns
-if ! netns_available; then
-  echo "SKIP: network namespaces are not available here (needs root, ip netns and veth)"
-  exit 77
-fi
+netns_require
 CHECKER=$CTDB_BUILD_DIR/ctdb_churn_checker
 [ -x "$CHECKER" ] || { fail "the history checker is built ($CHECKER)"; h_finish; }
 N=5

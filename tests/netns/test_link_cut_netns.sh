@@ -23,14 +23,7 @@ source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/netns.sh"
 
 h_init link_cut_netns
-if ! netns_available; then
-  echo "SKIP: network namespaces are not available here (needs root, ip netns and veth)"
-  exit 77
-fi
-if ! command -v nft >/dev/null; then
-  echo "SKIP: nft (nftables) is not installed"
-  exit 77
-fi
+netns_require nft
 COUNTER=$CTDB_BUILD_DIR/ctdb_lock_counter
 [ -x "$COUNTER" ] || { fail "test client $COUNTER built"; h_finish; }
 PDB=cut_pers.tdb

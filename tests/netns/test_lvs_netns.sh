@@ -11,10 +11,7 @@ source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/netns.sh"
 
 h_init lvs_netns
-if ! netns_available; then
-  echo "SKIP: network namespaces are not available here (needs root, ip netns and veth)"
-  exit 77
-fi
+netns_require
 OURS_TOOL=$CTDB_BUILD_DIR/ctdb
 netns_setup 3 || { fail "namespaces, bridges and cables are set up"; h_finish; }
 LVS_IP=$NS_PUB_NET.100

@@ -10,14 +10,7 @@ source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/netns.sh"
 
 h_init natgw_netns
-if ! netns_available; then
-  echo "SKIP: network namespaces are not available here (needs root, ip netns and veth)"
-  exit 77
-fi
-if ! command -v nft >/dev/null; then
-  echo "SKIP: nft (package nftables) is not installed"
-  exit 77
-fi
+netns_require nft
 OURS_TOOL=$CTDB_BUILD_DIR/ctdb
 netns_setup 3 || { fail "namespaces, bridges and cables are set up"; h_finish; }
 EXTERNAL=$NS_PUB_NET.250 # the client namespace plays the external server

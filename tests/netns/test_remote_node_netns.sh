@@ -10,10 +10,7 @@ source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/netns.sh"
 
 h_init remote_node_netns
-if ! netns_available; then
-  echo "SKIP: network namespaces are not available here (needs root, ip netns and veth)"
-  exit 77
-fi
+netns_require
 OURS_TOOL=$CTDB_BUILD_DIR/ctdb
 H_VNNMAP_SIZE=3  # the remote node is OK but has no lmaster capability
 netns_setup 4 || { fail "namespaces, bridges and cables are set up"; h_finish; }

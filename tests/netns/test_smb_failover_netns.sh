@@ -13,10 +13,7 @@ source "$(dirname "$0")/../lib/netns.sh"
 source "$(dirname "$0")/../interop/smb_lib.sh"
 
 h_init smb_failover_netns
-if ! netns_available; then
-  echo "SKIP: network namespaces are not available here (needs root, ip netns and veth)"
-  exit 77
-fi
+netns_require
 smb_have_tools /usr/sbin/smbd /usr/bin/smbclient || h_finish
 netns_setup 3 || { fail "namespaces, bridges and cables are set up"; h_finish; }
 PUBLIC=("$NS_PUB_NET.101" "$NS_PUB_NET.102" "$NS_PUB_NET.103")

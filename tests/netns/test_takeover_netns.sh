@@ -13,10 +13,7 @@ source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/netns.sh"
 
 h_init takeover_netns
-if ! netns_available; then
-  echo "SKIP: network namespaces are not available here (needs root, ip netns and veth)"
-  exit 77
-fi
+netns_require
 PY=/usr/bin/python3
 SERVICE=$(cd "$(dirname "$0")" && pwd)/tcp_service.py
 PORT=7000
