@@ -178,6 +178,8 @@ check runstate foo
 check status
 check -X status
 check -Y -x : status
+check -Y -x , -x : status  # an option given twice: the last one counts
+check -n 5 -n 0 ping
 check leader
 run_pair "ctdb recmaster (seed name; stock: leader)" leader -- recmaster
 check getcapabilities

@@ -24,25 +24,56 @@ Options options;
 namespace {
 
 poptContext g_popt = nullptr;
-const char* g_node_arg = nullptr;
 constexpr int kNodeOption = 1;
+constexpr int kStringOption = 2;
+
+// popt writes each string option into its slot and, when the option comes again, overwrites
+// the slot without freeing the first value: each value is moved out as soon as popt returns it.
+char* g_node_arg = nullptr;
+char* g_debug_arg = nullptr;
+char* g_sep_arg = nullptr;
+char* g_socket_arg = nullptr;
+std::string g_debug, g_sep, g_socket;
+
+std::string take_arg(char** slot) {
+  std::string value = *slot != nullptr ? *slot : "";
+  free(*slot);
+  *slot = nullptr;
+  return value;
+}
+
+void take_string_options() {
+  if (g_debug_arg != nullptr) {
+    g_debug = take_arg(&g_debug_arg);
+    options.debuglevel = g_debug.c_str();
+  }
+  if (g_sep_arg != nullptr) {
+    g_sep = take_arg(&g_sep_arg);
+    options.sep = g_sep.c_str();
+  }
+  if (g_socket_arg != nullptr) {
+    g_socket = take_arg(&g_socket_arg);
+    options.socket = g_socket.c_str();
+  }
+}
 
 // Same descriptions and order as the 4.17 tool, so the help text matches; the
 // seed's --socket works but stays out of the help.
 poptOption g_options[] = {
-    POPT_AUTOHELP{"debug", 'd', POPT_ARG_STRING, &options.debuglevel, 0, "debug level", nullptr},
+    POPT_AUTOHELP{"debug", 'd', POPT_ARG_STRING, &g_debug_arg, kStringOption, "debug level",
+                  nullptr},
     {"timelimit", 't', POPT_ARG_INT, &options.timelimit, 0, "timelimit (in seconds)", nullptr},
     {"node", 'n', POPT_ARG_STRING, &g_node_arg, kNodeOption, "node specification - integer", "INT"},
     {nullptr, 'Y', POPT_ARG_NONE, &options.machinereadable, 0, "enable machine readable output",
      nullptr},
-    {"separator", 'x', POPT_ARG_STRING, &options.sep, 0,
+    {"separator", 'x', POPT_ARG_STRING, &g_sep_arg, kStringOption,
      "specify separator for machine readable output", "CHAR"},
     {nullptr, 'X', POPT_ARG_NONE, &options.machineparsable, 0,
      "enable machine parsable output with separator |", nullptr},
     {"verbose", 'v', POPT_ARG_NONE, &options.verbose, 0, "enable verbose output", nullptr},
     {"maxruntime", 'T', POPT_ARG_INT, &options.maxruntime, 0,
      "die if runtime exceeds this limit (in seconds)", nullptr},
-    {"socket", 0, POPT_ARG_STRING | POPT_ARGFLAG_DOC_HIDDEN, &options.socket, 0,
+    {"socket", 0, POPT_ARG_STRING | POPT_ARGFLAG_DOC_HIDDEN, &g_socket_arg, kStringOption,
      "local socket name", "filename"},
     POPT_TABLEEND};
 
@@ -204,9 +235,15 @@ int main(int argc, const char* argv[]) {
   g_popt = poptGetContext(argv[0], argc, argv, g_options, POPT_CONTEXT_KEEP_FIRST);
   int opt;
   while ((opt = poptGetNextOpt(g_popt)) != -1) {
+    if (opt == kStringOption) {
+      take_string_options();
+      continue;
+    }
     if (opt == kNodeOption) {
-      if (!parse_node_arg(g_node_arg)) {
-        fprintf(stderr, "Invalid option %s: %s\n", g_node_arg, poptStrerror(POPT_ERROR_BADNUMBER));
+      std::string node = take_arg(&g_node_arg);
+      if (!parse_node_arg(node.c_str())) {
+        fprintf(stderr, "Invalid option %s: %s\n", node.c_str(),
+                poptStrerror(POPT_ERROR_BADNUMBER));
         exit(1);
       }
       continue;
