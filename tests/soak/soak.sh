@@ -137,10 +137,11 @@ done
 # Failure lines the injected faults explain: torture cuts, the recoveries and elections they
 # cause (vacuuming runs they abort among them), calls, controls and commits to a node whose
 # link was cut, and `ctdb recover` asked while recoveries are held off after the last one.
-# Also a commit refused for a newer RSN: a recovery run while torture had cut a node off
-# rebuilds g_lock.tdb without that node's newest copy of a lock record, so a second client can
-# take a lock that is still held; the stale commit of the two is refused by every node and its
-# client fails it (the counters above show that no acknowledged commit was lost or doubled).
+# Also a commit refused for a newer RSN: a node left out of a recovery while torture had cut
+# it off can still hand its client the transaction lock (g_lock.tdb is volatile, and the others
+# recovered it without that node's copy) and a read of its older database; once it is back, its
+# commit is refused by every node and the client fails it (the counters above show that no
+# acknowledged commit was lost or doubled). A link back asks for a recovery ("Link to node").
 explained='Aborting vacuuming .* \((new generation|recovery)\)|record has a newer RSN|recoveries are disabled|failed to apply a persistent commit|torture|dead count|Link to node|disconnected|Recovery failed|timed out|node is disconnected|Start election|Giving up leadership|failed on node|ended by recovery|leader broadcast timeout|Unable to take recovery lock .*contention'
 unexplained=$(cat "${H_LOG[s0]}" "${H_LOG[s1]}" "${H_LOG[s2]}" |
   grep -Ei 'fail|error|cannot|unable|abort|assert|sanitizer' | grep -Evi "$explained" |
