@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -188,17 +189,25 @@ void NodeTransport::connect(Link& l) {
     schedule_connect(l);
     return;
   }
-  // Writable once the handshake is over, whichever way it went.
+  // Writable once the handshake is over, whichever way it went. A SYN dropped on the way (a
+  // firewall rule, a pulled cable) would leave connect() to TCP's backoff, a minute or more
+  // after the path is back: as 4.17, a connect gets one second, then starts again.
+  timeval give_up{static_cast<time_t>(kMaxRetry), 0};
   l.connect_ev = event_new(loop_.base(), fd, EV_WRITE, &NodeTransport::on_connect_done, &l);
-  if (l.connect_ev == nullptr || event_add(l.connect_ev, nullptr) != 0) {
+  if (l.connect_ev == nullptr || event_add(l.connect_ev, &give_up) != 0) {
     l.close_out();
     schedule_connect(l);
   }
 }
 
-void NodeTransport::on_connect_done(evutil_socket_t fd, short, void* arg) {
+void NodeTransport::on_connect_done(evutil_socket_t fd, short what, void* arg) {
   auto& l = *static_cast<Link*>(arg);
   NodeTransport& self = *l.owner;
+  if (what & EV_TIMEOUT) {
+    l.close_out();
+    self.connect(l);
+    return;
+  }
   int err = 0;
   socklen_t len = sizeof(err);
   if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
