@@ -237,7 +237,9 @@ bool Daemon::load_public_ips(std::string* error) {
   takeover_host_ = std::make_unique<TakeoverHost>(*this, state_, *monitor_,
                                                   [this](uint32_t seconds) { ban(seconds); });
   takeover::PublicIps::Settings ips;
-  ips.file = opts_.public_addresses;
+  // [failover] disabled: this node hosts no public address, as 4.17 leaves them all alone.
+  ips.file = opts_.failover_disabled ? std::string() : opts_.public_addresses;
+  if (opts_.failover_disabled) CTDB_LOGF(kLogNotice, "Failover is disabled: no public addresses");
   ips.default_iface = opts_.public_interface;
   ips.check_host = getenv("CTDB_TEST_MODE") == nullptr;
   if (!opts_.single_public_ip.empty()) {
@@ -316,7 +318,12 @@ monitor::MonitorSettings Daemon::monitor_settings() const {
   s.notification_script = opts_.notification_script;
   const char* base = getenv("CTDB_BASE");
   std::string ctdb_base = base != nullptr && *base != 0 ? base : "";
-  if (ctdb_base.empty()) {
+  const std::string legacy = "/events/legacy";  // 4.17's $CTDB_BASE/events/legacy
+  const std::string& dir = opts_.event_script_dir;
+  if (ctdb_base.empty() && dir.size() > legacy.size() &&
+      dir.compare(dir.size() - legacy.size(), legacy.size(), legacy) == 0) {
+    ctdb_base = dir.substr(0, dir.size() - legacy.size());
+  } else if (ctdb_base.empty()) {
     size_t slash = opts_.event_script_dir.find_last_of('/');
     ctdb_base = slash == std::string::npos ? "."
                 : slash == 0               ? "/"
@@ -325,14 +332,18 @@ monitor::MonitorSettings Daemon::monitor_settings() const {
   s.env = {"CTDB_BASE=" + ctdb_base, "CTDB_SOCKET=" + opts_.socket,
            "CTDB_EVENT_SCRIPT_DIR=" + opts_.event_script_dir};
   // 4.17's hook for hung scripts: CTDB_DEBUG_HUNG_SCRIPT names it (empty
-  // for none), else debug-hung-script.sh in CTDB_BASE when it is executable.
+  // for none), else ctdb.conf's [event] debug script, else
+  // debug-hung-script.sh in CTDB_BASE when it is executable.
   const char* debug = getenv("CTDB_DEBUG_HUNG_SCRIPT");
   if (debug != nullptr) {
     s.debug_script = debug;
+  } else if (!opts_.event_debug_script.empty()) {
+    s.debug_script = opts_.event_debug_script;
   } else if (access((ctdb_base + "/debug-hung-script.sh").c_str(), X_OK) == 0) {
     s.debug_script = ctdb_base + "/debug-hung-script.sh";
   }
   s.fast_start = getenv("CTDB_TEST_MODE") != nullptr;
+  parse_debug_level(opts_.script_log_level, &s.script_log_level);  // checked with the options
   return s;
 }
 

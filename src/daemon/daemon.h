@@ -101,6 +101,7 @@ class Daemon : public ClientHandler,
   const Tunables& tunables() const override { return tunables_; }
   const std::string& reclock_path() const override { return opts_.reclock; }
   double reclock_recheck_interval() const override { return opts_.reclock_recheck_interval; }
+  double leader_timeout() const override { return opts_.leader_timeout; }
   void learn_node_flags(uint32_t pnn, uint32_t flags) override;
   proto::Statistics& stats() override { return stats_; }
   takeover::PublicIps& public_ips() override { return *public_ips_; }

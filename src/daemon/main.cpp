@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -105,15 +106,24 @@ int main(int argc, const char** argv) {
       break;
   }
 
-  // Logging: syslog, else the log file; -i without --logfile logs to stderr.
+  // Logging: syslog, a file, or stderr ("-": -i without --logfile, or ctdb.conf's "file:").
   if (opts.syslog) {
     logging::to_syslog();
-  } else if (opts.logfile.empty() && opts.interactive) {
+  } else if (opts.logfile == "-") {
     logging::to_stderr();
-  } else if (!logging::to_file(opts.logfile.empty() ? "/var/log/log.ctdb" : opts.logfile, &error)) {
-    fprintf(stderr, "ctdbd: %s\n", error.c_str());
-    return 1;
+  } else {
+    // 4.17's default file is in /var/log/ctdb, which only its package creates.
+    std::string dir = opts.logfile.substr(0, opts.logfile.rfind('/'));
+    if (!dir.empty()) mkdir(dir.c_str(), 0755);
+    if (!logging::to_file(opts.logfile, &error)) {
+      fprintf(stderr, "ctdbd: %s\n", error.c_str());
+      return 1;
+    }
   }
+  // 4.17 hands [database] lock debug script to its lock helpers this way.
+  if (!opts.lock_debug_script.empty())
+    setenv("CTDB_DEBUG_LOCKS", opts.lock_debug_script.c_str(), 1);
+  for (const std::string& w : opts.config_warnings) CTDB_LOGF(kLogWarning, "%s", w.c_str());
 
   int report_fd = -1;
   if (!opts.interactive && daemonize_and_wait(&report_fd) != 0) {

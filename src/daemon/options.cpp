@@ -9,7 +9,10 @@
 #include <map>
 #include <memory>
 
+#include "common/ctdb_conf.h"
+#include "common/logging.h"
 #include "common/version.h"
+#include "daemon/configuration.h"
 #include "protocol/types.h"
 
 namespace ctdb::daemon {
@@ -44,6 +47,7 @@ struct RawOptions {
   char* transport = nullptr;
   char* pidfile = nullptr;
   int version = 0;
+  int dump_config = 0;
 
   // The values of the string options seen so far, by slot. popt overwrites a slot without
   // freeing it when an option is given twice, so each value is moved here as soon as popt
@@ -60,6 +64,7 @@ struct RawOptions {
       *slot = nullptr;
     }
   }
+  bool given(char** slot) const { return strings.count(slot) != 0; }
   void take(char** slot, std::string* out) const {
     auto it = strings.find(slot);
     if (it != strings.end()) *out = it->second;
@@ -89,14 +94,78 @@ void take_options(RawOptions& r, DaemonOptions* opts) {
   r.take(&r.pidfile, &opts->pidfile);
   opts->reclock_recheck_interval = r.reclock_recheck_interval;
   opts->interactive = r.interactive;
-  opts->lvs = r.lvs;
-  opts->no_lmaster = r.no_lmaster;
-  opts->no_recmaster = r.no_recmaster;
-  opts->nosetsched = r.nosetsched;
-  opts->start_as_disabled = r.start_as_disabled;
-  opts->start_as_stopped = r.start_as_stopped;
-  opts->syslog = r.syslog;
-  opts->torture = r.torture;
+  // A flag can only add to what ctdb.conf says.
+  opts->lvs |= r.lvs != 0;
+  opts->no_lmaster |= r.no_lmaster != 0;
+  opts->no_recmaster |= r.no_recmaster != 0;
+  opts->nosetsched |= r.nosetsched != 0;
+  opts->start_as_disabled |= r.start_as_disabled != 0;
+  opts->start_as_stopped |= r.start_as_stopped != 0;
+  opts->torture |= r.torture != 0;
+  // Where the log goes: --syslog, else --logfile, else stderr with -i (as 4.17, whatever
+  // ctdb.conf says), else ctdb.conf's location.
+  bool logfile_given = r.given(&r.logfile);
+  if (r.syslog) {
+    opts->syslog = true;
+  } else if (logfile_given) {
+    opts->syslog = false;
+  } else if (r.interactive) {
+    opts->syslog = false;
+    opts->logfile = "-";
+  }
+  if (opts->syslog) opts->logfile.clear();
+  // The default pid file belongs to the default socket (see configuration.cpp).
+  if (r.given(&r.socket) && !r.given(&r.pidfile)) opts->pidfile.clear();
+}
+
+// Makes every path option absolute before the daemon leaves its directory.
+void resolve_paths(DaemonOptions* o) {
+  for (std::string* path : {&o->dbdir, &o->dbdir_persistent, &o->dbdir_state, &o->event_script_dir,
+                            &o->logfile, &o->nlist, &o->notification_script, &o->public_addresses,
+                            &o->reclock, &o->socket, &o->pidfile}) {
+    *path = absolute_path(*path);
+  }
+}
+
+// Shows the command line's values in the dump, as the values in force.
+void override_config(const DaemonOptions& o, conf::Config* conf) {
+  conf->override_value("logging", "location", o.syslog ? "syslog" : "file:" + o.logfile);
+  conf->override_value("logging", "log level", o.debug);
+  conf->override_value("cluster", "transport", o.transport);
+  if (!o.listen.empty()) conf->override_value("cluster", "node address", o.listen);
+  if (!o.reclock.empty() && !conf->has("cluster", "recovery lock")) {
+    conf->override_value("cluster", "cluster lock", o.reclock);
+  }
+  conf->override_value("cluster", "leader capability", o.no_recmaster ? "false" : "true");
+  conf->override_value("database", "volatile database directory", o.dbdir);
+  conf->override_value("database", "persistent database directory", o.dbdir_persistent);
+  conf->override_value("database", "state database directory", o.dbdir_state);
+  conf->override_value("legacy", "realtime scheduling", o.nosetsched ? "false" : "true");
+  conf->override_value("legacy", "lmaster capability", o.no_lmaster ? "false" : "true");
+  conf->override_value("legacy", "start as stopped", o.start_as_stopped ? "true" : "false");
+  conf->override_value("legacy", "start as disabled", o.start_as_disabled ? "true" : "false");
+}
+
+// --dump-config: ctdb.conf's keys as `ctdb-config dump` prints them, then the settings that
+// only the command line (or the CTDB_BASE layout) gives, as comments so that the output is
+// still a valid ctdb.conf.
+std::string dump_config(const DaemonOptions& o, const conf::Config& conf) {
+  std::string out = conf.dump();
+  out += "# Settings with no ctdb.conf key (command line or CTDB_BASE):\n";
+  auto line = [&out](const char* name, const std::string& value) {
+    out += std::string("#\t--") + name + " = " + value + "\n";
+  };
+  line("nlist", o.nlist);
+  line("public-addresses", o.public_addresses);
+  line("public-interface", o.public_interface);
+  line("single-public-ip", o.single_public_ip);
+  line("lvs", o.lvs ? "true" : "false");
+  line("event-script-dir", o.event_script_dir);
+  line("notification-script", o.notification_script);
+  line("socket", o.socket);
+  line("pidfile", o.pidfile);
+  line("reclock-recheck-interval", std::to_string(o.reclock_recheck_interval));
+  return out;
 }
 
 // What popt cannot check: the transport, empty and too long paths.
@@ -109,6 +178,15 @@ bool check_options(const DaemonOptions& opts, std::string* error) {
   if (opts.transport != "tcp") {
     *error = "ctdbd: --transport: unsupported transport '" + opts.transport +
              "' (only \"tcp\" is supported)";
+    return false;
+  }
+  int level = 0;
+  if (!parse_debug_level(opts.script_log_level, &level)) {
+    *error = "ctdbd: invalid script log level '" + opts.script_log_level + "'";
+    return false;
+  }
+  if (opts.leader_timeout <= 0) {
+    *error = "ctdbd: leader timeout must be 1 or more seconds";
     return false;
   }
   for (const std::string* path :
@@ -143,33 +221,31 @@ struct ContextDeleter {
 
 ParseResult parse_options(int argc, const char** argv, DaemonOptions* opts, std::string* error) {
   RawOptions r;
-  if (const char* env = getenv("CTDB_SOCKET"); env != nullptr && *env != '\0') opts->socket = env;
-
-  // The strings shown in --help carry the defaults.
-  static std::string dbdir_help, socket_help;
-  dbdir_help = "directory for the volatile databases (default " + opts->dbdir + ")";
-  socket_help = "the Unix domain socket clients connect to (default " + opts->socket + ")";
+  Layout layout = layout_from_environment();
 
   const poptOption table[] = {
       {"debug", 'd', POPT_ARG_STRING, &r.debug, kStringOption,
        "debug level: 0-10 (ERROR 0, WARNING 1, NOTICE 3, INFO 5, DEBUG 10) or a level name",
        "LEVEL"},
-      {"dbdir", 0, POPT_ARG_STRING, &r.dbdir, kStringOption, dbdir_help.c_str(), "DIRECTORY"},
+      {"dbdir", 0, POPT_ARG_STRING, &r.dbdir, kStringOption,
+       "directory for the volatile databases (default /var/lib/ctdb/volatile)", "DIRECTORY"},
       {"dbdir-persistent", 0, POPT_ARG_STRING, &r.dbdir_persistent, kStringOption,
-       "directory for the persistent databases (default /var/ctdb/persistent)", "DIRECTORY"},
+       "directory for the persistent databases (default /var/lib/ctdb/persistent)", "DIRECTORY"},
       {"dbdir-state", 0, POPT_ARG_STRING, &r.dbdir_state, kStringOption,
-       "directory for the daemon's own state databases (default /var/ctdb/state)", "DIRECTORY"},
+       "directory for the daemon's own state databases (default /var/lib/ctdb/state)", "DIRECTORY"},
+      {"dump-config", 0, POPT_ARG_NONE, &r.dump_config, 0,
+       "print the configuration in force (ctdb.conf with the options applied) and exit", nullptr},
       {"event-script-dir", 0, POPT_ARG_STRING, &r.event_script_dir, kStringOption,
-       "directory of the event scripts (default /etc/ctdb/events.d)", "DIRECTORY"},
+       "directory of the event scripts (default $CTDB_BASE/events/legacy)", "DIRECTORY"},
       {"interactive", 'i', POPT_ARG_NONE, &r.interactive, 0,
        "stay in the foreground; log to stderr unless --logfile is given", nullptr},
       {"listen", 0, POPT_ARG_STRING, &r.listen, kStringOption,
        "the node address (from the nodes file) to bind to", "ADDRESS"},
       {"logfile", 0, POPT_ARG_STRING, &r.logfile, kStringOption,
-       "log file (default /var/log/log.ctdb)", "FILENAME"},
+       "log file (default /var/log/ctdb/log.ctdb)", "FILENAME"},
       {"lvs", 0, POPT_ARG_NONE, &r.lvs, 0, "this node has the LVS capability", nullptr},
       {"nlist", 0, POPT_ARG_STRING, &r.nlist, kStringOption,
-       "file with the private address of every node (default /etc/ctdb/nodes)", "FILENAME"},
+       "file with the private address of every node (default $CTDB_BASE/nodes)", "FILENAME"},
       {"no-lmaster", 0, POPT_ARG_NONE, &r.no_lmaster, 0,
        "this node never becomes lmaster (never in the vnnmap)", nullptr},
       {"no-recmaster", 0, POPT_ARG_NONE, &r.no_recmaster, 0,
@@ -177,22 +253,27 @@ ParseResult parse_options(int argc, const char** argv, DaemonOptions* opts, std:
       {"nosetsched", 0, POPT_ARG_NONE, &r.nosetsched, 0,
        "do not switch to real-time scheduling (for debugging)", nullptr},
       {"notification-script", 0, POPT_ARG_STRING, &r.notification_script, kStringOption,
-       "script called on state changes", "FILENAME"},
+       "script called on state changes (default $CTDB_BASE/notify.sh)", "FILENAME"},
       {"public-addresses", 0, POPT_ARG_STRING, &r.public_addresses, kStringOption,
-       "file of public addresses this node can host", "FILENAME"},
+       "file of public addresses this node can host (default $CTDB_BASE/public_addresses)",
+       "FILENAME"},
       {"public_addresses", 0, POPT_ARG_STRING | POPT_ARGFLAG_DOC_HIDDEN, &r.public_addresses,
        kStringOption, nullptr, "FILENAME"},
       {"public-interface", 0, POPT_ARG_STRING, &r.public_interface, kStringOption,
        "interface for public addresses that name none", "INTERFACE"},
       {"reclock", 0, POPT_ARG_STRING, &r.reclock, kStringOption,
-       "recovery lock file on shared storage (split-brain protection)", "FILENAME"},
+       "cluster lock: a file on shared storage, or !HELPER ARGS (split-brain protection)",
+       "FILENAME"},
       {"reclock-recheck-interval", 0, POPT_ARG_INT, &r.reclock_recheck_interval, 0,
        "seconds between checks that the recovery lock file was not removed or replaced "
        "(0: never; default 5)",
        "SECONDS"},
       {"single-public-ip", 0, POPT_ARG_STRING, &r.single_public_ip, kStringOption,
        "single public address (LVS)", "ADDRESS"},
-      {"socket", 0, POPT_ARG_STRING, &r.socket, kStringOption, socket_help.c_str(), "FILENAME"},
+      {"socket", 0, POPT_ARG_STRING, &r.socket, kStringOption,
+       "the Unix domain socket clients connect to (default $CTDB_SOCKET, else "
+       "/var/run/ctdb/ctdbd.socket)",
+       "FILENAME"},
       {"start-as-disabled", 0, POPT_ARG_NONE, &r.start_as_disabled, 0,
        "start in the DISABLED state", nullptr},
       {"start-as-stopped", 0, POPT_ARG_NONE, &r.start_as_stopped, 0, "start in the STOPPED state",
@@ -203,7 +284,9 @@ ParseResult parse_options(int argc, const char** argv, DaemonOptions* opts, std:
       {"transport", 0, POPT_ARG_STRING, &r.transport, kStringOption,
        "node transport (only \"tcp\")", "STRING"},
       {"pidfile", 0, POPT_ARG_STRING, &r.pidfile, kStringOption,
-       "write the daemon's PID to this file", "FILENAME"},
+       "write the daemon's PID to this file (default with the default socket: "
+       "/var/run/ctdb/ctdbd.pid)",
+       "FILENAME"},
       {"version", 0, POPT_ARG_NONE, &r.version, 0, "print the version and exit", nullptr},
       POPT_AUTOHELP POPT_TABLEEND};
 
@@ -227,8 +310,27 @@ ParseResult parse_options(int argc, const char** argv, DaemonOptions* opts, std:
     return ParseResult::kExitOk;
   }
 
+  // ctdb.conf over 4.17's defaults, then the command line over both.
+  conf::Config config(layout.etcdir);
+  std::vector<std::string> problems, warnings;
+  bool missing = false;
+  const std::string conf_path = layout.etcdir + "/ctdb.conf";
+  if (!config.load_file(conf_path, &missing, &problems, &warnings)) {
+    error->clear();
+    for (const std::string& p : problems) *error += p + "\n";
+    *error += "ctdbd: failed to load configuration file " + conf_path;
+    return ParseResult::kError;
+  }
+  *opts = options_from_config(config, layout);
+  opts->config_warnings = warnings;
   take_options(r, opts);
+  resolve_paths(opts);
   if (!check_options(*opts, error)) return ParseResult::kError;
+  if (r.dump_config) {
+    override_config(*opts, &config);
+    fputs(dump_config(*opts, config).c_str(), stdout);
+    return ParseResult::kExitOk;
+  }
   return ParseResult::kRun;
 }
 

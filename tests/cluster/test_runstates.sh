@@ -99,7 +99,7 @@ CTDB_DBDIR_PERSISTENT=$H_TMP/r5/db/persistent
 CTDB_LOGFILE=$B/scripts.log
 EOF
 h_write_nodes "$H_TMP/r5.nodes" 127.0.0.139
-CTDB_SYSCONFIG=$H_TMP/r5.sysconfig PATH="$CTDB_BUILD_DIR:$PATH" \
+CTDB_BASE=$B CTDB_SYSCONFIG=$H_TMP/r5.sysconfig PATH="$CTDB_BUILD_DIR:$PATH" \
   h_start_ours r5 127.0.0.139 "$H_TMP/r5.nodes" --event-script-dir="$B/events.d"
 # r6: its event script directory does not exist (a typo in --event-script-dir).
 h_write_nodes "$H_TMP/r6.nodes" 127.0.0.143

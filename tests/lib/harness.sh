@@ -300,8 +300,10 @@ h_start_ours() {
   local d=$H_TMP/$name
   mkdir -p "$d/db/volatile" "$d/db/persistent" "$d/db/state" "$d/events.d"
   [ "$nodes" -ef "$d/nodes" ] || cp "$nodes" "$d/nodes"
-  local -a env_args=() ns=()
-  [ -z "${H_OURS_TEST_MODE-1}" ] || env_args=(CTDB_TEST_MODE=1)
+  # CTDB_BASE (the caller's, else $d): the node's own ctdb.conf, notify.sh, ctdb.tunables...,
+  # never the machine's /etc/ctdb (Debian's package, installed for the interop tests).
+  local -a env_args=("CTDB_BASE=${CTDB_BASE:-$d}") ns=()
+  [ -z "${H_OURS_TEST_MODE-1}" ] || env_args+=(CTDB_TEST_MODE=1)
   H_TEST_MODE[$name]=${H_OURS_TEST_MODE-1}  # h_restart_ours starts it the same way
   # In a network namespace (H_NS[NAME]), `ip netns exec` execs the daemon: same PID.
   [ -z "${H_NS[$name]:-}" ] || ns=(ip netns exec "${H_NS[$name]}")

@@ -190,6 +190,7 @@ class FakeCluster : public RecoverdHost {
   uint32_t capabilities() const override { return model_[0].caps; }
   const std::string& reclock_path() const override { return reclock_; }
   double reclock_recheck_interval() const override { return 1; }
+  double leader_timeout() const override { return 5; }
   void learn_node_flags(uint32_t pnn, uint32_t flags) override {
     learned_.push_back({pnn, flags});
     nodes_[pnn].flags = (nodes_[pnn].flags & NODE_FLAGS_DISCONNECTED) | flags;

@@ -119,6 +119,8 @@ TEST(ScriptDirTest, ListsScriptFilesSortedWithOwnerExecBit) {
   make("10." + std::string(29, 'z'), 0755);  // 32 characters
   mkdir(tmp.file("10.dir").c_str(), 0755);
   ASSERT_EQ(symlink(tmp.file("50.samba").c_str(), tmp.file("60.link").c_str()), 0);
+  make("70.nfs.script", 0755);  // 4.17's events/legacy form: named without the suffix
+  make("80.x.script~", 0755);
 
   std::vector<ScriptFile> list;
   bool missing = true;
@@ -132,13 +134,14 @@ TEST(ScriptDirTest, ListsScriptFilesSortedWithOwnerExecBit) {
     enabled.push_back(s.enabled);
   }
   EXPECT_EQ(names, (std::vector<std::string>{"00.ctdb", "20.group-only", "50.samba", "60.link",
-                                             "99.a-b_c.d"}));
-  EXPECT_EQ(enabled, (std::vector<bool>{true, false, true, true, false}));
+                                             "70.nfs", "99.a-b_c.d"}));
+  EXPECT_EQ(enabled, (std::vector<bool>{true, false, true, true, true, false}));
+  EXPECT_EQ(list[4].file, "70.nfs.script");
 }
 
 TEST(ScriptDirTest, MissingDirectoryIsAnEmptyList) {
   TempDir tmp;
-  std::vector<ScriptFile> list{{"stale", true}};
+  std::vector<ScriptFile> list{{"stale", "stale", true}};
   bool missing = false;
   std::string error;
   ASSERT_TRUE(list_scripts(tmp.file("nope"), &list, &missing, &error));

@@ -17,14 +17,11 @@
 namespace ctdb::daemon::cluster {
 namespace {
 
-// 4.17's defaults for what ctdb.conf sets there ([cluster] leader timeout).
 constexpr double kLeaderBroadcastInterval = 1.0;
-constexpr double kLeaderTimeout = 5.0;
 constexpr double kFastElectionTimeout = 0.5;
 // A contended recovery lock is asked for again this often while no leader is known, for at
 // most a leader timeout.
 constexpr double kLockRetryInterval = 0.05;
-constexpr int kLockRetries = static_cast<int>(kLeaderTimeout / kLockRetryInterval);
 // Leader timeouts between two reports of a lock that is held with no leader heard.
 constexpr int kUnheardLockReport = 12;
 
@@ -684,7 +681,7 @@ bool Recoverd::hand_over(std::function<void()> then) {
     finish_handover();
     return true;
   }
-  handover_timer_.start(kLeaderTimeout);
+  handover_timer_.start(d_.leader_timeout());
   force_election("the leader hands leadership over");
   return true;
 }
@@ -766,7 +763,11 @@ void Recoverd::broadcast_leader() {
   }
 }
 
-void Recoverd::restart_leader_timeout() { leader_timeout_.start(kLeaderTimeout); }
+int Recoverd::lock_retries() const {
+  return static_cast<int>(d_.leader_timeout() / kLockRetryInterval);
+}
+
+void Recoverd::restart_leader_timeout() { leader_timeout_.start(d_.leader_timeout()); }
 
 void Recoverd::on_leader_message(const proto::Bytes& data) {
   uint32_t pnn;
@@ -902,12 +903,12 @@ void Recoverd::lock_election() {
         election_in_progress_ = false;
         if (leader_ == d_.pnn()) leader_ = UNKNOWN_PNN;
         restart_leader_timeout();
-        if (leader_ == UNKNOWN_PNN && lock_retries_++ < kLockRetries) {
+        if (leader_ == UNKNOWN_PNN && lock_retries_++ < lock_retries()) {
           lock_retry_timer_.start(kLockRetryInterval);
         }
         // Held for a whole leader timeout and more, yet no node says it leads: whoever holds
         // it is not a leader of this cluster. Said once, then about once a minute.
-        if (leader_ == UNKNOWN_PNN && lock_retries_ > kLockRetries &&
+        if (leader_ == UNKNOWN_PNN && lock_retries_ > lock_retries() &&
             unheard_lock_holder_++ % kUnheardLockReport == 0) {
           CTDB_LOGF(kLogError,
                     "Recovery lock %s is held, but no node leads: is a process outside this "

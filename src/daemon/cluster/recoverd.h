@@ -36,6 +36,8 @@ class RecoverdHost : public ClusterHost {
   virtual const std::string& reclock_path() const = 0;
   // Seconds between the lock holder's checks of the lock file; 0: never.
   virtual double reclock_recheck_interval() const = 0;
+  // Seconds without a leader broadcast before an election ([cluster] leader timeout).
+  virtual double leader_timeout() const = 0;
   // Another node's flags as that node (their authority) or the leader's check
   // tells them; this node keeps its own view of whether the link is up.
   virtual void learn_node_flags(uint32_t pnn, uint32_t flags) = 0;
@@ -169,6 +171,8 @@ class Recoverd {
   Timer handover_timer_;  // hand_over's limit  // asks for a contended recovery lock again (see
                           // lock_election)
   int lock_retries_ = 0;
+  // How many times a contended lock is asked for again: for at most a leader timeout.
+  int lock_retries() const;
   int unheard_lock_holder_ = 0;  // contended lock takes with no leader heard
   std::shared_ptr<char> alive_ = std::make_shared<char>();  // see guarded()
 };

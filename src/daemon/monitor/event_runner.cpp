@@ -154,7 +154,8 @@ void EventRunner::run_script() {
   s.name = name;
   s.start = wall_now();
   c.list.scripts.push_back(s);
-  std::vector<std::string> argv{settings_.dir + "/" + name, proto::event_name(c.req.event)};
+  std::vector<std::string> argv{settings_.dir + "/" + c.scripts[c.index].file,
+                                proto::event_name(c.req.event)};
   argv.insert(argv.end(), c.req.args.begin(), c.req.args.end());
   c.child = ScriptChild::start(loop_, argv, settings_.env, [this](int st) { script_exited(st); });
   if (!c.child) {
@@ -182,7 +183,7 @@ void EventRunner::script_exited(int wait_status) {
   if (s.status != 0) {
     CTDB_LOGF(kLogError, "%s event failed: %s %s", event, s.name.c_str(),
               describe_status(s.status).c_str());
-    log_output(kLogError, s.name, output);
+    log_output(settings_.script_log_level, s.name, output);
     finish(EventResult::kFailed, true);
     return;
   }
@@ -201,7 +202,7 @@ void EventRunner::script_timed_out() {
   const char* event = proto::event_name(c.req.event);
   CTDB_LOGF(kLogError, "%s event timed out after %.0f s in script %s (pid %d)", event,
             c.req.timeout, s.name.c_str(), static_cast<int>(c.child->pid()));
-  log_output(kLogError, s.name, output);
+  log_output(settings_.script_log_level, s.name, output);
   pid_t hung = c.child->pid();
   abandon_current_script(settings_.debug_script.empty() ? "timed out" : nullptr);
   if (!settings_.debug_script.empty()) run_debug_script(hung, event);

@@ -40,6 +40,8 @@ class EventRunner {
     // Run as `debug_script PID EVENT` when a script times out, before its
     // process group is killed; empty for none.
     std::string debug_script;
+    // The level a failed or timed-out script's output is logged at (4.17's script log level).
+    int script_log_level = 0;
   };
   using DoneFn = std::function<void(EventResult)>;
 

@@ -43,6 +43,8 @@ struct MonitorSettings {
   // CTDB_TEST_MODE: startup does not wait RerecoveryTimeout after the last
   // recovery (4.17's fast_start).
   bool fast_start = false;
+  // The level failed and timed-out scripts' output is logged at ([legacy] script log level).
+  int script_log_level = 0;
 };
 
 class Monitor {

@@ -21,6 +21,13 @@ bool ends_with(const std::string& s, const char* suffix) {
 }
 
 constexpr mode_t kAllExec = S_IXUSR | S_IXGRP | S_IXOTH;
+constexpr const char* kLegacySuffix = ".script";  // 4.17's events/legacy/NN.name.script
+
+// The script name for a file name: without 4.17's suffix.
+std::string script_name(const std::string& file) {
+  if (ends_with(file, kLegacySuffix)) return file.substr(0, file.size() - strlen(kLegacySuffix));
+  return file;
+}
 
 }  // namespace
 
@@ -54,11 +61,12 @@ bool list_scripts(const std::string& dir, std::vector<ScriptFile>* out, bool* mi
     return false;
   }
   while (dirent* e = readdir(d)) {
-    std::string name = e->d_name;
+    std::string file = e->d_name;
+    std::string name = script_name(file);
     if (!is_script_name(name)) continue;
     struct stat st;
-    if (stat((dir + "/" + name).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    out->push_back({name, (st.st_mode & S_IXUSR) != 0});
+    if (stat((dir + "/" + file).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    out->push_back({name, file, (st.st_mode & S_IXUSR) != 0});
   }
   closedir(d);
   std::sort(out->begin(), out->end(),
@@ -68,8 +76,9 @@ bool list_scripts(const std::string& dir, std::vector<ScriptFile>* out, bool* mi
 
 bool set_script_enabled(const std::string& dir, const std::string& name, bool enabled,
                         std::string* error) {
-  std::string path = dir + "/" + name;
+  std::string path = dir + "/" + name + kLegacySuffix;
   struct stat st;
+  if (stat(path.c_str(), &st) != 0) path = dir + "/" + name;
   if (!is_script_name(name) || stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
     *error = "no event script " + name + " in " + dir;
     return false;
