@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -241,6 +243,67 @@ TEST(ClusterRecoveryLock, FreedWhenTheHoldingProcessDies) {
   prctl(PR_SET_CHILD_SUBREAPER, 0);
   RecoveryLock lock(loop);
   EXPECT_TRUE(take_until_held(loop, lock, path));
+}
+
+// "!COMMAND ARGS": a mutex helper with 4.17's protocol on its standard output.
+class MutexHelperTest : public ::testing::Test {
+ protected:
+  // Writes an executable shell script HELPER and returns "!PATH ARGS".
+  std::string helper(const std::string& body, const std::string& args = "") {
+    std::string path = dir_.write("helper.sh", "#!/bin/sh\n" + body + "\n");
+    chmod(path.c_str(), 0755);
+    return "!" + path + (args.empty() ? "" : " " + args);
+  }
+  unit::TempDir dir_;
+  EventLoop loop_;
+  std::vector<Status> events_;
+};
+
+TEST_F(MutexHelperTest, HeldUntilTheHelperExitsThenLost) {
+  RecoveryLock lock(loop_);
+  // Arguments are split at blanks; the helper writes them where the test can see them.
+  std::string cmd =
+      helper("echo \"$1 $2\" > " + dir_.file("args") + "; printf 0; while :; do sleep 0.05; done",
+             "first   second");
+  EXPECT_EQ(take_and_wait(loop_, lock, cmd, fast(), &events_), Status::kHeld);
+  pid_t pid = lock.child_pid();
+  ASSERT_GT(pid, 0);
+  std::ifstream in(dir_.file("args"));
+  std::string args;
+  std::getline(in, args);
+  EXPECT_EQ(args, "first second");
+  kill(pid, SIGKILL);
+  ASSERT_TRUE(run_until(
+      loop_, [&] { return events_.size() == 2; }, 20));
+  EXPECT_EQ(events_[1], Status::kLost);
+}
+
+TEST_F(MutexHelperTest, ReleaseAsksTheHelperToLetGoWithSigterm) {
+  RecoveryLock lock(loop_);
+  std::string cmd = helper("trap 'echo released > " + dir_.file("released") +
+                           "; exit 0' TERM; printf 0; while :; do sleep 0.05; done");
+  EXPECT_EQ(take_and_wait(loop_, lock, cmd, fast(), &events_), Status::kHeld);
+  pid_t pid = lock.child_pid();
+  lock.release();
+  ASSERT_TRUE(run_until(
+      loop_, [&] { return access(dir_.file("released").c_str(), F_OK) == 0; }, 20));
+  ASSERT_TRUE(run_until(
+      loop_, [&] { return process_gone(pid); }, 20));
+  EXPECT_EQ(events_.size(), 1u);  // no callback after release()
+}
+
+TEST_F(MutexHelperTest, ContendedTimeoutErrorAndAHelperThatCannotRun) {
+  RecoveryLock lock(loop_);
+  EXPECT_EQ(take_and_wait(loop_, lock, helper("printf 1"), fast(), &events_), Status::kContended);
+  EXPECT_EQ(take_and_wait(loop_, lock, helper("printf 2"), fast(), &events_), Status::kError);
+  EXPECT_EQ(lock.error(), "the mutex helper timed out");
+  EXPECT_EQ(take_and_wait(loop_, lock, helper("printf 3"), fast(), &events_), Status::kError);
+  EXPECT_EQ(lock.error(), "the mutex helper reported an error");
+  EXPECT_EQ(take_and_wait(loop_, lock, helper("exit 1"), fast(), &events_), Status::kError);
+  EXPECT_EQ(lock.error(), "the mutex helper exited without an answer");
+  EXPECT_EQ(take_and_wait(loop_, lock, "!" + dir_.file("no-such-helper") + " x", fast(), &events_),
+            Status::kError);
+  EXPECT_EQ(lock.error(), "exec: No such file or directory");
 }
 
 }  // namespace

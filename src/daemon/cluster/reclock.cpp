@@ -15,17 +15,14 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/fcntl_mutex.h"
 #include "daemon/child_process.h"
 
 namespace ctdb::daemon::cluster {
 
 namespace {
 
-constexpr char kHeldByte = '0';
-constexpr char kContendedByte = '1';
-constexpr char kErrorByte = '3';
 constexpr double kReapInterval = 0.05;
-constexpr int kParentCheckMs = 1000;
 
 // Children killed by RecoveryLocks that were destroyed before the child
 // could be reaped; any later reap() collects them.
@@ -46,26 +43,6 @@ void reap_list(std::vector<pid_t>* pids) {
               pids->end());
 }
 
-int64_t now_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
-}
-
-void write_byte(int fd, char c) {
-  while (write(fd, &c, 1) < 0 && errno == EINTR) {
-  }
-}
-
-// An error answer: the error byte, what failed ('o' open, 'l' lock, 's' stat)
-// and errno, in one write so that the parent reads them together.
-void write_error(int fd, char stage, int err) {
-  char buf[6] = {kErrorByte, stage};
-  memcpy(buf + 2, &err, sizeof(err));
-  while (write(fd, buf, sizeof(buf)) < 0 && errno == EINTR) {
-  }
-}
-
 // The lock holder. Never returns.
 [[noreturn]] void lock_child(const char* path, int pipe_fd, pid_t parent, int64_t recheck_ms,
                              int64_t start_delay_ms) {
@@ -76,58 +53,39 @@ void write_error(int fd, char stage, int err) {
   // must not outlive it through us.
   if (pipe_fd > 3) close_range(3, pipe_fd - 1, 0);
   close_range(pipe_fd + 1, ~0U, 0);
+  hold_fcntl_mutex(path, pipe_fd, parent, recheck_ms, start_delay_ms);
+}
 
-  if (start_delay_ms > 0) {
-    timespec ts{start_delay_ms / 1000, (start_delay_ms % 1000) * 1000000};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
-    }
+// A mutex helper ("!COMMAND ARGS"): its standard output is the pipe, as 4.17
+// runs it. If it cannot be started, the pipe gets kMutexError, 'e' and errno.
+[[noreturn]] void helper_child(char* const* argv, int pipe_fd, int devnull) {
+  reset_child_signals();
+  if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+  if (pipe_fd != STDOUT_FILENO) dup2(pipe_fd, STDOUT_FILENO);
+  close_range(3, ~0U, 0);
+  execv(argv[0], argv);
+  char buf[2 + sizeof(int)] = {kMutexError, 'e'};
+  int err = errno;
+  memcpy(buf + 2, &err, sizeof(err));
+  while (write(STDOUT_FILENO, buf, sizeof(buf)) < 0 && errno == EINTR) {
   }
+  _exit(1);
+}
 
-  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    write_error(pipe_fd, 'o', errno);
-    _exit(1);
+// "!COMMAND ARGS" split at blanks, as 4.17 splits it; empty for a plain file.
+std::vector<std::string> helper_args(const std::string& lock) {
+  std::vector<std::string> out;
+  if (lock.empty() || lock[0] != '!') return out;
+  size_t i = 1;
+  while (i < lock.size()) {
+    size_t start = lock.find_first_not_of(" \t", i);
+    if (start == std::string::npos) break;
+    size_t end = lock.find_first_of(" \t", start);
+    if (end == std::string::npos) end = lock.size();
+    out.push_back(lock.substr(start, end - start));
+    i = end;
   }
-  struct flock lk {};
-  lk.l_type = F_WRLCK;
-  lk.l_whence = SEEK_SET;
-  lk.l_start = 0;
-  lk.l_len = 1;
-  if (fcntl(fd, F_SETLK, &lk) != 0) {
-    if (errno == EACCES || errno == EAGAIN) {
-      write_byte(pipe_fd, kContendedByte);
-    } else {
-      write_error(pipe_fd, 'l', errno);
-    }
-    _exit(1);
-  }
-  struct stat held {};
-  if (fstat(fd, &held) != 0) {
-    write_error(pipe_fd, 's', errno);
-    _exit(1);
-  }
-  write_byte(pipe_fd, kHeldByte);
-
-  // Hold the lock. Note the file is checked with stat(), never by opening
-  // and closing it again: closing any descriptor of the file would drop our
-  // fcntl lock.
-  int64_t next_check = recheck_ms > 0 ? now_ms() + recheck_ms : -1;
-  for (;;) {
-    int wait_ms = kParentCheckMs;
-    if (next_check >= 0) {
-      wait_ms = static_cast<int>(std::clamp<int64_t>(next_check - now_ms(), 0, kParentCheckMs));
-    }
-    pollfd pfd{pipe_fd, 0, 0};  // POLLERR/POLLHUP: the parent closed its end
-    if (poll(&pfd, 1, wait_ms) > 0 && (pfd.revents & (POLLERR | POLLHUP)) != 0) _exit(0);
-    if (getppid() != parent) _exit(0);
-    if (next_check >= 0 && now_ms() >= next_check) {
-      struct stat now {};
-      if (stat(path, &now) != 0 || now.st_ino != held.st_ino || now.st_dev != held.st_dev) {
-        _exit(2);
-      }
-      next_check = now_ms() + recheck_ms;
-    }
-  }
+  return out;
 }
 
 int64_t to_ms(double seconds) {
@@ -172,17 +130,29 @@ bool RecoveryLock::take(const std::string& path, const Options& options, Callbac
   pid_t parent = getpid();
   int64_t recheck_ms = to_ms(options.recheck_interval);
   int64_t delay_ms = to_ms(options.child_start_delay);
+  std::vector<std::string> args = helper_args(path);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int devnull = args.empty() ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC);
   pid_t pid = fork();
   if (pid < 0) {
     close(fds[0]);
     close(fds[1]);
+    if (devnull >= 0) close(devnull);
     return false;
   }
   if (pid == 0) {
     close(fds[0]);
+    if (!args.empty()) helper_child(argv.data(), fds[1], devnull);
     lock_child(cpath, fds[1], parent, recheck_ms, delay_ms);
   }
   close(fds[1]);
+  if (devnull >= 0) close(devnull);
+  // A helper is asked to let go with SIGTERM (an etcd helper revokes its lease); our own
+  // child holds nothing but a file lock and is killed outright.
+  kill_signal_ = args.empty() ? SIGKILL : SIGTERM;
+  helper_ = !args.empty();
   fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
 
   path_ = path;
@@ -207,7 +177,7 @@ void RecoveryLock::on_readable() {
   if (state_ == State::kPending) {
     timeout_timer_.stop();
     error_.clear();
-    if (n >= 1 && c == kHeldByte) {
+    if (n >= 1 && c == kMutexHeld) {
       state_ = State::kHeld;
       // Copy: the callback may destroy us.
       Callback cb = cb_;
@@ -215,7 +185,7 @@ void RecoveryLock::on_readable() {
       return;
     }
     // Anything but '0' (including EOF: the child died before answering).
-    status = (n >= 1 && c == kContendedByte) ? Status::kContended : Status::kError;
+    status = (n >= 1 && c == kMutexContended) ? Status::kContended : Status::kError;
     if (status == Status::kError) error_ = describe_error(buf, n);
   } else if (state_ == State::kHeld) {
     if (n > 0) return;  // stray output; only the child's exit matters now
@@ -228,13 +198,20 @@ void RecoveryLock::on_readable() {
   cb(status);
 }
 
-std::string RecoveryLock::describe_error(const char* buf, ssize_t n) {
-  if (n < static_cast<ssize_t>(2 + sizeof(int)) || buf[0] != kErrorByte) {
-    return "the lock holder process failed";
+std::string RecoveryLock::describe_error(const char* buf, ssize_t n) const {
+  const char* who = helper_ ? "the mutex helper" : "the lock holder process";
+  if (n >= 1 && buf[0] == kMutexTimeout) return std::string(who) + " timed out";
+  if (n < static_cast<ssize_t>(2 + sizeof(int)) || buf[0] != kMutexError) {
+    if (n >= 1 && buf[0] == kMutexError) return std::string(who) + " reported an error";
+    if (n >= 1) return std::string(who) + " answered '" + std::string(1, buf[0]) + "'";
+    return std::string(who) + " exited without an answer";
   }
   int err;
   memcpy(&err, buf + 2, sizeof(err));
-  const char* what = buf[1] == 'o' ? "open" : buf[1] == 'l' ? "fcntl lock" : "fstat";
+  const char* what = buf[1] == 'o'   ? "open"
+                     : buf[1] == 'l' ? "fcntl lock"
+                     : buf[1] == 'e' ? "exec"
+                                     : "fstat";
   return std::string(what) + ": " + strerror(err);
 }
 
@@ -254,7 +231,7 @@ void RecoveryLock::cleanup() {
     pipe_fd_ = -1;
   }
   if (child_ > 0) {
-    kill(child_, SIGKILL);
+    kill(child_, kill_signal_);
     unreaped_.push_back(child_);
     child_ = -1;
   }

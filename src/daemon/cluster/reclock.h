@@ -1,8 +1,9 @@
-// The recovery lock (4.17's "cluster lock" with the fcntl mutex helper): a
-// forked child takes a non-blocking fcntl lock on a file and holds it while
-// the daemon's reactor waits on a pipe.
+// The recovery lock (4.17's "cluster lock"): a forked child takes a
+// non-blocking fcntl lock on a file, or runs a mutex helper, and holds it
+// while the daemon's reactor waits on a pipe.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <functional>
@@ -24,6 +25,12 @@ namespace ctdb::daemon::cluster {
 // getppid() changed), or the lock file is removed or replaced (re-checked
 // every recheck_interval seconds by comparing device and inode); it then
 // exits, which the parent sees as EOF on the pipe and reports as kLost.
+//
+// A lock of the form "!COMMAND ARGS" runs COMMAND (split at blanks, no
+// shell, no PATH search) as 4.17's mutex helper: its standard output is the
+// pipe, its first byte the answer ('2' is the helper's own timeout), EOF
+// after '0' is kLost, and release() sends it SIGTERM so that it can let go
+// (Debian's ctdb_mutex_fcntl_helper, our own, or an etcd helper).
 //
 // fcntl locks belong to processes, so two RecoveryLock objects in one process
 // really do contend: each lock is held by its own child.
@@ -76,7 +83,7 @@ class RecoveryLock {
   enum class State { kIdle, kPending, kHeld };
 
   void on_readable();
-  static std::string describe_error(const char* buf, ssize_t n);
+  std::string describe_error(const char* buf, ssize_t n) const;
   void on_timeout();
   // Stops watching, closes the pipe and kills and reaps the child.
   void cleanup();
@@ -89,6 +96,8 @@ class RecoveryLock {
   std::string error_;
   Callback cb_;
   pid_t child_ = -1;
+  bool helper_ = false;        // the child runs a "!COMMAND" mutex helper
+  int kill_signal_ = SIGKILL;  // how release() ends the child
   int pipe_fd_ = -1;
   std::unique_ptr<FdWatcher> watcher_;
   Timer timeout_timer_;
