@@ -196,6 +196,7 @@ bool Daemon::init(std::string* error) {
   }
   create_database_areas();
   if (!clients_->listen(opts_.socket, error)) return false;
+  listen_eventd();
 
   for (int sig : {SIGTERM, SIGINT}) {
     signals_.push_back(std::make_unique<SignalWatcher>(loop_, sig, [this, sig] {
@@ -207,6 +208,20 @@ bool Daemon::init(std::string* error) {
   recoverd_ = std::make_unique<cluster::Recoverd>(*this);
   register_controls();  // the areas that answer controls exist now
   return true;
+}
+
+// 4.17's event daemon socket, beside the client socket (its run directory): the stock tool's
+// `scriptstatus` and `event status|run` reach the monitor through it. Without it those
+// commands fail, but the node works, so a failure here is only logged.
+void Daemon::listen_eventd() {
+  size_t slash = opts_.socket.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : opts_.socket.substr(0, slash);
+  std::string error;
+  eventd_ = std::make_unique<monitor::EventdServer>(loop_, *monitor_);
+  if (!eventd_->listen(dir + "/eventd.socket", &error)) {
+    CTDB_LOGF(kLogWarning, "No event daemon socket: %s", error.c_str());
+    eventd_.reset();
+  }
 }
 
 // ctdb.tunables in CTDB_BASE (else /etc/ctdb), as 4.17 reads it at start-up:
@@ -409,6 +424,7 @@ void Daemon::die(int exit_code) {
   shutting_down_ = true;
   exit_code_ = exit_code;
   recoverd_.reset();
+  if (eventd_) eventd_->shutdown();
   clients_->shutdown();
   loop_.stop();
 }
@@ -426,6 +442,7 @@ void Daemon::request_shutdown(int exit_code) {
   recoverd_.reset();
   monitor_->shutdown([this] {
     CTDB_LOGF(kLogNotice, "Shutdown sequence complete, exiting.");
+    if (eventd_) eventd_->shutdown();
     clients_->shutdown();
     loop_.stop();
   });

@@ -29,6 +29,7 @@
 #include "daemon/db/db_registry.h"
 #include "daemon/db/seqnum_sync.h"
 #include "daemon/event_loop.h"
+#include "daemon/monitor/eventd_server.h"
 #include "daemon/monitor/monitor.h"
 #include "daemon/options.h"
 #include "daemon/transport/node_transport.h"
@@ -132,6 +133,7 @@ class Daemon : public ClientHandler,
 
   bool load_nodes(std::string* error);
   void load_tunables();
+  void listen_eventd();
   void create_routers();
   bool load_public_ips(std::string* error);
   void create_database_areas();
@@ -193,6 +195,7 @@ class Daemon : public ClientHandler,
   std::unique_ptr<NodeTransport> transport_;
   std::unique_ptr<cluster::Recoverd> recoverd_;
   std::unique_ptr<monitor::Monitor> monitor_;
+  std::unique_ptr<monitor::EventdServer> eventd_;  // after monitor_: it runs events on it
   std::unique_ptr<Liveness> liveness_;
   std::map<uint64_t, std::unique_ptr<Timer>> oneshots_;
   uint64_t next_oneshot_ = 0;

@@ -6,14 +6,18 @@
 //   4  the tool's argument and input parsers (client/format.h): parse_ulong, string_to_data,
 //      ptrans_parse_line, dump_data; run state and event names (protocol/names.h)
 //   5  line splitting and trimming of the config readers (common/text_file.h)
+//   6  a ctdb.conf (common/ctdb_conf.h): what loads dumps and loads back to the same dump
+//   7  4.17's event daemon protocol (protocol/event_protocol.h), a request and a reply: what
+//      decodes encodes to the same bytes
 // What parses must format and parse back to the same value; settings must stay in range.
-// There is no ctdb.conf parser yet: it gets a selector here when it is written.
 #include "client/format.h"
+#include "common/ctdb_conf.h"
 #include "common/logging.h"
 #include "common/socket_addr.h"
 #include "common/text_file.h"
 #include "common/tunables.h"
 #include "fuzz_common.h"
+#include "protocol/event_protocol.h"
 #include "protocol/names.h"
 
 namespace ctdb::fuzz {
@@ -150,11 +154,46 @@ void lines(const std::string& text) {
   FUZZ_CHECK(joined == text);
 }
 
+void ctdb_conf(const std::string& text) {
+  // An etc directory that does not exist: the debug script checks fail, as they must.
+  conf::Config c("/nonexistent-ctdb-etc");
+  std::vector<std::string> errors, warnings;
+  bool ok = c.load(text, &errors, &warnings);
+  FUZZ_CHECK(ok == errors.empty());
+  if (!ok) {
+    FUZZ_CHECK(c.dump() == conf::Config("/nonexistent-ctdb-etc").dump());  // nothing kept
+    return;
+  }
+  std::string dump = c.dump();
+  conf::Config again("/nonexistent-ctdb-etc");
+  errors.clear();
+  FUZZ_CHECK(again.load(dump, &errors, &warnings));
+  FUZZ_CHECK(again.dump() == dump);
+}
+
+void event_protocol(const std::string& text) {
+  const auto* p = reinterpret_cast<const uint8_t*>(text.data());
+  proto::event::Request req;
+  if (proto::event::decode(p, text.size(), &req)) {
+    proto::Bytes b = proto::event::encode(req);
+    proto::event::Request back;
+    FUZZ_CHECK(proto::event::decode(b.data(), b.size(), &back));
+    FUZZ_CHECK(proto::event::encode(back) == b);
+  }
+  proto::event::Reply reply;
+  if (proto::event::decode(p, text.size(), &reply)) {
+    proto::Bytes b = proto::event::encode(reply);
+    proto::event::Reply back;
+    FUZZ_CHECK(proto::event::decode(b.data(), b.size(), &back));
+    FUZZ_CHECK(proto::event::encode(back) == b);
+  }
+}
+
 void fuzz_one(const uint8_t* data, size_t size) {
   Input in(data, size);
   uint8_t sel = in.u8();
   std::string text = in.text_rest();
-  switch (sel % 6) {
+  switch (sel % 8) {
     case 0:
       return addresses(text);
     case 1:
@@ -167,6 +206,10 @@ void fuzz_one(const uint8_t* data, size_t size) {
       return tool_args(text);
     case 5:
       return lines(text);
+    case 6:
+      return ctdb_conf(text);
+    case 7:
+      return event_protocol(text);
   }
 }
 

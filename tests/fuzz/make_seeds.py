@@ -142,9 +142,20 @@ def main():
         (3, "level", "NOTICE"), (3, "level_num", "10"),
         (4, "ptrans", '"0x0102" "value"'), (4, "hex", "0xdeadbeef"), (4, "runstate", "RUNNING"),
         (5, "lines", "a\n b \r\n\tc"),
+        (6, "ctdb_conf", "[logging]\n\tlocation = syslog\n[cluster]\n  cluster lock = !/bin/x a \\\n b\n"
+                         "leader timeout = 0x10\n[legacy]\nstart as stopped = YES\n"),
     ]
     for sel, name, text in texts:
         s.put("fuzz_text_parsers", name, bytes([sel]) + text.encode())
+    # The stock ctdb-event helper's `status legacy monitor` request (strace) and a status reply.
+    def stringn(t):
+        return u32(len(t) + 1) + t + b"\0"
+    status_req = u32(0) + u32(0x7fffff38) + u32(2) + stringn(b"legacy") + stringn(b"monitor")
+    s.put("fuzz_text_parsers", "event_status_req", bytes([7]) + u32(len(status_req) + 4) + status_req)
+    script = stringn(b"00.ctdb") + u64(10) + u64(1) + u64(10) + u64(5) + u32(0) + stringn(b"out")
+    status_reply = u32(0) + u32(9) + u32(2) + u32(0) + u32(0) + u32(1) + script
+    s.put("fuzz_text_parsers", "event_status_reply",
+          bytes([7]) + u32(len(status_reply) + 4) + status_reply)
 
     # ltdb: records (u8 key length, key, u16 value length, value), then a vnnmap.
     hdr = u64(5) + u32(1) + u32(0) + u32(0x10000) + u32(0)

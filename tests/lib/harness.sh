@@ -290,7 +290,8 @@ _h_register() {
 
 # h_start_ours NAME ADDR NODES_FILE [EXTRA_CTDBD_ARGS...]
 # Starts our ctdbd in the foreground mode (-i) in the background; returns at once.
-# Directory $H_TMP/NAME holds nodes, db/{volatile,persistent,state}, ctdbd.socket, log.ctdb
+# Directory $H_TMP/NAME holds nodes, db/{volatile,persistent,state}, run/ctdbd.socket (and
+# run/eventd.socket, where the stock tool's `ctdb event` looks in test mode), log.ctdb
 # and an empty events.d (the event script dir unless EXTRA_CTDBD_ARGS name another).
 # Like the stock daemons here, ours run with CTDB_TEST_MODE=1 (startup does not wait
 # RerecoveryTimeout after the last recovery) unless H_OURS_TEST_MODE is set empty.
@@ -298,7 +299,7 @@ h_start_ours() {
   local name=$1 addr=$2 nodes=$3
   shift 3
   local d=$H_TMP/$name
-  mkdir -p "$d/db/volatile" "$d/db/persistent" "$d/db/state" "$d/events.d"
+  mkdir -p "$d/db/volatile" "$d/db/persistent" "$d/db/state" "$d/events.d" "$d/run"
   [ "$nodes" -ef "$d/nodes" ] || cp "$nodes" "$d/nodes"
   # CTDB_BASE (the caller's, else $d): the node's own ctdb.conf, notify.sh, ctdb.tunables...,
   # never the machine's /etc/ctdb (Debian's package, installed for the interop tests).
@@ -308,10 +309,10 @@ h_start_ours() {
   # In a network namespace (H_NS[NAME]), `ip netns exec` execs the daemon: same PID.
   [ -z "${H_NS[$name]:-}" ] || ns=(ip netns exec "${H_NS[$name]}")
   env "${env_args[@]}" setsid "${ns[@]}" "$H_CTDBD" -i --nlist="$d/nodes" --listen="$addr" \
-    --socket="$d/ctdbd.socket" --dbdir="$d/db/volatile" --dbdir-persistent="$d/db/persistent" \
+    --socket="$d/run/ctdbd.socket" --dbdir="$d/db/volatile" --dbdir-persistent="$d/db/persistent" \
     --dbdir-state="$d/db/state" --logfile="$d/log.ctdb" -d NOTICE --pidfile="$d/ctdbd.pid" \
     --event-script-dir="$d/events.d" --nosetsched "$@" </dev/null >"$d/output" 2>&1 &
-  _h_register "$name" ours "$addr" "$d" "$d/ctdbd.socket" "$d/log.ctdb" "$d/output" $!
+  _h_register "$name" ours "$addr" "$d" "$d/run/ctdbd.socket" "$d/log.ctdb" "$d/output" $!
 }
 
 # h_start_stock NAME ADDR NODES_FILE [RECLOCK_FILE]

@@ -38,7 +38,7 @@ for i in 0 1 2; do
   mkdir -p "$d/events.d" "$d/etc/init.d" "$d/run"
   ln -s "$CTDB_SRC_DIR/events.d/10.interface" "$d/events.d/10.interface"
   ln -s "$CTDB_SRC_DIR/events.d/50.samba" "$d/events.d/50.samba"
-  H_SOCK[n$i]=$d/ctdbd.socket  # smb.conf names it before the daemon is registered
+  H_SOCK[n$i]=$d/run/ctdbd.socket  # smb.conf names it before the daemon is registered
   conf=$(smb_conf "n$i" "n$i" "$NS_PUB_NET.0" 445 "$SHARE" guest "  bind interfaces only = no")
   # The node's smbd service, as 50.samba finds it: its own init script (CTDB_SYS_ETCDIR), no
   # systemd (CTDB_SYS_RUNDIR has none), run inside the node's namespace with the event.

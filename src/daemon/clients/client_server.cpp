@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "common/logging.h"
+#include "daemon/unix_socket.h"
 #include "protocol/packet.h"
 
 namespace ctdb::daemon {
@@ -45,50 +46,9 @@ ClientServer::~ClientServer() {
   clients_.clear();
 }
 
-namespace {
-bool fill_sockaddr(const std::string& path, sockaddr_un* sun) {
-  memset(sun, 0, sizeof(*sun));
-  sun->sun_family = AF_UNIX;
-  if (path.size() >= sizeof(sun->sun_path)) return false;
-  memcpy(sun->sun_path, path.c_str(), path.size() + 1);
-  return true;
-}
-
-// True if something accepts connections on the socket at `path`.
-bool socket_in_use(const sockaddr_un& sun) {
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  bool in_use = connect(fd, reinterpret_cast<const sockaddr*>(&sun), sizeof(sun)) == 0;
-  ::close(fd);
-  return in_use;
-}
-}  // namespace
-
 bool ClientServer::listen(const std::string& path, std::string* error) {
-  sockaddr_un sun;
-  if (!fill_sockaddr(path, &sun)) {
-    *error = "socket path too long: " + path;
-    return false;
-  }
-  if (socket_in_use(sun)) {
-    *error = "another ctdbd is already running on socket " + path;
-    return false;
-  }
-  unlink(path.c_str());
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) {
-    *error = std::string("socket: ") + strerror(errno);
-    return false;
-  }
-  // Owner-only from the moment the name exists.
-  mode_t old = umask(0077);
-  int rc = bind(fd, reinterpret_cast<sockaddr*>(&sun), sizeof(sun));
-  umask(old);
-  if (rc != 0 || chmod(path.c_str(), 0700) != 0) {
-    *error = "cannot bind socket " + path + ": " + strerror(errno);
-    ::close(fd);
-    return false;
-  }
+  int fd = bind_unix_socket(path, "ctdbd", error);
+  if (fd < 0) return false;
   auto listener = std::make_unique<Listener>(
       loop_, "client socket", [this](int cfd, const sockaddr*, int) { on_accept(cfd); });
   if (!listener->listen(fd, 128, error)) {

@@ -127,7 +127,7 @@ void Monitor::recovered(StatusFn done) {
 }
 
 bool Monitor::run_event(uint32_t event, std::vector<std::string> args,
-                        std::function<void(EventResult)> done, std::string* error) {
+                        std::function<void(EventResult)> done, std::string* error, double timeout) {
   const char* name = proto::event_name(event);
   if (name == nullptr || proto::event_arg_count(event) < 0) {
     *error = "unknown event";
@@ -153,7 +153,7 @@ bool Monitor::run_event(uint32_t event, std::vector<std::string> args,
     }
     done(r);
   };
-  if (!runner_.run(event, std::move(args), event_timeout(), cb)) {
+  if (!runner_.run(event, std::move(args), timeout > 0 ? timeout : event_timeout(), cb)) {
     *error = std::string("wrong arguments for event ") + name;
     return false;
   }

@@ -69,9 +69,10 @@ class Monitor {
   // SHUTDOWN: monitoring stops, the shutdown event runs, then done().
   void shutdown(std::function<void()> done);
   // Any other event (RUN_EVENTSCRIPTS, IP takeover). False, with *error,
-  // when the event may not run now or its arguments are wrong.
+  // when the event may not run now or its arguments are wrong. `timeout`
+  // (seconds) replaces EventScriptTimeout when above 0.
   bool run_event(uint32_t event, std::vector<std::string> args,
-                 std::function<void(EventResult)> done, std::string* error);
+                 std::function<void(EventResult)> done, std::string* error, double timeout = 0);
 
   EventRunner& runner() { return runner_; }
 
