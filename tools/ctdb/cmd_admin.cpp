@@ -291,6 +291,17 @@ int control_getreclock(Context* ctx, const std::vector<std::string>& args) {
   bool has = false;
   int ret = client::ctrl_get_reclock_file(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &reclock, &has);
   if (ret != 0) return ret;
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->cmd_pnn).key("reclock");
+    if (has) {
+      w.value(reclock);
+    } else {
+      w.null();
+    }
+    print_json(ctx, w.end_object());
+    return 0;
+  }
   if (has) printf("%s\n", reclock.c_str());
   return 0;
 }

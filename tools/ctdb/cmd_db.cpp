@@ -64,6 +64,37 @@ int commit(client::Transaction& t, const std::string& db_name) {
   return ret;
 }
 
+// "flags": raw, "flag_names": [...] and one boolean a flag, for a database's DB_FLAGS_*.
+void json_db_flags(JsonWriter& w, uint8_t flags) {
+  static const std::pair<uint8_t, const char*> kNames[] = {
+      {DB_FLAGS_PERSISTENT, "PERSISTENT"},
+      {DB_FLAGS_READONLY, "READONLY"},
+      {DB_FLAGS_STICKY, "STICKY"},
+      {DB_FLAGS_REPLICATED, "REPLICATED"},
+  };
+  w.field("flags", flags).key("flag_names").begin_array();
+  for (const auto& [bit, name] : kNames) {
+    if (flags & bit) w.value(name);
+  }
+  w.end_array();
+  w.field("persistent", (flags & DB_FLAGS_PERSISTENT) != 0);
+  w.field("replicated", (flags & DB_FLAGS_REPLICATED) != 0);
+  w.field("sticky", (flags & DB_FLAGS_STICKY) != 0);
+  w.field("readonly", (flags & DB_FLAGS_READONLY) != 0);
+}
+
+// "health": "OK" or the reason the database is unhealthy, and "healthy".
+void json_db_health(JsonWriter& w, const std::string& health) {
+  w.field("health", health.empty() ? "OK" : health).field("healthy", health.empty());
+}
+
+// One database as getdbmap shows it.
+struct DbView {
+  uint32_t db_id = 0;
+  uint8_t flags = 0;
+  std::string name, path, health;  // health: empty when healthy
+};
+
 }  // namespace
 
 int control_getdbmap(Context* ctx, const std::vector<std::string>& args) {
@@ -71,31 +102,51 @@ int control_getdbmap(Context* ctx, const std::vector<std::string>& args) {
   proto::DbIdMap dbmap;
   int ret = client::ctrl_get_dbmap(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &dbmap);
   if (ret != 0) return ret;
+  std::vector<DbView> dbs;
+  for (const auto& db : dbmap.dbs) {
+    DbView v;
+    v.db_id = db.db_id;
+    v.flags = db.flags;
+    ret = client::ctrl_get_dbname(ctx->c(), ctx->cmd_pnn, ctx->timeout(), db.db_id, &v.name);
+    if (ret != 0) return ret;
+    ret = client::ctrl_getdbpath(ctx->c(), ctx->cmd_pnn, ctx->timeout(), db.db_id, &v.path);
+    if (ret != 0) return ret;
+    ret = client::ctrl_db_get_health(ctx->c(), ctx->cmd_pnn, ctx->timeout(), db.db_id, &v.health);
+    if (ret != 0) return ret;
+    dbs.push_back(std::move(v));
+  }
+
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->cmd_pnn).key("databases").begin_array();
+    for (const auto& db : dbs) {
+      w.begin_object().field("db_id", db.db_id).field("name", db.name).field("path", db.path);
+      json_db_flags(w, db.flags);
+      json_db_health(w, db.health);
+      w.end_object();
+    }
+    print_json(ctx, w.end_array().end_object());
+    return 0;
+  }
   const char* s = options.sep;
   if (options.machinereadable == 1) {
     printf("%sID%sName%sPath%sPersistent%sSticky%sUnhealthy%sReadonly%sReplicated%s\n", s, s, s, s,
            s, s, s, s, s);
   } else {
-    printf("Number of databases:%zu\n", dbmap.dbs.size());
+    printf("Number of databases:%zu\n", dbs.size());
   }
-  for (const auto& db : dbmap.dbs) {
-    std::string name, path, health;
-    ret = client::ctrl_get_dbname(ctx->c(), ctx->cmd_pnn, ctx->timeout(), db.db_id, &name);
-    if (ret != 0) return ret;
-    ret = client::ctrl_getdbpath(ctx->c(), ctx->cmd_pnn, ctx->timeout(), db.db_id, &path);
-    if (ret != 0) return ret;
-    ret = client::ctrl_db_get_health(ctx->c(), ctx->cmd_pnn, ctx->timeout(), db.db_id, &health);
-    if (ret != 0) return ret;
+  for (const auto& db : dbs) {
     bool persistent = db.flags & DB_FLAGS_PERSISTENT;
     bool readonly = db.flags & DB_FLAGS_READONLY;
     bool sticky = db.flags & DB_FLAGS_STICKY;
     bool replicated = db.flags & DB_FLAGS_REPLICATED;
-    bool unhealthy = !health.empty();
+    bool unhealthy = !db.health.empty();
     if (options.machinereadable == 1) {
-      printf("%s0x%08X%s%s%s%s%s%d%s%d%s%d%s%d%s%d%s\n", s, db.db_id, s, name.c_str(), s,
-             path.c_str(), s, persistent, s, sticky, s, unhealthy, s, readonly, s, replicated, s);
+      printf("%s0x%08X%s%s%s%s%s%d%s%d%s%d%s%d%s%d%s\n", s, db.db_id, s, db.name.c_str(), s,
+             db.path.c_str(), s, persistent, s, sticky, s, unhealthy, s, readonly, s, replicated,
+             s);
     } else {
-      printf("dbid:0x%08x name:%s path:%s%s%s%s%s%s\n", db.db_id, name.c_str(), path.c_str(),
+      printf("dbid:0x%08x name:%s path:%s%s%s%s%s%s\n", db.db_id, db.name.c_str(), db.path.c_str(),
              persistent ? " PERSISTENT" : "", sticky ? " STICKY" : "", readonly ? " READONLY" : "",
              replicated ? " REPLICATED" : "", unhealthy ? " UNHEALTHY" : "");
     }
@@ -113,6 +164,15 @@ int control_getdbstatus(Context* ctx, const std::vector<std::string>& args) {
   if (ret != 0) return ret;
   ret = client::ctrl_db_get_health(ctx->c(), ctx->cmd_pnn, ctx->timeout(), db_id, &health);
   if (ret != 0) return ret;
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->cmd_pnn).field("db_id", db_id).field("name", name);
+    w.field("path", path);
+    json_db_flags(w, flags);
+    json_db_health(w, health);
+    print_json(ctx, w.end_object());
+    return 0;
+  }
   auto yes_no = [&](uint8_t bit) { return (flags & bit) ? "yes" : "no"; };
   printf("dbid: 0x%08x\nname: %s\npath: %s\n", db_id, name.c_str(), path.c_str());
   printf("PERSISTENT: %s\nREPLICATED: %s\nSTICKY: %s\nREADONLY: %s\n", yes_no(DB_FLAGS_PERSISTENT),
@@ -290,6 +350,12 @@ int control_getdbseqnum(Context* ctx, const std::vector<std::string>& args) {
   if (ret != 0) {
     fprintf(stderr, "Failed to get sequence number for DB %s\n", name.c_str());
     return ret;
+  }
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->cmd_pnn).field("db_id", db_id).field("name", name);
+    print_json(ctx, w.field("seqnum", seqnum).end_object());
+    return 0;
   }
   printf("0x%llx\n", static_cast<unsigned long long>(seqnum));
   return 0;

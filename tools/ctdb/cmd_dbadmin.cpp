@@ -461,6 +461,34 @@ int control_dbstatistics(Context* ctx, const std::vector<std::string>& args) {
     fprintf(stderr, "Failed to get statistics for DB %s\n", name.c_str());
     return ret;
   }
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->cmd_pnn).field("db_id", db_id).field("name", name);
+    w.field("db_ro_delegations", s.db_ro_delegations).field("db_ro_revokes", s.db_ro_revokes);
+    w.key("locks").begin_object();
+    w.field("num_calls", s.locks.num_calls).field("num_current", s.locks.num_current);
+    w.field("num_pending", s.locks.num_pending).field("num_failed", s.locks.num_failed);
+    w.key("buckets").begin_array();
+    for (uint32_t v : s.locks.buckets) w.value(v);
+    w.end_array();
+    json_latency(w.key("latency"), s.locks.latency);
+    w.end_object().key("vacuum").begin_object();
+    json_latency(w.key("latency"), s.vacuum.latency);
+    w.end_object().key("hop_count_buckets").begin_array();
+    for (uint32_t v : s.hop_count_bucket) w.value(v);
+    w.end_array().field("num_hot_keys", s.num_hot_keys).key("hot_keys").begin_array();
+    for (uint32_t i = 0; i < s.num_hot_keys && i < s.hot_keys.size(); i++) {
+      std::string hex;
+      for (uint8_t b : s.hot_keys[i].key) {
+        static const char kDigits[] = "0123456789abcdef";
+        hex += kDigits[b >> 4];
+        hex += kDigits[b & 0xF];
+      }
+      w.begin_object().field("count", s.hot_keys[i].count).field("key_hex", hex).end_object();
+    }
+    print_json(ctx, w.end_array().end_object());
+    return 0;
+  }
   printf("DB Statistics %s\n", name.c_str());
   printf(" %-22s    %10u\n", "db_ro_delegations", s.db_ro_delegations);
   printf(" %-22s    %10u\n", "db_ro_revokes", s.db_ro_revokes);

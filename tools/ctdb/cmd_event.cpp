@@ -41,25 +41,32 @@ int get_status(Context* ctx, uint32_t event, proto::ScriptList* list, bool* neve
   return ret;
 }
 
-int print_one_scriptstatus(Context* ctx, uint32_t event) {
-  proto::ScriptList list;
+// The last run of one event as GET_EVENT_SCRIPT_STATUS reports it.
+struct EventStatus {
+  uint32_t event = 0;
   bool never_run = false;
-  int ret = get_status(ctx, event, &list, &never_run);
-  if (ret != 0) return ret;
-  const char* event_name = proto::event_name(event);
-  if (never_run) {
+  proto::ScriptList list;
+};
+
+int executed_count(const proto::ScriptList& list) {
+  int executed = 0;
+  for (const auto& s : list.scripts) {
+    if (s.status != kStatusDisabled) executed++;
+  }
+  return executed;
+}
+
+void print_one_scriptstatus(const EventStatus& e) {
+  const char* event_name = proto::event_name(e.event);
+  if (e.never_run) {
     if (!options.machinereadable) printf("%s cycle never run\n", event_name);
-    return 0;
+    return;
   }
   if (!options.machinereadable) {
-    int executed = 0;
-    for (const auto& s : list.scripts) {
-      if (s.status != kStatusDisabled) executed++;
-    }
-    printf("%d scripts were executed last %s cycle\n", executed, event_name);
+    printf("%d scripts were executed last %s cycle\n", executed_count(e.list), event_name);
   }
   const char* sep = options.sep;
-  for (const auto& s : list.scripts) {
+  for (const auto& s : e.list.scripts) {
     const char* status = script_status_name(s.status);
     if (options.machinereadable) {
       printf("%s%s%s%s%s%d%s%s%s%lld.%06lld%s%lld.%06lld%s%s%s\n", sep, event_name, sep,
@@ -82,7 +89,37 @@ int print_one_scriptstatus(Context* ctx, uint32_t event) {
     fputs(client::ctime_string(s.start.sec).c_str(), stdout);
     if (s.status != 0) printf("   OUTPUT:%s\n", s.output.c_str());
   }
-  return 0;
+}
+
+void json_scriptstatus(Context* ctx, const std::vector<EventStatus>& events) {
+  JsonWriter w;
+  w.begin_object().field("pnn", ctx->cmd_pnn).key("events").begin_array();
+  for (const auto& e : events) {
+    w.begin_object().field("event", proto::event_name(e.event)).field("never_run", e.never_run);
+    w.field("num_executed", e.never_run ? 0 : executed_count(e.list));
+    w.key("scripts").begin_array();
+    for (const auto& s : e.list.scripts) {
+      const char* status = script_status_name(s.status);
+      w.begin_object().field("name", s.name).field("status", s.status);
+      w.field("status_name", status != nullptr ? status : "CANNOT RUN").key("error");
+      if (status != nullptr) {
+        w.null();
+      } else {
+        w.value(strerror(-s.status));
+      }
+      json_time(w.key("start"), s.start);
+      json_time(w.key("finished"), s.finished);
+      w.key("duration");
+      if (s.status >= 0) {
+        w.fixed(duration(s), 6);
+      } else {
+        w.null();
+      }
+      w.field("output", s.output).end_object();
+    }
+    w.end_array().end_object();
+  }
+  print_json(ctx, w.end_array().end_object());
 }
 
 int script_control(Context* ctx, const std::string& name, uint32_t opcode, const char* verb) {
@@ -206,14 +243,23 @@ int control_scriptstatus(Context* ctx, const std::vector<std::string>& args) {
     fprintf(stderr, "Unknown event type %s\n", arg.c_str());
     return 1;
   }
+  std::vector<EventStatus> statuses;
+  for (uint32_t event : events) {
+    EventStatus e;
+    e.event = event;
+    int ret = get_status(ctx, event, &e.list, &e.never_run);
+    if (ret != 0) return ret;
+    statuses.push_back(std::move(e));
+  }
+  if (options.json) {
+    json_scriptstatus(ctx, statuses);
+    return 0;
+  }
   if (options.machinereadable) {
     const char* s = options.sep;
     printf("%sType%sName%sCode%sStatus%sStart%sEnd%sError Output...%s\n", s, s, s, s, s, s, s, s);
   }
-  for (uint32_t event : events) {
-    int ret = print_one_scriptstatus(ctx, event);
-    if (ret != 0) return ret;
-  }
+  for (const auto& e : statuses) print_one_scriptstatus(e);
   return 0;
 }
 

@@ -54,8 +54,63 @@ int get_all_public_ips(Context* ctx, proto::PublicIpList* out) {
   return 0;
 }
 
-void print_ips(Context* ctx, const proto::PublicIpList& ips,
-               const std::vector<std::optional<proto::PublicIpInfo>>& infos, bool all_nodes) {
+// One address as `ip` shows it, with the interface lists its -v form adds.
+struct IpView {
+  proto::PublicIp ip;
+  std::string active;                   // the interface it is on; empty: none
+  std::vector<std::string> available;   // configured ones whose link is up
+  std::vector<std::string> configured;  // every interface it may go on
+};
+
+IpView ip_view(const proto::PublicIp& ip, const std::optional<proto::PublicIpInfo>& info) {
+  IpView v;
+  v.ip = ip;
+  if (!info) return v;
+  const auto& ifaces = info->ifaces.ifaces;
+  for (size_t j = 0; j < ifaces.size(); j++) {
+    v.configured.push_back(ifaces[j].name);
+    if (info->active_idx == j) v.active = ifaces[j].name;
+    if (ifaces[j].link_state != 0) v.available.push_back(ifaces[j].name);
+  }
+  return v;
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : ",") + n;
+  return s;
+}
+
+void json_names(JsonWriter& w, const std::vector<std::string>& names) {
+  w.begin_array();
+  for (const auto& n : names) w.value(n);
+  w.end_array();
+}
+
+// JSON carries the interfaces with or without -v: the tool fetches them either way.
+void json_ips(Context* ctx, const std::vector<IpView>& ips, bool all_nodes) {
+  JsonWriter w;
+  w.begin_object().key("pnn");
+  json_pnn(w, all_nodes ? UNKNOWN_PNN : ctx->cmd_pnn);
+  w.field("all_nodes", all_nodes).key("public_ips").begin_array();
+  for (const auto& v : ips) {
+    w.begin_object().field("address", v.ip.addr.to_string()).key("pnn");
+    json_pnn(w, v.ip.pnn);
+    w.key("active_interface");
+    if (v.active.empty()) {
+      w.null();
+    } else {
+      w.value(v.active);
+    }
+    json_names(w.key("available_interfaces"), v.available);
+    json_names(w.key("configured_interfaces"), v.configured);
+    w.end_object();
+  }
+  w.end_array().end_object();
+  print_json(ctx, w);
+}
+
+void print_ips(Context* ctx, const std::vector<IpView>& ips, bool all_nodes) {
   const char* s = options.sep;
   bool machine = options.machinereadable == 1;
   bool verbose = options.verbose == 1;
@@ -72,10 +127,9 @@ void print_ips(Context* ctx, const proto::PublicIpList& ips,
     printf("Public IPs on node %u\n", ctx->cmd_pnn);
   }
 
-  for (size_t i = 0; i < ips.ips.size(); i++) {
-    const proto::PublicIp& ip = ips.ips[i];
-    std::string addr = ip.addr.to_string();
-    int pnn = static_cast<int>(ip.pnn);
+  for (const auto& v : ips) {
+    std::string addr = v.ip.addr.to_string();
+    int pnn = static_cast<int>(v.ip.pnn);
     if (machine) {
       printf("%s%s%s%d%s", s, addr.c_str(), s, pnn, s);
     } else {
@@ -89,22 +143,11 @@ void print_ips(Context* ctx, const proto::PublicIpList& ips,
       }
       continue;
     }
-    std::string conf, avail, active;
-    if (infos[i]) {
-      const auto& ifaces = infos[i]->ifaces.ifaces;
-      for (size_t j = 0; j < ifaces.size(); j++) {
-        if (!conf.empty()) conf += ",";
-        conf += ifaces[j].name;
-        if (infos[i]->active_idx == j) active = ifaces[j].name;
-        if (ifaces[j].link_state == 0) continue;
-        if (!avail.empty()) avail += ",";
-        avail += ifaces[j].name;
-      }
-    }
+    std::string avail = join(v.available), conf = join(v.configured);
     if (machine) {
-      printf("%s%s%s%s%s%s\n", active.c_str(), s, avail.c_str(), s, conf.c_str(), s);
+      printf("%s%s%s%s%s%s\n", v.active.c_str(), s, avail.c_str(), s, conf.c_str(), s);
     } else {
-      printf(" node[%d] active[%s] available[%s] configured[%s]\n", pnn, active.c_str(),
+      printf(" node[%d] active[%s] available[%s] configured[%s]\n", pnn, v.active.c_str(),
              avail.c_str(), conf.c_str());
     }
   }
@@ -126,16 +169,22 @@ int control_ip(Context* ctx, const std::vector<std::string>& args) {
   if (ret != 0) return ret;
   std::sort(ips.ips.begin(), ips.ips.end(), ip_less);
 
-  std::vector<std::optional<proto::PublicIpInfo>> infos(ips.ips.size());
-  for (size_t i = 0; i < ips.ips.size(); i++) {
-    uint32_t pnn = do_all ? ips.ips[i].pnn : ctx->cmd_pnn;
-    if (pnn == UNKNOWN_PNN) continue;
-    proto::PublicIpInfo info;
-    ret = client::ctrl_get_public_ip_info(ctx->c(), pnn, ctx->timeout(), ips.ips[i].addr, &info);
-    if (ret != 0) return ret;
-    infos[i] = std::move(info);
+  std::vector<IpView> views;
+  for (const auto& ip : ips.ips) {
+    uint32_t pnn = do_all ? ip.pnn : ctx->cmd_pnn;
+    std::optional<proto::PublicIpInfo> info;
+    if (pnn != UNKNOWN_PNN) {
+      info.emplace();
+      ret = client::ctrl_get_public_ip_info(ctx->c(), pnn, ctx->timeout(), ip.addr, &*info);
+      if (ret != 0) return ret;
+    }
+    views.push_back(ip_view(ip, info));
   }
-  print_ips(ctx, ips, infos, do_all);
+  if (options.json) {
+    json_ips(ctx, views, do_all);
+  } else {
+    print_ips(ctx, views, do_all);
+  }
   return 0;
 }
 
@@ -150,16 +199,30 @@ int control_ipinfo(Context* ctx, const std::vector<std::string>& args) {
   int ret = client::ctrl_get_public_ip_info(ctx->c(), ctx->cmd_pnn, ctx->timeout(), *addr, &info);
   if (ret != 0) {
     if (ret == -1) {
-      printf("Node %u does not know about IP %s\n", ctx->cmd_pnn, args[0].c_str());
+      print_failure("Node %u does not know about IP %s\n", ctx->cmd_pnn, args[0].c_str());
     }
     return ret;
   }
   std::string ip = info.ip.addr.to_string();
+  const auto& ifaces = info.ifaces.ifaces;
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->cmd_pnn).field("address", ip).key("current_pnn");
+    json_pnn(w, info.ip.pnn);
+    w.key("interfaces").begin_array();
+    for (size_t i = 0; i < ifaces.size(); i++) {
+      w.begin_object().field("name", ifaces[i].name).field("link_state", ifaces[i].link_state);
+      w.field("link_up", ifaces[i].link_state != 0).field("references", ifaces[i].references);
+      w.field("active", i == info.active_idx).end_object();
+    }
+    w.end_array().end_object();
+    print_json(ctx, w);
+    return 0;
+  }
   printf("Public IP[%s] info on node %u\n", ip.c_str(), ctx->cmd_pnn);
-  printf("IP:%s\nCurrentNode:%u\nNumInterfaces:%zu\n", ip.c_str(), info.ip.pnn,
-         info.ifaces.ifaces.size());
-  for (size_t i = 0; i < info.ifaces.ifaces.size(); i++) {
-    const proto::Iface& iface = info.ifaces.ifaces[i];
+  printf("IP:%s\nCurrentNode:%u\nNumInterfaces:%zu\n", ip.c_str(), info.ip.pnn, ifaces.size());
+  for (size_t i = 0; i < ifaces.size(); i++) {
+    const proto::Iface& iface = ifaces[i];
     printf("Interface[%zu]: Name:%s Link:%s References:%u%s\n", i + 1, iface.name.c_str(),
            iface.link_state == 0 ? "down" : "up", iface.references,
            i == info.active_idx ? " (active)" : "");
@@ -172,6 +235,17 @@ int control_ifaces(Context* ctx, const std::vector<std::string>& args) {
   proto::IfaceList ifaces;
   int ret = client::ctrl_get_ifaces(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &ifaces);
   if (ret != 0) return ret;
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->cmd_pnn).key("interfaces").begin_array();
+    for (const auto& i : ifaces.ifaces) {
+      w.begin_object().field("name", i.name).field("link_state", i.link_state);
+      w.field("link_up", i.link_state != 0).field("references", i.references).end_object();
+    }
+    w.end_array().end_object();
+    print_json(ctx, w);
+    return 0;
+  }
   if (ifaces.ifaces.empty()) {
     printf("No interfaces configured on node %u\n", ctx->cmd_pnn);
     return 0;

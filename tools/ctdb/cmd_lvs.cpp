@@ -44,39 +44,61 @@ bool lvs_group(Context* ctx, proto::NodeMap* shown, std::vector<GroupMember>* ou
   return true;
 }
 
+// {"pnn", "address"} of each member.
+void json_members(JsonWriter& w, const std::vector<GroupMember>& members) {
+  w.begin_array();
+  for (const auto& m : members) {
+    w.begin_object().field("pnn", m.node.pnn).field("address", m.node.addr.to_string());
+    w.end_object();
+  }
+  w.end_array();
+}
+
 }  // namespace
 
 int control_lvs(Context* ctx, const std::vector<std::string>& args) {
   if (args.size() > 1) usage("lvs");
   // The seed's bare `ctdb lvs` (4.17: a usage error) lists the LVS set as "PNN:IP".
   const std::string what = args.empty() ? "seed" : args[0];
-  if (what == "seed") {
-    proto::NodeMap shown;
-    std::vector<GroupMember> members;
-    if (!lvs_group(ctx, &shown, &members)) return 1;
-    for (const auto& m : usable_members(members, false)) {
-      printf("%u:%s\n", m.node.pnn, m.node.addr.to_string().c_str());
-    }
-    return 0;
-  }
-  if (what != "leader" && what != "list" && what != "status") usage("lvs");
+  if (what != "seed" && what != "leader" && what != "list" && what != "status") usage("lvs");
   proto::NodeMap shown;
   std::vector<GroupMember> members;
-  if (!lvs_group(ctx, &shown, &members)) return 10;
-  if (what == "leader") {
+  if (!lvs_group(ctx, &shown, &members)) return what == "seed" ? 1 : 10;
+  JsonWriter w;
+  w.begin_object();
+  int rc = 0;
+  if (what == "seed" || what == "list") {
+    std::vector<GroupMember> usable = usable_members(members, false);
+    if (options.json) {
+      json_members(w.key("nodes"), usable);
+    } else {
+      for (const auto& m : usable) {
+        printf(what == "seed" ? "%u:%s\n" : "%u %s\n", m.node.pnn, m.node.addr.to_string().c_str());
+      }
+    }
+  } else if (what == "leader") {
     std::vector<GroupMember> leaders = usable_members(members, true);
-    if (leaders.empty()) return 255;  // as 4.17: no output
-    printf("%u\n", leaders[0].node.pnn);
-  } else if (what == "list") {
-    for (const auto& m : usable_members(members, false)) {
-      printf("%u %s\n", m.node.pnn, m.node.addr.to_string().c_str());
+    rc = leaders.empty() ? 255 : 0;  // as 4.17: no leader, no text
+    if (options.json && leaders.empty()) {
+      w.key("leader").null();
+    } else if (options.json) {
+      w.key("leader").begin_object().field("pnn", leaders[0].node.pnn);
+      w.field("address", leaders[0].node.addr.to_string()).end_object();
+    } else if (!leaders.empty()) {
+      printf("%u\n", leaders[0].node.pnn);
     }
   } else {
     proto::NodeMap group;
     for (const auto& m : members) group.nodes.push_back(m.node);
-    print_nodemap(ctx, group, ctx->cmd_pnn, false);
+    NodeList nodes = get_node_list(ctx, group);
+    if (options.json) {
+      json_node_list(w.field("pnn", ctx->cmd_pnn), nodes, ctx->cmd_pnn);
+    } else {
+      print_node_list(nodes, ctx->cmd_pnn, false);
+    }
   }
-  return 0;
+  if (options.json) print_json(ctx, w.end_object());
+  return rc;
 }
 
 int control_lvsmaster(Context* ctx, const std::vector<std::string>& args) {
@@ -85,7 +107,13 @@ int control_lvsmaster(Context* ctx, const std::vector<std::string>& args) {
   std::vector<GroupMember> members;
   if (!lvs_group(ctx, &shown, &members)) return 1;
   std::vector<GroupMember> leaders = usable_members(members, true);
-  if (leaders.empty()) {
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().key("leader");
+    json_pnn(w, leaders.empty() ? UNKNOWN_PNN : leaders[0].node.pnn);
+    w.end_object();
+    print_json(ctx, w);
+  } else if (leaders.empty()) {
     printf("There is no LVS master\n");
   } else if (options.machinereadable) {
     printf("%u\n", leaders[0].node.pnn);

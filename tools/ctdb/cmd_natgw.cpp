@@ -48,10 +48,26 @@ std::optional<GroupMember> natgw_leader(const NatgwGroup& group) {
   return leaders[0];
 }
 
-void print_status(Context* ctx, const NatgwGroup& group, bool header) {
+void json_leader(JsonWriter& w, const std::optional<GroupMember>& leader) {
+  w.key("leader");
+  if (!leader) {
+    w.null();
+    return;
+  }
+  w.begin_object().field("pnn", leader->node.pnn);
+  w.field("address", leader->node.addr.to_string()).end_object();
+}
+
+// The group's nodes as `ctdb status` shows them, as text (with the header when asked) or JSON.
+void print_status(Context* ctx, const NatgwGroup& group, bool header, JsonWriter& w) {
   proto::NodeMap nodes;
   for (const auto& m : group.members) nodes.nodes.push_back(m.node);
-  print_nodemap(ctx, nodes, ctx->cmd_pnn, header);
+  NodeList list = get_node_list(ctx, nodes);
+  if (options.json) {
+    json_node_list(w.field("pnn", ctx->cmd_pnn), list, ctx->cmd_pnn);
+  } else {
+    print_node_list(list, ctx->cmd_pnn, header);
+  }
 }
 
 }  // namespace
@@ -63,25 +79,44 @@ int control_natgw(Context* ctx, const std::vector<std::string>& args) {
   NatgwGroup group;
   if (int rc = natgw_group(ctx, &group); rc != 0) return rc;
   std::optional<GroupMember> leader = natgw_leader(group);
+  JsonWriter w;
+  w.begin_object();
+  int rc = 0;
   if (what == "leader") {
-    if (!leader) return 2;  // as 4.17's helper: no output
-    printf("%u %s\n", leader->node.pnn, leader->node.addr.to_string().c_str());
+    rc = leader ? 0 : 2;  // as 4.17's helper: no leader, no text
+    if (options.json) {
+      json_leader(w, leader);
+    } else if (leader) {
+      printf("%u %s\n", leader->node.pnn, leader->node.addr.to_string().c_str());
+    }
   } else if (what == "list") {
+    if (options.json) w.key("nodes").begin_array();
     for (const auto& line : group.lines) {
-      std::string options = line.option;
-      if (leader && line.addr.same_ip(leader->node.addr)) {
-        options = options.empty() ? "LEADER" : "LEADER," + options;
+      bool is_leader = leader && line.addr.same_ip(leader->node.addr);
+      if (options.json) {
+        w.begin_object().field("address", line.ip).field("leader", is_leader).key("option");
+        if (line.option.empty()) {
+          w.null();
+        } else {
+          w.value(line.option);
+        }
+        w.end_object();
+        continue;
       }
-      if (options.empty()) {
+      std::string shown = line.option;
+      if (is_leader) shown = shown.empty() ? "LEADER" : "LEADER," + shown;
+      if (shown.empty()) {
         printf("%s\n", line.ip.c_str());
       } else {
-        printf("%s\t%s\n", line.ip.c_str(), options.c_str());
+        printf("%s\t%s\n", line.ip.c_str(), shown.c_str());
       }
     }
+    if (options.json) w.end_array();
   } else {
-    print_status(ctx, group, false);
+    print_status(ctx, group, false, w);
   }
-  return 0;
+  if (options.json) print_json(ctx, w.end_object());
+  return rc;
 }
 
 // The seed-era form: the gateway's "PNN IP" (-1 0.0.0.0 for none), then the
@@ -91,12 +126,16 @@ int control_natgwlist(Context* ctx, const std::vector<std::string>& args) {
   NatgwGroup group;
   if (int rc = natgw_group(ctx, &group); rc != 0) return rc;
   std::optional<GroupMember> leader = natgw_leader(group);
-  if (leader) {
+  JsonWriter w;
+  if (options.json) {
+    json_leader(w.begin_object(), leader);
+  } else if (leader) {
     printf("%u %s\n", leader->node.pnn, leader->node.addr.to_string().c_str());
   } else {
     printf("-1 0.0.0.0\n");
   }
-  print_status(ctx, group, true);
+  print_status(ctx, group, true, w);
+  if (options.json) print_json(ctx, w.end_object());
   return 0;
 }
 

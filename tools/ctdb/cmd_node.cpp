@@ -28,42 +28,64 @@ bool partially_online(Context* ctx, const proto::NodeAndFlags& node) {
   return false;
 }
 
-void print_nodemap_machine(Context* ctx, const proto::NodeMap& nodemap, uint32_t mypnn) {
+std::string node_state(const NodeStatus& n) {
+  return n.partially_online ? "PARTIALLYONLINE" : client::node_flags_string(n.node.flags);
+}
+
+}  // namespace
+
+NodeList get_node_list(Context* ctx, const proto::NodeMap& nodemap) {
+  NodeList list;
+  list.num_nodes = nodemap.nodes.size();
+  for (const auto& n : nodemap.nodes) {
+    if (n.flags & NODE_FLAGS_DELETED) {
+      list.num_deleted++;
+      continue;
+    }
+    list.nodes.push_back({n, partially_online(ctx, n)});
+  }
+  return list;
+}
+
+void print_node_list(const NodeList& list, uint32_t mypnn, bool print_header) {
+  if (print_header && list.num_deleted == 0) {
+    printf("Number of nodes:%zu\n", list.num_nodes);
+  } else if (print_header) {
+    printf("Number of nodes:%zu (including %zu deleted nodes)\n", list.num_nodes, list.num_deleted);
+  }
+  for (const auto& n : list.nodes) {
+    printf("pnn:%u %-16s %s%s\n", n.node.pnn, n.node.addr.to_string().c_str(),
+           node_state(n).c_str(), n.node.pnn == mypnn ? " (THIS NODE)" : "");
+  }
+}
+
+void print_node_list_machine(const NodeList& list, uint32_t mypnn) {
   const char* s = options.sep;
   printf(
       "%sNode%sIP%sDisconnected%sUnknown%sBanned%sDisabled%sUnhealthy%sStopped%sInactive%s"
       "PartiallyOnline%sThisNode%s\n",
       s, s, s, s, s, s, s, s, s, s, s, s);
-  for (const auto& n : nodemap.nodes) {
-    if (n.flags & NODE_FLAGS_DELETED) continue;
+  for (const auto& entry : list.nodes) {
+    const proto::NodeAndFlags& n = entry.node;
     printf("%s%u%s%s%s%d%s%d%s%d%s%d%s%d%s%d%s%d%s%d%s%c%s\n", s, n.pnn, s,
            n.addr.to_string().c_str(), s, !!(n.flags & NODE_FLAGS_DISCONNECTED), s,
            !!(n.flags & client::kNodeFlagsUnknown), s, !!(n.flags & NODE_FLAGS_BANNED), s,
            !!(n.flags & NODE_FLAGS_PERMANENTLY_DISABLED), s, !!(n.flags & NODE_FLAGS_UNHEALTHY), s,
            !!(n.flags & NODE_FLAGS_STOPPED), s, !!(n.flags & NODE_FLAGS_INACTIVE), s,
-           partially_online(ctx, n) ? 1 : 0, s, n.pnn == mypnn ? 'Y' : 'N', s);
+           entry.partially_online ? 1 : 0, s, n.pnn == mypnn ? 'Y' : 'N', s);
   }
 }
 
-}  // namespace
-
-void print_nodemap(Context* ctx, const proto::NodeMap& nodemap, uint32_t mypnn, bool print_header) {
-  int deleted = 0;
-  for (const auto& n : nodemap.nodes) {
-    if (n.flags & NODE_FLAGS_DELETED) deleted++;
+void json_node_list(JsonWriter& w, const NodeList& list, uint32_t mypnn) {
+  w.field("num_nodes", list.num_nodes).field("num_deleted", list.num_deleted);
+  w.key("nodes").begin_array();
+  for (const auto& n : list.nodes) {
+    w.begin_object().field("pnn", n.node.pnn).field("address", n.node.addr.to_string());
+    json_node_flags(w, n.node.flags);
+    w.field("state", node_state(n)).field("partially_online", n.partially_online);
+    w.field("this_node", n.node.pnn == mypnn).end_object();
   }
-  if (print_header && deleted == 0) {
-    printf("Number of nodes:%zu\n", nodemap.nodes.size());
-  } else if (print_header) {
-    printf("Number of nodes:%zu (including %d deleted nodes)\n", nodemap.nodes.size(), deleted);
-  }
-  for (const auto& n : nodemap.nodes) {
-    if (n.flags & NODE_FLAGS_DELETED) continue;
-    std::string state =
-        partially_online(ctx, n) ? "PARTIALLYONLINE" : client::node_flags_string(n.flags);
-    printf("pnn:%u %-16s %s%s\n", n.pnn, n.addr.to_string().c_str(), state.c_str(),
-           n.pnn == mypnn ? " (THIS NODE)" : "");
-  }
+  w.end_array();
 }
 
 // Until the first recovery is over, other nodes' flags are not known yet:
@@ -72,7 +94,7 @@ void print_nodemap(Context* ctx, const proto::NodeMap& nodemap, uint32_t mypnn, 
 bool nodemap_unknown(Context* ctx, const proto::NodeMap& in, proto::NodeMap* out) {
   uint32_t runstate = 0;
   if (client::ctrl_get_runstate(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &runstate) != 0) {
-    printf("Unable to get runstate");
+    print_failure("Unable to get runstate");
     return false;
   }
   *out = in;
@@ -131,6 +153,12 @@ bool parse_nodestring(Context* ctx, const std::string* nodestring, proto::NodeMa
 }
 
 int control_version(Context*, const std::vector<std::string>&) {
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("version", version_string()).end_object();
+    print_json(nullptr, w);
+    return 0;
+  }
   printf("%s\n", version_string());
   return 0;
 }
@@ -142,9 +170,10 @@ int control_status(Context* ctx, const std::vector<std::string>& args) {
 
   proto::NodeMap nodemap;
   if (!nodemap_unknown(ctx, *in, &nodemap)) return 1;
+  NodeList nodes = get_node_list(ctx, nodemap);
 
   if (options.machinereadable == 1) {
-    print_nodemap_machine(ctx, nodemap, ctx->cmd_pnn);
+    print_node_list_machine(nodes, ctx->cmd_pnn);
     return 0;
   }
   proto::VnnMap vnnmap;
@@ -156,8 +185,31 @@ int control_status(Context* ctx, const std::vector<std::string>& args) {
   uint32_t leader = UNKNOWN_PNN;
   ret = get_leader(ctx, &leader);
   if (ret != 0) return ret;
+  const char* recmode_name = recmode == RECOVERY_NORMAL ? "NORMAL" : "RECOVERY";
 
-  print_nodemap(ctx, nodemap, ctx->cmd_pnn, true);
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->cmd_pnn);
+    json_node_list(w, nodes, ctx->cmd_pnn);
+    w.key("generation");
+    if (vnnmap.generation == INVALID_GENERATION) {
+      w.null();
+    } else {
+      w.value(vnnmap.generation);
+    }
+    w.key("vnnmap").begin_array();
+    for (size_t i = 0; i < vnnmap.map.size(); i++) {
+      w.begin_object().field("hash", i).field("lmaster", vnnmap.map[i]).end_object();
+    }
+    w.end_array();
+    w.field("recovery_mode", recmode).field("recovery_mode_name", recmode_name);
+    w.key("leader");
+    json_pnn(w, leader);
+    w.end_object();
+    print_json(ctx, w);
+    return 0;
+  }
+  print_node_list(nodes, ctx->cmd_pnn, true);
   if (vnnmap.generation == INVALID_GENERATION) {
     printf("Generation:INVALID\n");
   } else {
@@ -167,7 +219,7 @@ int control_status(Context* ctx, const std::vector<std::string>& args) {
   for (size_t i = 0; i < vnnmap.map.size(); i++) {
     printf("hash:%zu lmaster:%d\n", i, static_cast<int>(vnnmap.map[i]));
   }
-  printf("Recovery mode:%s (%d)\n", recmode == RECOVERY_NORMAL ? "NORMAL" : "RECOVERY", recmode);
+  printf("Recovery mode:%s (%d)\n", recmode_name, recmode);
   printf("Leader:");
   print_pnn(leader);
   return 0;
@@ -177,18 +229,29 @@ int control_uptime(Context* ctx, const std::vector<std::string>&) {
   proto::Uptime u;
   int ret = client::ctrl_uptime(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &u);
   if (ret != 0) return ret;
+  int64_t up = client::seconds_between(u.current_time.sec, u.ctdbd_start_time.sec);
+  int64_t since_recovery =
+      client::seconds_between(u.current_time.sec, u.last_recovery_finished.sec);
+  double duration = client::timeval_elapsed(u.last_recovery_finished, u.last_recovery_started);
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->cmd_pnn);
+    json_time(w.key("current_time"), u.current_time);
+    json_time(w.key("ctdbd_start_time"), u.ctdbd_start_time);
+    json_time(w.key("last_recovery_started"), u.last_recovery_started);
+    json_time(w.key("last_recovery_finished"), u.last_recovery_finished);
+    w.field("uptime_seconds", up).field("seconds_since_last_recovery", since_recovery);
+    w.key("last_recovery_duration").fixed(duration, 6);
+    w.end_object();
+    print_json(ctx, w);
+    return 0;
+  }
   printf("Current time of node %-4u     :                %s", ctx->cmd_pnn,
          client::ctime_string(u.current_time.sec).c_str());
-  printf("Ctdbd start time              : %s %s",
-         client::duration_dhms(client::seconds_between(u.current_time.sec, u.ctdbd_start_time.sec))
-             .c_str(),
+  printf("Ctdbd start time              : %s %s", client::duration_dhms(up).c_str(),
          client::ctime_string(u.ctdbd_start_time.sec).c_str());
-  printf("Time of last recovery/failover: %s %s",
-         client::duration_dhms(
-             client::seconds_between(u.current_time.sec, u.last_recovery_finished.sec))
-             .c_str(),
+  printf("Time of last recovery/failover: %s %s", client::duration_dhms(since_recovery).c_str(),
          client::ctime_string(u.last_recovery_finished.sec).c_str());
-  double duration = client::timeval_elapsed(u.last_recovery_finished, u.last_recovery_started);
   printf("Duration of last recovery/failover: %lf seconds\n", duration);
   return 0;
 }
@@ -199,6 +262,13 @@ int control_ping(Context* ctx, const std::vector<std::string>&) {
   int ret = client::ctrl_ping(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &num_clients);
   if (ret != 0) return ret;
   std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->cmd_pnn).key("time").fixed(elapsed.count(), 6);
+    w.field("num_clients", num_clients).end_object();
+    print_json(ctx, w);
+    return 0;
+  }
   printf("response from %u time=%.6f sec  (%d clients)\n", ctx->cmd_pnn, elapsed.count(),
          num_clients);
   return 0;
@@ -213,7 +283,7 @@ int control_runstate(Context* ctx, const std::vector<std::string>& args) {
     found = false;
     uint32_t wanted = client::runstate_from_name(a);
     if (wanted == RUNSTATE_UNKNOWN) {
-      printf("Invalid run state (%s)\n", a.c_str());
+      print_failure("Invalid run state (%s)\n", a.c_str());
       return 1;
     }
     if (wanted == runstate) {
@@ -222,8 +292,15 @@ int control_runstate(Context* ctx, const std::vector<std::string>& args) {
     }
   }
   if (!found) {
-    printf("CTDB not in required run state (got %s)\n", client::runstate_name(runstate));
+    print_failure("CTDB not in required run state (got %s)\n", client::runstate_name(runstate));
     return 1;
+  }
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->cmd_pnn).field("runstate", runstate);
+    w.field("runstate_name", client::runstate_name(runstate)).end_object();
+    print_json(ctx, w);
+    return 0;
   }
   printf("%s\n", client::runstate_name(runstate));
   return 0;
@@ -234,7 +311,27 @@ int control_getcapabilities(Context* ctx, const std::vector<std::string>& args) 
   uint32_t caps = 0;
   int ret = client::ctrl_get_capabilities(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &caps);
   if (ret != 0) return ret;
-  if (options.machinereadable == 1) {
+  if (options.json) {
+    // The leader capability is CAP_RECMASTER on the wire; the text calls it LEADER.
+    static const std::pair<uint32_t, const char*> kNames[] = {
+        {CAP_RECMASTER, "LEADER"},
+        {CAP_LMASTER, "LMASTER"},
+        {CAP_LVS, "LVS"},
+        {CAP_NATGW, "NATGW"},
+        {CAP_PARALLEL_RECOVERY, "PARALLEL_RECOVERY"},
+        {CAP_FRAGMENTED_CONTROLS, "FRAGMENTED_CONTROLS"},
+    };
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->cmd_pnn).field("capabilities", caps);
+    w.key("capability_names").begin_array();
+    for (const auto& [bit, name] : kNames) {
+      if (caps & bit) w.value(name);
+    }
+    w.end_array();
+    w.field("leader", (caps & CAP_RECMASTER) != 0).field("lmaster", (caps & CAP_LMASTER) != 0);
+    w.end_object();
+    print_json(ctx, w);
+  } else if (options.machinereadable == 1) {
     const char* s = options.sep;
     printf("%sLEADER%sLMASTER%s\n", s, s, s);
     printf("%s%d%s%d%s\n", s, !!(caps & CAP_RECMASTER), s, !!(caps & CAP_LMASTER), s);
@@ -246,6 +343,12 @@ int control_getcapabilities(Context* ctx, const std::vector<std::string>& args) 
 }
 
 int control_pnn(Context* ctx, const std::vector<std::string>&) {
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->pnn).end_object();
+    print_json(ctx, w);
+    return 0;
+  }
   printf("%u\n", ctx->pnn);
   return 0;
 }
@@ -266,6 +369,13 @@ int control_getdebug(Context* ctx, const std::vector<std::string>& args) {
   int level = 0;
   int ret = client::ctrl_getdebug(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &level);
   if (ret != 0) return ret;
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->cmd_pnn).field("level", level);
+    w.field("level_name", client::debug_level_name(level)).end_object();
+    print_json(ctx, w);
+    return 0;
+  }
   printf("%s\n", client::debug_level_name(level));
   return 0;
 }
@@ -274,6 +384,12 @@ int control_getpid(Context* ctx, const std::vector<std::string>&) {
   int32_t pid = 0;
   int ret = client::ctrl_get_pid(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &pid);
   if (ret != 0) return ret;
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->cmd_pnn).field("pid", pid).end_object();
+    print_json(ctx, w);
+    return 0;
+  }
   printf("%u\n", static_cast<uint32_t>(pid));
   return 0;
 }
@@ -304,14 +420,22 @@ int control_listnodes(Context*, const std::vector<std::string>& args) {
   if (!args.empty()) usage("listnodes");
   auto nodemap = read_nodes_file();
   if (!nodemap) return 1;
+  JsonWriter w;
+  if (options.json) w.begin_object().key("nodes").begin_array();
   for (const auto& n : nodemap->nodes) {
     if (n.flags & NODE_FLAGS_DELETED) continue;
-    if (options.machinereadable) {
+    if (options.json) {
+      w.begin_object().field("pnn", n.pnn).field("address", n.addr.to_string()).end_object();
+    } else if (options.machinereadable) {
       printf("%s%u%s%s%s\n", options.sep, n.pnn, options.sep, n.addr.to_string().c_str(),
              options.sep);
     } else {
       printf("%s\n", n.addr.to_string().c_str());
     }
+  }
+  if (options.json) {
+    w.end_array().end_object();
+    print_json(nullptr, w);
   }
   return 0;
 }
@@ -320,6 +444,14 @@ int control_leader(Context* ctx, const std::vector<std::string>&) {
   uint32_t leader = UNKNOWN_PNN;
   int ret = get_leader(ctx, &leader);
   if (ret != 0) return ret;
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().key("leader");
+    json_pnn(w, leader);
+    w.end_object();
+    print_json(ctx, w);
+    return 0;
+  }
   print_pnn(leader);
   return 0;
 }
@@ -332,17 +464,21 @@ int control_nodestatus(Context* ctx, const std::vector<std::string>& args) {
   if (!parse_nodestring(ctx, nodestring, &selected)) return 1;
   proto::NodeMap nodemap;
   if (!nodemap_unknown(ctx, selected, &nodemap)) return 1;
-  if (options.machinereadable) {
-    print_nodemap_machine(ctx, nodemap, ctx->cmd_pnn);
+  NodeList nodes = get_node_list(ctx, nodemap);
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->cmd_pnn);
+    json_node_list(w, nodes, ctx->cmd_pnn);
+    w.end_object();
+    print_json(ctx, w);
+  } else if (options.machinereadable) {
+    print_node_list_machine(nodes, ctx->cmd_pnn);
   } else {
-    print_nodemap(ctx, nodemap, ctx->cmd_pnn, print_header);
+    print_node_list(nodes, ctx->cmd_pnn, print_header);
   }
   // The exit code is the flags of the nodes shown, or-ed together.
   int ret = 0;
-  for (const auto& n : nodemap.nodes) {
-    if (n.flags & NODE_FLAGS_DELETED) continue;
-    ret |= static_cast<int>(n.flags);
-  }
+  for (const auto& n : nodes.nodes) ret |= static_cast<int>(n.node.flags);
   return ret;
 }
 

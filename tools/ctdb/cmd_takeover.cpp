@@ -185,7 +185,7 @@ int control_setifacelink(Context* ctx, const std::vector<std::string>& args) {
     if (i.name == args[0]) iface = &i;
   }
   if (iface == nullptr) {
-    printf("Interface %s not configured on node %u\n", args[0].c_str(), ctx->cmd_pnn);
+    print_failure("Interface %s not configured on node %u\n", args[0].c_str(), ctx->cmd_pnn);
     return 1;
   }
   if (args[1] == "up") {
@@ -262,6 +262,18 @@ int control_gettickles(Context* ctx, const std::vector<std::string>& args) {
   if (ret != 0) {
     fprintf(stderr, "Failed to get list of connections\n");
     return ret;
+  }
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->cmd_pnn).field("address", list.addr.to_string());
+    w.key("connections").begin_array();
+    for (const auto& c : list.conns) {
+      w.begin_object().field("source", c.src.to_string()).field("source_port", c.src.port);
+      w.field("destination", c.dst.to_string()).field("destination_port", c.dst.port);
+      w.end_object();
+    }
+    print_json(ctx, w.end_array().end_object());
+    return 0;
   }
   const char* s = options.sep;
   if (options.machinereadable) {

@@ -5,6 +5,8 @@
 
 #include "client/controls.h"
 #include "client/format.h"
+#include "ctdb/protocol.h"
+#include "protocol/control.h"
 #include "tool.h"
 
 namespace ctdb::tool {
@@ -25,12 +27,56 @@ int find_tunable(Context* ctx, const std::string& name, bool* found) {
   return 0;
 }
 
-int print_tunable(Context* ctx, const std::string& name) {
-  uint32_t value = 0;
-  int ret = client::ctrl_get_tunable(ctx->c(), ctx->cmd_pnn, ctx->timeout(), name, &value);
-  if (ret != 0) return ret;
+void print_tunable(const std::string& name, uint32_t value) {
   printf("%-26s = %u\n", name.c_str(), value);
-  return 0;
+}
+
+// The counters in the order and nesting of the text form (doc/JSON.md, `statistics`).
+void json_statistics(JsonWriter& w, const proto::Statistics& s) {
+  w.field("num_clients", s.num_clients).field("frozen", s.frozen);
+  w.field("recovering", s.recovering).field("num_recoveries", s.num_recoveries);
+  w.field("client_packets_sent", s.client_packets_sent);
+  w.field("client_packets_recv", s.client_packets_recv);
+  w.field("node_packets_sent", s.node_packets_sent);
+  w.field("node_packets_recv", s.node_packets_recv);
+  w.field("keepalive_packets_sent", s.keepalive_packets_sent);
+  w.field("keepalive_packets_recv", s.keepalive_packets_recv);
+  w.key("node").begin_object();
+  w.field("req_call", s.node.req_call).field("reply_call", s.node.reply_call);
+  w.field("req_dmaster", s.node.req_dmaster).field("reply_dmaster", s.node.reply_dmaster);
+  w.field("reply_error", s.node.reply_error).field("req_message", s.node.req_message);
+  w.field("req_control", s.node.req_control).field("reply_control", s.node.reply_control);
+  w.field("req_tunnel", s.node.req_tunnel).end_object();
+  w.key("client").begin_object();
+  w.field("req_call", s.client.req_call).field("req_message", s.client.req_message);
+  w.field("req_control", s.client.req_control).field("req_tunnel", s.client.req_tunnel);
+  w.end_object();
+  w.key("timeouts").begin_object();
+  w.field("call", s.timeouts.call).field("control", s.timeouts.control);
+  w.field("traverse", s.timeouts.traverse).end_object();
+  w.key("locks").begin_object();
+  w.field("num_calls", s.locks.num_calls).field("num_current", s.locks.num_current);
+  w.field("num_pending", s.locks.num_pending).field("num_failed", s.locks.num_failed);
+  w.key("buckets").begin_array();
+  for (uint32_t v : s.locks.buckets) w.value(v);
+  w.end_array();
+  json_latency(w.key("latency"), s.locks.latency);
+  w.end_object();
+  w.field("total_calls", s.total_calls).field("pending_calls", s.pending_calls);
+  w.field("childwrite_calls", s.childwrite_calls);
+  w.field("pending_childwrite_calls", s.pending_childwrite_calls);
+  w.field("memory_used", s.memory_used).field("max_hop_count", s.max_hop_count);
+  w.field("total_ro_delegations", s.total_ro_delegations);
+  w.field("total_ro_revokes", s.total_ro_revokes);
+  w.key("hop_count_buckets").begin_array();
+  for (uint32_t v : s.hop_count_bucket) w.value(v);
+  w.end_array();
+  w.key("reclock").begin_object();
+  json_latency(w.key("ctdbd"), s.reclock.ctdbd);
+  json_latency(w.key("recd"), s.reclock.recd);
+  w.end_object();
+  json_latency(w.key("call_latency"), s.call_latency);
+  json_latency(w.key("childwrite_latency"), s.childwrite_latency);
 }
 
 }  // namespace
@@ -41,10 +87,20 @@ int control_getvar(Context* ctx, const std::vector<std::string>& args) {
   int ret = find_tunable(ctx, args[0], &found);
   if (ret != 0) return ret;
   if (!found) {
-    printf("No such tunable %s\n", args[0].c_str());
+    print_failure("No such tunable %s\n", args[0].c_str());
     return 1;
   }
-  return print_tunable(ctx, args[0]);
+  uint32_t value = 0;
+  ret = client::ctrl_get_tunable(ctx->c(), ctx->cmd_pnn, ctx->timeout(), args[0], &value);
+  if (ret != 0) return ret;
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->cmd_pnn).field("name", args[0]).field("value", value);
+    print_json(ctx, w.end_object());
+    return 0;
+  }
+  print_tunable(args[0], value);
+  return 0;
 }
 
 int control_setvar(Context* ctx, const std::vector<std::string>& args) {
@@ -53,7 +109,7 @@ int control_setvar(Context* ctx, const std::vector<std::string>& args) {
   int ret = find_tunable(ctx, args[0], &found);
   if (ret != 0) return ret;
   if (!found) {
-    printf("No such tunable %s\n", args[0].c_str());
+    print_failure("No such tunable %s\n", args[0].c_str());
     return 1;
   }
   unsigned long value = 0;
@@ -76,7 +132,23 @@ int control_listvars(Context* ctx, const std::vector<std::string>& args) {
   int ret = client::ctrl_list_tunables(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &vars);
   if (ret != 0) return ret;
   // Like 4.17, a tunable that fails to read is skipped, not fatal.
-  for (const auto& v : vars.vars) print_tunable(ctx, v);
+  std::vector<std::pair<std::string, uint32_t>> values;
+  for (const auto& name : vars.vars) {
+    uint32_t value = 0;
+    if (client::ctrl_get_tunable(ctx->c(), ctx->cmd_pnn, ctx->timeout(), name, &value) == 0) {
+      values.emplace_back(name, value);
+    }
+  }
+  if (!options.json) {
+    for (const auto& [name, value] : values) print_tunable(name, value);
+    return 0;
+  }
+  JsonWriter w;
+  w.begin_object().field("pnn", ctx->cmd_pnn).key("variables").begin_array();
+  for (const auto& [name, value] : values) {
+    w.begin_object().field("name", name).field("value", value).end_object();
+  }
+  print_json(ctx, w.end_array().end_object());
   return 0;
 }
 
@@ -85,7 +157,14 @@ int control_statistics(Context* ctx, const std::vector<std::string>& args) {
   proto::Statistics stats;
   int ret = client::ctrl_statistics(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &stats);
   if (ret != 0) return ret;
-  if (options.machinereadable) {
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->cmd_pnn).field("protocol_version", kProtocolVersion);
+    json_time(w.key("statistics_current_time"), stats.statistics_current_time);
+    json_time(w.key("statistics_start_time"), stats.statistics_start_time);
+    json_statistics(w, stats);
+    print_json(ctx, w.end_object());
+  } else if (options.machinereadable) {
     fputs(client::statistics_machine_text(stats, options.sep, true).c_str(), stdout);
   } else {
     fputs(client::statistics_text(stats).c_str(), stdout);
@@ -98,7 +177,17 @@ int control_controlstats(Context* ctx, const std::vector<std::string>& args) {
   proto::ControlStatistics stats;
   int ret = client::ctrl_get_control_statistics(ctx->c(), ctx->cmd_pnn, ctx->timeout(), &stats);
   if (ret != 0) return ret;
-  if (options.machinereadable) {
+  if (options.json) {
+    JsonWriter w;
+    w.begin_object().field("pnn", ctx->cmd_pnn).key("controls").begin_array();
+    for (const auto& e : stats.entries) {
+      w.begin_object().field("name", proto::control_name(e.opcode)).field("opcode", e.opcode);
+      w.field("calls", e.calls).field("failures", e.failures);
+      json_latency(w.key("latency"), e.latency);
+      w.end_object();
+    }
+    print_json(ctx, w.end_array().end_object());
+  } else if (options.machinereadable) {
     fputs(client::control_statistics_machine_text(stats, options.sep).c_str(), stdout);
   } else {
     fputs(client::control_statistics_text(stats).c_str(), stdout);

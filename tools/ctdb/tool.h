@@ -10,6 +10,7 @@
 
 #include "client/client.h"
 #include "client/database.h"
+#include "json.h"
 #include "protocol/types.h"
 
 namespace ctdb::tool {
@@ -27,6 +28,7 @@ struct Options {
   int verbose = 0;
   int maxruntime = 0;
   const char* socket = nullptr;
+  int json = 0;  // --json / -j: one JSON document instead of the text (doc/JSON.md)
 };
 
 extern Options options;
@@ -38,6 +40,10 @@ struct Context {
   uint64_t srvid = 0;              // base of this run's reply srvids
   std::optional<proto::NodeMap> nodemap;
   uint32_t leader_pnn = UNKNOWN_PNN;
+  // While `-n all` runs a command once per node with --json: print_json keeps each node's
+  // document here instead of printing it, for the one document that lists them all.
+  bool collect_json = false;
+  std::optional<std::string> json_doc;
 
   client::Client& c() { return *client; }
   // A srvid of this run's own for one request/reply exchange (4.17's next_srvid).
@@ -48,11 +54,19 @@ struct Context {
 
 using Handler = int (*)(Context* ctx, const std::vector<std::string>& args);
 
+// What a command does with --json.
+enum class Json : uint8_t {
+  kDocument,  // prints one JSON document (doc/JSON.md) instead of its text
+  kSilent,    // prints nothing on success (only errors, on stderr): --json changes nothing
+  kTextOnly,  // prints data as text only: refused with --json
+};
+
 struct Command {
   const char* name;
   Handler fn;           // null: listed for help, not implemented yet
   bool without_daemon;  // runs without connecting
   bool remote;          // may target another node with -n
+  Json json;
   const char* msg;
   const char* args;
   bool hidden = false;  // an alias of ours, absent from the 4.17 help text
@@ -63,8 +77,47 @@ struct Command {
 const std::vector<Command>& commands();
 const Command* find_command(const std::string& name);
 
-// Prints usage for `command` (or the full help) to stdout and exits 1.
+// Prints usage for `command` (or the full help) to stdout (stderr with --json) and exits 1.
 [[noreturn]] void usage(const char* command);
+
+// ---- output: text, -X/-Y or --json ----
+
+// Prints a finished JSON document on stdout; while `-n all` runs the command on each node,
+// keeps it in ctx for the document main prints at the end. ctx may be null (no daemon).
+void print_json(Context* ctx, const JsonWriter& doc);
+// A failure message 4.17 prints on stdout (with its exit code): with --json it goes to stderr
+// instead, so that stdout holds nothing but documents.
+void print_failure(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+// The names node_flags_string joins with '|' ("DISABLED", "INACTIVE", ...); none for 0.
+std::vector<std::string> node_flag_names(uint32_t flags);
+// "flags": raw, "flag_names": [...] members for node flags.
+void json_node_flags(JsonWriter& w, uint32_t flags);
+// {"num", "min", "avg", "max"} of a latency counter (seconds, six decimals as the text).
+void json_latency(JsonWriter& w, const proto::LatencyCounter& l);
+// A time a daemon reported, as seconds since the epoch with six decimals.
+void json_time(JsonWriter& w, const proto::Timeval& t);
+// A pnn, or null for UNKNOWN_PNN.
+void json_pnn(JsonWriter& w, uint32_t pnn);
+
+// What `status`, `nodestatus` and the LVS/NAT-GW `status` show of a set of nodes, gathered
+// once and then printed as text, -X or JSON.
+struct NodeStatus {
+  proto::NodeAndFlags node;
+  bool partially_online = false;  // no flags, but one of its interfaces is down
+};
+struct NodeList {
+  size_t num_nodes = 0;  // deleted ones included
+  size_t num_deleted = 0;
+  std::vector<NodeStatus> nodes;  // the nodes that are not deleted
+};
+// Asks each node of `nodemap` without flags for its interfaces (PARTIALLYONLINE).
+NodeList get_node_list(Context* ctx, const proto::NodeMap& nodemap);
+// `nodestatus` lines (the header with "Number of nodes" when asked); (THIS NODE) marks `mypnn`.
+void print_node_list(const NodeList& list, uint32_t mypnn, bool print_header);
+// The -X/-Y form of the same.
+void print_node_list_machine(const NodeList& list, uint32_t mypnn);
+// "num_nodes", "num_deleted" and "nodes": [...] members (doc/JSON.md, `status`).
+void json_node_list(JsonWriter& w, const NodeList& list, uint32_t mypnn);
 
 // ---- helpers shared by the command files ----
 
@@ -102,9 +155,6 @@ int parse_data_arg(const std::string& arg, const char* what, Bytes* out);
 // Prints the ltdb header lines and one record the way catdb does.
 void print_record(const Bytes& key, const proto::LtdbHeader& header, const Bytes& data);
 
-// `nodestatus` lines for the nodes of `nodemap` (the header with "Number of
-// nodes" when asked); (THIS NODE) marks `mypnn`.
-void print_nodemap(Context* ctx, const proto::NodeMap& nodemap, uint32_t mypnn, bool print_header);
 // The nodemap as the tool shows it: until the first recovery is over, other
 // nodes' flags are UNKNOWN. False (after printing, as 4.17 does) when the
 // runstate cannot be read.
