@@ -11,6 +11,7 @@
 
 #include "common/logging.h"
 #include "common/text_file.h"
+#include "protocol/types.h"
 
 namespace ctdb::conf {
 namespace {
@@ -21,6 +22,7 @@ constexpr const char* kDatabase = "database";
 constexpr const char* kEvent = "event";
 constexpr const char* kFailover = "failover";
 constexpr const char* kLegacy = "legacy";
+constexpr const char* kMetrics = "metrics";  // ours: the Prometheus endpoint
 
 bool same_name(const std::string& a, const char* b) { return strcasecmp(a.c_str(), b) == 0; }
 
@@ -152,6 +154,7 @@ const std::vector<OptionSpec>& ctdbd_options() {
       {kLegacy, "start as stopped", Type::kBoolean, "false"},
       {kLegacy, "start as disabled", Type::kBoolean, "false"},
       {kLegacy, "script log level", Type::kString, "ERROR"},
+      {kMetrics, "listen", Type::kString, nullptr, true},
   };
   return table;
 }
@@ -222,6 +225,9 @@ bool Config::check(size_t index, const std::string& raw, std::string* normalised
     why = check_script(etcdir_, "lock debug script", v);
   } else if (section == kEvent && key == "debug script") {
     why = check_script(etcdir_, "debug script", v);
+  } else if (section == kMetrics && key == "listen") {
+    auto a = proto::SockAddr::parse_with_port(v);
+    if (!a || a->port == 0) why = invalid;
   }
   if (why.empty()) return true;
   errors->push_back(why);
@@ -350,6 +356,7 @@ std::string Config::dump() const {
   const auto& table = ctdbd_options();
   const char* section = "";
   for (size_t i = 0; i < table.size(); ++i) {
+    if (table[i].extension && !values_[i].set) continue;
     if (std::string(section) != table[i].section) {
       section = table[i].section;
       out += "[" + std::string(section) + "]\n";

@@ -17,6 +17,9 @@ struct OptionSpec {
   const char* key;
   Type type;
   const char* fallback;
+  // Ours, not 4.17's: dump() leaves it out while unset, so that the dump of a
+  // stock file is what 4.17's ctdb-config prints.
+  bool extension = false;
 };
 
 // The keys ctdbd 4.17 knows, in its dump order, plus our `[metrics] listen`.

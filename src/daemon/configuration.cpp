@@ -55,6 +55,7 @@ DaemonOptions options_from_config(const conf::Config& conf, const Layout& layout
   }
 
   o.failover_disabled = conf.boolean("failover", "disabled");
+  o.metrics_listen = conf.string("metrics", "listen");
 
   o.nosetsched = !conf.boolean("legacy", "realtime scheduling") || layout.test_mode;
   o.no_lmaster = !conf.boolean("legacy", "lmaster capability");

@@ -197,6 +197,10 @@ bool Daemon::init(std::string* error) {
   create_database_areas();
   if (!clients_->listen(opts_.socket, error)) return false;
   listen_eventd();
+  if (!opts_.metrics_listen.empty()) {
+    metrics_ = std::make_unique<metrics::MetricsServer>(loop_, *this);
+    if (!metrics_->listen(opts_.metrics_listen, error)) return false;
+  }
 
   for (int sig : {SIGTERM, SIGINT}) {
     signals_.push_back(std::make_unique<SignalWatcher>(loop_, sig, [this, sig] {

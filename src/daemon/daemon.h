@@ -29,6 +29,7 @@
 #include "daemon/db/db_registry.h"
 #include "daemon/db/seqnum_sync.h"
 #include "daemon/event_loop.h"
+#include "daemon/metrics/metrics_server.h"
 #include "daemon/monitor/eventd_server.h"
 #include "daemon/monitor/monitor.h"
 #include "daemon/options.h"
@@ -50,7 +51,8 @@ class Daemon : public ClientHandler,
                public TransportHandler,
                public CallHost,
                public monitor::MonitorHost,
-               public cluster::RecoverdHost {
+               public cluster::RecoverdHost,
+               public metrics::MetricsHost {
  public:
   explicit Daemon(DaemonOptions opts);
   ~Daemon() override;
@@ -134,6 +136,10 @@ class Daemon : public ClientHandler,
   bool load_nodes(std::string* error);
   void load_tunables();
   void listen_eventd();
+
+  // metrics::MetricsHost (daemon_metrics.cpp).
+  void collect_metrics(metrics::Exposition& out) override;
+  std::vector<DbFile> metric_db_files() const override;
   void create_routers();
   bool load_public_ips(std::string* error);
   void create_database_areas();
@@ -196,6 +202,7 @@ class Daemon : public ClientHandler,
   std::unique_ptr<cluster::Recoverd> recoverd_;
   std::unique_ptr<monitor::Monitor> monitor_;
   std::unique_ptr<monitor::EventdServer> eventd_;  // after monitor_: it runs events on it
+  std::unique_ptr<metrics::MetricsServer> metrics_;
   std::unique_ptr<Liveness> liveness_;
   std::map<uint64_t, std::unique_ptr<Timer>> oneshots_;
   uint64_t next_oneshot_ = 0;

@@ -46,6 +46,7 @@ struct RawOptions {
   int torture = 0;
   char* transport = nullptr;
   char* pidfile = nullptr;
+  char* metrics_listen = nullptr;
   int version = 0;
   int dump_config = 0;
 
@@ -57,7 +58,7 @@ struct RawOptions {
     for (char** slot :
          {&debug, &dbdir, &dbdir_persistent, &dbdir_state, &event_script_dir, &listen, &logfile,
           &nlist, &notification_script, &public_addresses, &public_interface, &reclock,
-          &single_public_ip, &socket, &transport, &pidfile}) {
+          &single_public_ip, &socket, &transport, &pidfile, &metrics_listen}) {
       if (*slot == nullptr) continue;
       strings[slot] = *slot;
       free(*slot);
@@ -92,6 +93,7 @@ void take_options(RawOptions& r, DaemonOptions* opts) {
   r.take(&r.socket, &opts->socket);
   r.take(&r.transport, &opts->transport);
   r.take(&r.pidfile, &opts->pidfile);
+  r.take(&r.metrics_listen, &opts->metrics_listen);
   opts->reclock_recheck_interval = r.reclock_recheck_interval;
   opts->interactive = r.interactive;
   // A flag can only add to what ctdb.conf says.
@@ -144,6 +146,7 @@ void override_config(const DaemonOptions& o, conf::Config* conf) {
   conf->override_value("legacy", "lmaster capability", o.no_lmaster ? "false" : "true");
   conf->override_value("legacy", "start as stopped", o.start_as_stopped ? "true" : "false");
   conf->override_value("legacy", "start as disabled", o.start_as_disabled ? "true" : "false");
+  if (!o.metrics_listen.empty()) conf->override_value("metrics", "listen", o.metrics_listen);
 }
 
 // --dump-config: ctdb.conf's keys as `ctdb-config dump` prints them, then the settings that
@@ -206,6 +209,13 @@ bool check_options(const DaemonOptions& opts, std::string* error) {
       return false;
     }
   }
+  if (!opts.metrics_listen.empty()) {
+    auto a = proto::SockAddr::parse_with_port(opts.metrics_listen);
+    if (!a || a->port == 0) {
+      *error = "ctdbd: --metrics-listen: not ADDRESS:PORT: '" + opts.metrics_listen + "'";
+      return false;
+    }
+  }
   if (opts.socket.size() >= 108) {  // sizeof(sockaddr_un::sun_path)
     *error = "ctdbd: --socket: path too long: " + opts.socket;
     return false;
@@ -244,6 +254,8 @@ ParseResult parse_options(int argc, const char** argv, DaemonOptions* opts, std:
       {"logfile", 0, POPT_ARG_STRING, &r.logfile, kStringOption,
        "log file (default /var/log/ctdb/log.ctdb)", "FILENAME"},
       {"lvs", 0, POPT_ARG_NONE, &r.lvs, 0, "this node has the LVS capability", nullptr},
+      {"metrics-listen", 0, POPT_ARG_STRING, &r.metrics_listen, kStringOption,
+       "serve Prometheus metrics over HTTP on this address (off by default)", "ADDRESS:PORT"},
       {"nlist", 0, POPT_ARG_STRING, &r.nlist, kStringOption,
        "file with the private address of every node (default $CTDB_BASE/nodes)", "FILENAME"},
       {"no-lmaster", 0, POPT_ARG_NONE, &r.no_lmaster, 0,

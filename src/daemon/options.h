@@ -50,6 +50,8 @@ struct DaemonOptions {
   std::string script_log_level = "ERROR";  // [legacy]: level of failed scripts' output
   std::string event_debug_script;          // [event] debug script (run on a hung script)
   std::string lock_debug_script;           // [database] lock debug script
+  // --metrics-listen / [metrics] listen: ADDR:PORT of the Prometheus endpoint; empty: off.
+  std::string metrics_listen;
 
   // What ctdb.conf's parser warned about (deprecated keys), for the log.
   std::vector<std::string> config_warnings;

@@ -167,6 +167,18 @@ TEST(CtdbConf, DebugScriptsMustBeExecutableFilesInTheEtcDirectory) {
   EXPECT_EQ(c.string("event", "debug script"), "/elsewhere/hung.sh");
 }
 
+// Our one extension: shown in the dump only when set, so that a stock file dumps as 4.17 dumps it.
+TEST(CtdbConf, TheMetricsSectionIsOursAndDumpedOnlyWhenSet) {
+  Config c("/etc/ctdb");
+  EXPECT_EQ(c.dump().find("[metrics]"), std::string::npos);
+  Loaded l = load(&c, "[metrics]\nlisten = [::1]:9100\n");
+  ASSERT_TRUE(l.ok) << l.errors.front();
+  EXPECT_NE(c.dump().find("[metrics]\n\tlisten = [::1]:9100\n"), std::string::npos) << c.dump();
+  l = load(&c, "[metrics]\nlisten = 127.0.0.1\n");
+  ASSERT_FALSE(l.ok);
+  EXPECT_EQ(l.errors[0], "Invalid value for [metrics] -> listen = 127.0.0.1");
+}
+
 TEST(CtdbConf, AMissingFileKeepsTheDefaultsAndAnUnreadableOneFails) {
   TempDir etc;
   Config c(etc.path());

@@ -145,6 +145,13 @@ bool NodeState::mark_disconnected(uint32_t pnn) {
 bool NodeState::set_recmode(uint32_t mode) {
   if (mode == recmode_) return false;
   (mode == RECOVERY_ACTIVE ? last_recovery_started_ : last_recovery_finished_) = now();
+  if (mode == RECOVERY_NORMAL && last_recovery_started_.tv_sec != 0) {
+    const timeval& s = last_recovery_started_;
+    const timeval& f = last_recovery_finished_;
+    double secs = double(f.tv_sec - s.tv_sec) + (f.tv_usec - s.tv_usec) / 1e6;
+    recoveries_seen_++;
+    if (secs > 0) recovery_seconds_total_ += secs;
+  }
   recmode_ = mode;
   return true;
 }

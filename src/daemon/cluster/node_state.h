@@ -75,6 +75,9 @@ class NodeState {
   const timeval& start_time() const { return start_time_; }
   const timeval& last_recovery_started() const { return last_recovery_started_; }
   const timeval& last_recovery_finished() const { return last_recovery_finished_; }
+  // Recoveries this node went through (ACTIVE then NORMAL) and their time in ACTIVE.
+  uint64_t recoveries_seen() const { return recoveries_seen_; }
+  double recovery_seconds_total() const { return recovery_seconds_total_; }
 
   const proto::VnnMap& vnnmap() const { return vnnmap_; }
   uint32_t generation() const { return vnnmap_.generation; }
@@ -105,6 +108,8 @@ class NodeState {
   timeval start_time_{};
   timeval last_recovery_started_{};
   timeval last_recovery_finished_{};
+  uint64_t recoveries_seen_ = 0;
+  double recovery_seconds_total_ = 0;
   proto::VnnMap vnnmap_;
   Runstate runstate_ = RUNSTATE_UNKNOWN;
   uint32_t capabilities_ = CAP_DEFAULT;

@@ -26,6 +26,7 @@ std::string hex(const proto::Bytes& key) {
 }  // namespace
 
 void HotKeys::migrated(const proto::Bytes& key, double now, const std::string& db_name) {
+  migrations_++;
   expire(now);
   Window& w = windows_[key];
   if (w.count == 0 || now >= w.start + kWindow) {

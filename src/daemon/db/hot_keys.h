@@ -19,6 +19,8 @@ class HotKeys {
   void migrated(const proto::Bytes& key, double now, const std::string& db_name);
   // The table for GET_DB_STATISTICS: lowest count first, empty slots last.
   void fill(proto::DbStatistics* s) const;
+  // Every migration counted since the database was attached (metrics).
+  uint64_t migrations() const { return migrations_; }
 
  private:
   struct Window {
@@ -34,6 +36,7 @@ class HotKeys {
   void expire(double now);
 
   std::map<proto::Bytes, Window> windows_;
+  uint64_t migrations_ = 0;
   double last_expire_ = 0;
   std::vector<Slot> table_;  // at most MAX_HOT_KEYS, ascending count
 };
