@@ -94,6 +94,37 @@ same "status of the timed-out run" 46 "20.slow              TIMEDOUT   DATE" \
   event status legacy startup
 rm -f "$H_TMP/o0.flags/hang" "$H_TMP/s0.flags/hang"
 
+# ---- `ctdb event script list|enable|disable`: 4.17's tool does these in the file system; ours
+# must list and change the same CTDB_BASE the same way (packaged scripts in share/ in test mode).
+OURS_TOOL=$CTDB_BUILD_DIR/ctdb
+share=$H_TMP/o0/share/events/legacy
+mkdir -p "$share"
+for s in 30.pkg_a 40.pkg_b; do
+  printf '#!/bin/sh\nexit 0\n' >"$share/$s.script"
+  chmod 755 "$share/$s.script"
+done
+ln -s "$share/30.pkg_a.script" "$H_TMP/o0/events/legacy/30.pkg_a.script"
+# lists TOOL: `event script list legacy` with TOOL in o0's CTDB_BASE.
+lists() { CTDB_TEST_MODE=yes CTDB_BASE=$H_TMP/o0 timeout 30 "$1" event script list legacy 2>&1; }
+stock_list=$(lists "$STOCK_TOOL")
+assert_eq "script list: ours as the stock tool" "$stock_list" "$(lists "$OURS_TOOL")"
+assert_contains "script list: the linked packaged script is enabled" "$stock_list" "* 30.pkg_a"
+CTDB_TEST_MODE=yes CTDB_BASE=$H_TMP/o0 "$OURS_TOOL" event script enable legacy 40.pkg_b ||
+  fail "our tool: event script enable legacy 40.pkg_b"
+check "enable: ours linked the packaged script in" \
+  [ "$(readlink "$H_TMP/o0/events/legacy/40.pkg_b.script")" == "$share/40.pkg_b.script" ]
+assert_eq "enable: the stock tool lists what ours lists" "$(lists "$STOCK_TOOL")" "$(lists "$OURS_TOOL")"
+CTDB_TEST_MODE=yes CTDB_BASE=$H_TMP/o0 "$STOCK_TOOL" event script disable legacy 30.pkg_a >/dev/null 2>&1
+CTDB_TEST_MODE=yes CTDB_BASE=$H_TMP/o0 "$OURS_TOOL" event script disable legacy 20.slow ||
+  fail "our tool: event script disable legacy 20.slow"
+check "disable: a local script loses its executable bit" [ ! -x "$H_TMP/o0/events/legacy/20.slow.script" ]
+assert_eq "disable: ours lists as the stock tool" "$(lists "$STOCK_TOOL")" "$(lists "$OURS_TOOL")"
+ev o0 event script enable legacy 99.none
+assert_contains "enable of a script that exists nowhere: the stock tool's words" "$OUT" \
+  "Script 99.none does not exist in legacy"
+out=$(CTDB_TEST_MODE=yes CTDB_BASE=$H_TMP/o0 "$OURS_TOOL" event script enable legacy 99.none 2>&1)
+assert_eq "enable of a script that exists nowhere: ours says the same" "$OUT" "$out"
+
 check "ours logged the runs that came through its event daemon socket" \
   grep -q "Running event startup from the event daemon socket" "${H_LOG[o0]}"
 h_finish

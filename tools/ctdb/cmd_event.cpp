@@ -1,10 +1,17 @@
 // ctdb commands about event scripts: the seed's scriptstatus, enablescript and
 // disablescript, and 4.17's `ctdb event status|run|script` for the one script
 // directory ("legacy") that ctdbd runs itself.
+#include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -210,18 +217,141 @@ int event_run(Context* ctx, const std::vector<std::string>& args) {
   return 1;
 }
 
+// 4.17's script directories: the enabled scripts in $CTDB_BASE/events/COMPONENT (symlinks to the
+// packaged ones, or local files), the packaged ones in the data directory
+// (/usr/share/ctdb, $CTDB_BASE/share under CTDB_TEST_MODE).
+std::string etc_events_dir() {
+  const char* base = getenv("CTDB_BASE");
+  return std::string(base != nullptr && *base ? base : "/etc/ctdb") + "/events/" + kComponent;
+}
+std::string data_events_dir() {
+  const char* base = getenv("CTDB_BASE");
+  bool test_mode = getenv("CTDB_TEST_MODE") != nullptr && base != nullptr && *base;
+  return (test_mode ? std::string(base) + "/share" : "/usr/share/ctdb") + "/events/" + kComponent;
+}
+
+struct ScriptEntry {
+  std::string name;  // without ".script"
+  std::string path;
+  bool enabled = false;  // executable (a link: its target)
+};
+
+// The NN.name.script entries of `dir`, sorted; false (errno set) if it cannot be read.
+bool script_entries(const std::string& dir, std::vector<ScriptEntry>* out) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return false;
+  while (dirent* e = readdir(d)) {
+    std::string f = e->d_name;
+    if (fnmatch("[0-9][0-9].*.script", f.c_str(), 0) != 0) continue;
+    ScriptEntry s{f.substr(0, f.size() - 7), dir + "/" + f, false};
+    struct stat st {};
+    if (stat(s.path.c_str(), &st) == 0 && (st.st_mode & S_IXUSR)) s.enabled = true;
+    out->push_back(s);
+  }
+  closedir(d);
+  std::sort(out->begin(), out->end(),
+            [](const ScriptEntry& a, const ScriptEntry& b) { return a.name < b.name; });
+  return true;
+}
+
+// `ctdb event script list legacy`, as 4.17's event tool lists: the packaged scripts, '*' where
+// an enabling symlink points at them; then (after a blank line) the other local scripts, '*'
+// where executable.
+int script_list() {
+  std::vector<ScriptEntry> data, etc;
+  char resolved[PATH_MAX];
+  std::string data_dir = data_events_dir();
+  bool have_data = realpath(data_dir.c_str(), resolved) != nullptr;
+  if (!have_data && errno != ENOENT) return errno;
+  if (have_data) {
+    data_dir = resolved;
+    if (!script_entries(data_dir, &data) && errno != ENOENT) return errno;
+  }
+  if (!script_entries(etc_events_dir(), &etc)) {
+    int err = errno;
+    fprintf(stderr, "Command script list finished with result=%d\n", err);
+    return err;
+  }
+  std::vector<bool> matched(etc.size(), false);
+  size_t nmatched = 0;
+  for (auto& d : data) {
+    d.path = data_dir + "/" + d.name + ".script";
+    char flag = ' ';
+    for (size_t j = 0; j < etc.size(); j++) {
+      if (etc[j].name != d.name) continue;
+      char buf[PATH_MAX];
+      ssize_t len = readlink(etc[j].path.c_str(), buf, sizeof(buf) - 1);
+      if (len >= 0 && std::string(buf, size_t(len)) == d.path) {
+        flag = '*';
+        matched[j] = true;
+        nmatched++;
+      }
+      break;
+    }
+    printf("%c %s\n", flag, d.name.c_str());
+  }
+  if (!data.empty() && nmatched != etc.size()) printf("\n");
+  for (size_t j = 0; j < etc.size(); j++) {
+    if (!matched[j]) printf("%c %s\n", etc[j].enabled ? '*' : ' ', etc[j].name.c_str());
+  }
+  return 0;
+}
+
+// `ctdb event script enable|disable legacy NAME`, as 4.17's event tool does it: enabling a
+// packaged script links it in, disabling removes the link; a local file is chmodded.
+int script_enable(const std::string& name, bool enable) {
+  std::string etc_script = etc_events_dir() + "/" + name + ".script";
+  struct stat st {};
+  if (lstat(etc_script.c_str(), &st) == 0) {
+    if (S_ISLNK(st.st_mode)) {
+      if (enable) return 0;
+      if (unlink(etc_script.c_str()) != 0) {
+        printf("Failed to remove symlink %s\n", etc_script.c_str());
+        return EIO;
+      }
+      return 0;
+    }
+    if (!S_ISREG(st.st_mode)) {
+      printf("Script %s is not a file or a link\n", etc_script.c_str());
+      return EINVAL;
+    }
+    mode_t x = S_IXUSR | S_IXGRP | S_IXOTH;
+    if (chmod(etc_script.c_str(), enable ? (st.st_mode | x) : (st.st_mode & ~x)) != 0) {
+      return errno;
+    }
+    return 0;
+  }
+  if (!enable) return 0;  // nothing there: already disabled
+  if (errno != ENOENT) {
+    printf("Script %s does not exist\n", etc_script.c_str());
+    return EINVAL;
+  }
+  char resolved[PATH_MAX];
+  std::string data_script = data_events_dir() + "/" + name + ".script";
+  if (realpath(data_script.c_str(), resolved) == nullptr || stat(resolved, &st) != 0) {
+    printf("Script %s does not exist in %s\n", name.c_str(), kComponent);
+    return ENOENT;
+  }
+  if (symlink(resolved, etc_script.c_str()) != 0) {
+    printf("Failed to create symlink %s\n", etc_script.c_str());
+    return EIO;
+  }
+  return 0;
+}
+
 int event_script(Context* ctx, const std::vector<std::string>& args) {
+  // 4.17's layout ($CTDB_BASE/events/legacy): the scripts are managed in the file system, as the
+  // stock tool does it. The seed's --event-script-dir: through the daemon (chmod there).
+  struct stat st {};
+  bool layout = stat(etc_events_dir().c_str(), &st) == 0 && S_ISDIR(st.st_mode);
   if (args.size() == 3 && (args[0] == "enable" || args[0] == "disable")) {
     bool enable = args[0] == "enable";
+    if (layout) return script_enable(args[2], enable);
     return script_control(ctx, args[2], enable ? CONTROL_ENABLE_SCRIPT : CONTROL_DISABLE_SCRIPT,
                           enable ? "enable" : "disable");
   }
-  if (args.size() == 2 && args[0] == "list") {
-    // ctdbd reports scripts only as part of an event's status.
-    fprintf(stderr, "ctdb event script list is not available: see ctdb scriptstatus all\n");
-    return 1;
-  }
-  fprintf(stderr, "Usage: ctdb event script enable|disable %s <script>\n", kComponent);
+  if (args.size() == 2 && args[0] == "list") return script_list();
+  fprintf(stderr, "Usage: ctdb event script list|enable|disable %s [<script>]\n", kComponent);
   return 1;
 }
 
