@@ -112,6 +112,14 @@ netns_addrs() {
     awk '{ sub("/.*", "", $4); print $4 }' | sort -t. -k4 -n | tr '\n' ' ' | sed 's/ $//'
 }
 
+# netns_hosts_of ADDR: the node indexes (0..2) whose eth1 really has ADDR, space separated.
+netns_hosts_of() {
+  local i out=""
+  for i in 0 1 2; do
+    [[ " $(netns_addrs "$i") " == *" $1 "* ]] && out+="$i "
+  done
+  echo "${out% }"
+}
 # netns_ip_owner ADDR [NODE]: the pnn `ctdb ip all` on our node NODE (default n0) shows for ADDR.
 netns_ip_owner() { h_ctdb "${2:-n0}" ip all 2>/dev/null | awk -v a="$1" '$1 == a { print $2 }'; }
 

@@ -47,19 +47,12 @@ for i in 0 1 2; do
     "10.interface         Status:OK"
 done
 
-hosts_of() {
-  local i out=""
-  for i in 0 1 2; do
-    [[ " $(netns_addrs "$i") " == *" $1 "* ]] && out+="$i "
-  done
-  echo "${out% }"
-}
 # consistent: every address on exactly one node's eth1, the node `ctdb ip all` names.
 consistent() {
   local a o h
   for a in "${PUBLIC[@]}"; do
     o=$(netns_ip_owner "$a")
-    h=$(hosts_of "$a")
+    h=$(netns_hosts_of "$a")
     if [ -z "$o" ] || [ "$o" == -1 ] || [ "$h" != "$o" ]; then
       DETAIL="$a: ctdb ip says '$o', on the interfaces of '$h'"
       return 1
@@ -78,7 +71,7 @@ A=${PUBLIC[0]}
 from=$(netns_ip_owner "$A")
 to=$(((from + 1) % 3))
 h_ctdb n0 moveip "$A" "$to" >/dev/null 2>&1 || fail "ctdb moveip $A $to"
-check "moveip: $A is on node $to's eth1 only" wait_for "[ \"\$(hosts_of $A)\" == $to ]" 30 0.2
+check "moveip: $A is on node $to's eth1 only" wait_for "[ \"\$(netns_hosts_of $A)\" == $to ]" 30 0.2
 check_consistent "moveip: consistent"
 
 # ---- a disabled node gives its addresses up; enabled, it takes some back

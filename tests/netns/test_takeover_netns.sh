@@ -42,21 +42,13 @@ h_wait_converged "all OK" 90 n0 n1 n2 -- OK OK OK || h_finish
 
 # owned_by PNN: the addresses `ctdb ip all` on n0 shows on PNN.
 owned_by() { h_ctdb n0 ip all 2>/dev/null | awk -v p="$1" 'NR > 1 && $2 == p { print $1 }'; }
-# hosts_of ADDR: the nodes (pnn) that really have ADDR on eth1, space separated.
-hosts_of() {
-  local i out=""
-  for i in 0 1 2; do
-    [[ " $(netns_addrs "$i") " == *" $1 "* ]] && out+="$i "
-  done
-  echo "${out% }"
-}
 # consistent [NODE]: every public address is on exactly one node's eth1, and it is the node
 # `ctdb ip all` names; sets DETAIL to the first difference.
 consistent() {
   local a o h
   for a in "${PUBLIC[@]}" "$@"; do
     o=$(netns_ip_owner "$a" "${CHECK_VIA:-n0}")
-    h=$(hosts_of "$a")
+    h=$(netns_hosts_of "$a")
     if [ -z "$o" ] || [ "$o" == -1 ] || [ "$h" != "$o" ]; then
       DETAIL="$a: ctdb ip says '$o', on the interfaces of '$h'"
       return 1
@@ -112,9 +104,9 @@ netns_public_link "$X" down
 killed_at=$(h_now_us)
 CHECK_VIA=$VIA
 check "$A moves to a surviving node's eth1" \
-  wait_for "[ -n \"\$(hosts_of $A)\" ] && [ \"\$(hosts_of $A)\" != $X ]" 30 0.05
+  wait_for "[ -n \"\$(netns_hosts_of $A)\" ] && [ \"\$(netns_hosts_of $A)\" != $X ]" 30 0.05
 moved_at=$(h_now_us)
-Y=$(hosts_of "$A" | tr ' ' '\n' | grep -vx "$X")
+Y=$(netns_hosts_of "$A" | tr ' ' '\n' | grep -vx "$X")
 h_note "node $X killed: $A on node $Y's eth1 after $(((moved_at - killed_at) / 1000)) ms"
 h_wait_converged "the survivors: node $X disconnected" 60 "n${others[0]}" "n${others[1]}" -- \
   $([ "$X" == 0 ] && echo 'DISCONNECTED[A-Z|]*' || echo OK) \
@@ -126,7 +118,7 @@ alive_consistent() {
   local a o h
   for a in "${PUBLIC[@]}"; do
     o=$(netns_ip_owner "$a" "$VIA")
-    h=$(hosts_of "$a")
+    h=$(netns_hosts_of "$a")
     h=$(tr ' ' '\n' <<<"$h" | grep -vx "$X" | tr '\n' ' ')
     if [ "$o" == "$X" ] || [ "${h% }" != "$o" ]; then
       DETAIL="$a: ctdb ip says '$o', on the survivors' interfaces '${h% }'"
@@ -157,13 +149,13 @@ h_restart_ours "n$X" || fail "n$X restarts"
 CHECK_VIA=n0
 h_wait_converged "node $X back: all OK" 90 n0 n1 n2 -- OK OK OK
 check_consistent "node $X back: every address on exactly one node again"
-check "$A fails back to node $X (deterministic IPs)" wait_for "[ \"\$(hosts_of $A)\" == $X ]" 30 0.2
+check "$A fails back to node $X (deterministic IPs)" wait_for "[ \"\$(netns_hosts_of $A)\" == $X ]" 30 0.2
 
 # ---- moveip
 Z=${others[0]}
 check "moveip $A $Z" h_ctdb n0 moveip "$A" "$Z"
 check_consistent "after moveip: consistent"
-assert_eq "after moveip: $A is on node $Z's eth1 only" "$Z" "$(hosts_of "$A")"
+assert_eq "after moveip: $A is on node $Z's eth1 only" "$Z" "$(netns_hosts_of "$A")"
 check "ipreallocate" h_ctdb n0 ipreallocate
 check_consistent "after ipreallocate: consistent"
 
@@ -206,16 +198,16 @@ check_consistent "node 1's link up: consistent"
 L=$(owned_by 0 | head -n 1)
 ip -n "${NS_NODE[0]}" addr del "$L/24" dev eth1
 check "an address deleted by hand ($L on node 0) is back where ctdb ip says" \
-  wait_for "[ -n \"\$(hosts_of $L)\" ] && [ \"\$(hosts_of $L)\" == \"\$(netns_ip_owner $L)\" ]" 30 0.2
+  wait_for "[ -n \"\$(netns_hosts_of $L)\" ] && [ \"\$(netns_hosts_of $L)\" == \"\$(netns_ip_owner $L)\" ]" 30 0.2
 check_consistent "after the manual delete: consistent"
 # ... and an address added by hand to a node that should not host it is taken off again.
 S=$(owned_by 0 | head -n 1)
 ip -n "${NS_NODE[2]}" addr add "$S/24" dev eth1
-if wait_for "[ \"\$(hosts_of $S)\" == 0 ]" 30 0.2; then
+if wait_for "[ \"\$(netns_hosts_of $S)\" == 0 ]" 30 0.2; then
   pass "an address added by hand ($S on node 2, hosted by node 0) leaves node 2"
 else
   fail "an address added by hand ($S on node 2, hosted by node 0) leaves node 2" \
-    "on the interfaces of '$(hosts_of "$S")'; node 2's ctdb ip all: $(h_ctdb n2 ip all | tr '\n' ';')"
+    "on the interfaces of '$(netns_hosts_of "$S")'; node 2's ctdb ip all: $(h_ctdb n2 ip all | tr '\n' ';')"
 fi
 check_consistent "after the stray address: consistent"
 
@@ -226,7 +218,7 @@ check "ipreallocate after addip" h_ctdb n0 ipreallocate
 check_consistent "after addip: the new address is on exactly one node" "$NEW"
 for i in 0 1 2; do check "delip $NEW on node $i" h_ctdb n0 -n "$i" delip "$NEW"; done
 check "ipreallocate after delip" h_ctdb n0 ipreallocate
-check "after delip: the address is on no node's eth1" wait_for "[ -z \"\$(hosts_of $NEW)\" ]" 30 0.2
+check "after delip: the address is on no node's eth1" wait_for "[ -z \"\$(netns_hosts_of $NEW)\" ]" 30 0.2
 assert_eq "after delip: ctdb ip no longer lists it" "" "$(netns_ip_owner "$NEW")"
 
 # ---- IPv6: an address added at run time is on exactly one node's eth1 (past duplicate address
@@ -279,6 +271,6 @@ assert_eq "NoIPFailback: nothing on node 1's eth1" "" "$(netns_addrs 1)"
 B=$(owned_by 0 | head -n 1)
 check "NoIPFailback: moveip $B 1" h_ctdb n0 moveip "$B" 1
 check_consistent "NoIPFailback: after moveip: consistent"
-assert_eq "NoIPFailback: after moveip: $B is on node 1's eth1 only" 1 "$(hosts_of "$B")"
+assert_eq "NoIPFailback: after moveip: $B is on node 1's eth1 only" 1 "$(netns_hosts_of "$B")"
 
 h_finish

@@ -465,14 +465,8 @@ int control_dbstatistics(Context* ctx, const std::vector<std::string>& args) {
     JsonWriter w;
     w.begin_object().field("pnn", ctx->cmd_pnn).field("db_id", db_id).field("name", name);
     w.field("db_ro_delegations", s.db_ro_delegations).field("db_ro_revokes", s.db_ro_revokes);
-    w.key("locks").begin_object();
-    w.field("num_calls", s.locks.num_calls).field("num_current", s.locks.num_current);
-    w.field("num_pending", s.locks.num_pending).field("num_failed", s.locks.num_failed);
-    w.key("buckets").begin_array();
-    for (uint32_t v : s.locks.buckets) w.value(v);
-    w.end_array();
-    json_latency(w.key("latency"), s.locks.latency);
-    w.end_object().key("vacuum").begin_object();
+    json_locks(w, s.locks);
+    w.key("vacuum").begin_object();
     json_latency(w.key("latency"), s.vacuum.latency);
     w.end_object().key("hop_count_buckets").begin_array();
     for (uint32_t v : s.hop_count_bucket) w.value(v);

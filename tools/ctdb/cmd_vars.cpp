@@ -54,14 +54,7 @@ void json_statistics(JsonWriter& w, const proto::Statistics& s) {
   w.key("timeouts").begin_object();
   w.field("call", s.timeouts.call).field("control", s.timeouts.control);
   w.field("traverse", s.timeouts.traverse).end_object();
-  w.key("locks").begin_object();
-  w.field("num_calls", s.locks.num_calls).field("num_current", s.locks.num_current);
-  w.field("num_pending", s.locks.num_pending).field("num_failed", s.locks.num_failed);
-  w.key("buckets").begin_array();
-  for (uint32_t v : s.locks.buckets) w.value(v);
-  w.end_array();
-  json_latency(w.key("latency"), s.locks.latency);
-  w.end_object();
+  json_locks(w, s.locks);
   w.field("total_calls", s.total_calls).field("pending_calls", s.pending_calls);
   w.field("childwrite_calls", s.childwrite_calls);
   w.field("pending_childwrite_calls", s.pending_childwrite_calls);

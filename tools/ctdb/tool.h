@@ -94,6 +94,18 @@ std::vector<std::string> node_flag_names(uint32_t flags);
 void json_node_flags(JsonWriter& w, uint32_t flags);
 // {"num", "min", "avg", "max"} of a latency counter (seconds, six decimals as the text).
 void json_latency(JsonWriter& w, const proto::LatencyCounter& l);
+// The "locks" object of statistics and dbstatistics (the two 4.17 structs share its fields).
+template <typename Locks>
+void json_locks(JsonWriter& w, const Locks& l) {
+  w.key("locks").begin_object();
+  w.field("num_calls", l.num_calls).field("num_current", l.num_current);
+  w.field("num_pending", l.num_pending).field("num_failed", l.num_failed);
+  w.key("buckets").begin_array();
+  for (uint32_t v : l.buckets) w.value(v);
+  w.end_array();
+  json_latency(w.key("latency"), l.latency);
+  w.end_object();
+}
 // A time a daemon reported, as seconds since the epoch with six decimals.
 void json_time(JsonWriter& w, const proto::Timeval& t);
 // A pnn, or null for UNKNOWN_PNN.
