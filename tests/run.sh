@@ -5,6 +5,7 @@ set -eu
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 cd build
-# Unit and event script tests run side by side; every suite that starts daemons is
-# RUN_SERIAL (tests/CMakeLists.txt), so it always runs alone.
+# Two tests at a time: the suites that start daemons hold a lock each (tests/CMakeLists.txt),
+# so a cluster test may run beside an interop or a netns test, never beside another of its
+# own suite.
 ctest --output-on-failure -j"$(nproc)" --timeout 600
