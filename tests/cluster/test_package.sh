@@ -67,6 +67,7 @@ for f in nodes.example public_addresses.example ctdb.sysconfig; do
 done
 has_file $R /usr/share/doc/ctdbd/MIGRATION.md
 has_file $R /usr/share/doc/ctdbd/JSON.md
+has_file $R /usr/share/doc/ctdbd/METRICS.md
 for page in man1/ctdbd.1 man1/ctdb.1 man1/onnode.1 man5/ctdb.conf.5 man7/ctdb-tunables.7; do
   has_file $R "/usr/share/man/$page.gz"
 done
