@@ -154,9 +154,9 @@ new_case
 fn 'echo "$CTDB_SCRIPT_VARDIR"'
 check "CTDB_SCRIPT_VARDIR from the environment is kept" 0 "$CTDB_SCRIPT_VARDIR"
 run env -u CTDB_SCRIPT_VARDIR bash -c '. "$CTDB_BASE/functions"; echo "$CTDB_SCRIPT_VARDIR"'
-check "CTDB_SCRIPT_VARDIR defaults to /var/ctdb/scripts" 0 "/var/ctdb/scripts"
+check "CTDB_SCRIPT_VARDIR defaults to /var/lib/ctdb/scripts" 0 "/var/lib/ctdb/scripts"
 run env CTDB_SCRIPT_VARDIR= bash -c '. "$CTDB_BASE/functions"; echo "$CTDB_SCRIPT_VARDIR"'
-check "CTDB_SCRIPT_VARDIR empty: the default" 0 "/var/ctdb/scripts"
+check "CTDB_SCRIPT_VARDIR empty: the default" 0 "/var/lib/ctdb/scripts"
 
 new_case
 stub logger

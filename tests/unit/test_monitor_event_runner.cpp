@@ -173,6 +173,17 @@ TEST(ScriptDirTest, SetScriptEnabledTogglesEveryExecBit) {
   EXPECT_FALSE(error.empty());
   mkdir(tmp.file("30.dir").c_str(), 0755);
   EXPECT_FALSE(set_script_enabled(tmp.path(), "30.dir", false, &error));
+
+  // A link (4.17's events/legacy): disabling removes it and leaves the shared file alone.
+  std::string shared = tmp.write("shared.sh", "#!/bin/sh\n");
+  chmod(shared.c_str(), 0755);
+  ASSERT_EQ(symlink(shared.c_str(), tmp.file("40.linked.script").c_str()), 0);
+  ASSERT_TRUE(set_script_enabled(tmp.path(), "40.linked", true, &error)) << error;
+  ASSERT_TRUE(set_script_enabled(tmp.path(), "40.linked", false, &error)) << error;
+  struct stat st {};
+  EXPECT_NE(lstat(tmp.file("40.linked.script").c_str(), &st), 0);
+  ASSERT_EQ(stat(shared.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0755u);
 }
 
 // ---- EventRunner -----------------------------------------------------------

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -78,10 +79,21 @@ bool set_script_enabled(const std::string& dir, const std::string& name, bool en
                         std::string* error) {
   std::string path = dir + "/" + name + kLegacySuffix;
   struct stat st;
-  if (stat(path.c_str(), &st) != 0) path = dir + "/" + name;
+  if (lstat(path.c_str(), &st) != 0) path = dir + "/" + name;
   if (!is_script_name(name) || stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
     *error = "no event script " + name + " in " + dir;
     return false;
+  }
+  // A link enables a script kept elsewhere (4.17's events/legacy links to the packaged
+  // scripts): disabling removes the link, as 4.17 does, and never changes the shared file.
+  struct stat link {};
+  if (lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+    if (enabled) return true;
+    if (unlink(path.c_str()) != 0) {
+      *error = "cannot remove the link " + path + ": " + strerror(errno);
+      return false;
+    }
+    return true;
   }
   mode_t mode = enabled ? (st.st_mode | kAllExec) : (st.st_mode & ~kAllExec);
   if (chmod(path.c_str(), mode & 07777) != 0) {

@@ -27,7 +27,9 @@ bool is_script_name(const std::string& name);
 bool list_scripts(const std::string& dir, std::vector<ScriptFile>* out, bool* missing,
                   std::string* error);
 
-// Sets or clears every executable bit of script `name` (either file form). Refuses a name that
+// Sets or clears every executable bit of script `name` (either file form). A
+// script that is a symbolic link is disabled by removing the link (as 4.17
+// does), so a shared script is never changed; enabling it is a no-op. Refuses a name that
 // is not a script of `dir`.
 bool set_script_enabled(const std::string& dir, const std::string& name, bool enabled,
                         std::string* error);
