@@ -27,6 +27,24 @@ CTDB_SYSCONFIG="$TEST_TMP/missing" fn 'loadconfig; echo not reached'
 check "loadconfig fails on a missing explicit CTDB_SYSCONFIG" 1 \
   "ERROR: cannot read sysconfig file $TEST_TMP/missing"
 
+# 4.17's script.options and NN.name.options (Debian's /etc/ctdb), after the sysconfig.
+new_case
+base=$TEST_TMP/base
+mkdir -p "$base/events/legacy"
+cp "$CONFIG_DIR/functions" "$base/functions"
+sysconfig 'FOO=sysconfig BAR=sysconfig'
+echo 'FOO=script.options' >"$base/script.options"
+echo 'BAR=own' >"$base/events/legacy/50.x.options"
+printf '#!/bin/bash\n. "$CTDB_BASE/functions"\nloadconfig\necho "$FOO $BAR"\n' \
+  >"$base/events/legacy/50.x.script"
+run env CTDB_BASE="$base" bash "$base/events/legacy/50.x.script"
+check "loadconfig: script.options, then the script's own NN.name.options, win over the sysconfig" \
+  0 "script.options own"
+run env CTDB_BASE="$base" bash -c '. "$CTDB_BASE/functions"; load_script_options legacy 50.x; echo "$FOO $BAR"'
+check "load_script_options COMPONENT SCRIPT (4.17's form)" 0 "script.options own"
+run env CTDB_BASE="$base" bash -c '. "$CTDB_BASE/functions"; load_script_options x'
+check "load_script_options with one argument: usage" 1 "usage: load_script_options [ component script ]"
+
 # --- yes/no settings ---------------------------------------------------------
 new_case
 for v in yes YES True on ON 1; do

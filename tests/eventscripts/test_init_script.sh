@@ -184,6 +184,19 @@ check_true "CTDB_LVS_PUBLIC_IP gives --lvs and wins the single public IP" \
 --single-public-ip=10.0.0.237
 --pidfile=$CTDB_PIDFILE"
 
+start_args CTDB_LVS_PUBLIC_IP=10.0.0.237 CTDB_LVS_PUBLIC_IFACE=eth1
+check_true "CTDB_LVS_PUBLIC_IFACE names the LVS address's interface" \
+  test "$ARGS" = "--public-interface=eth1
+--lvs
+--single-public-ip=10.0.0.237
+--pidfile=$CTDB_PIDFILE"
+start_args CTDB_LVS_PUBLIC_IP=10.0.0.237 CTDB_LVS_PUBLIC_IFACE=eth1 CTDB_PUBLIC_INTERFACE=eth2
+check_true "CTDB_PUBLIC_INTERFACE still wins for every address" \
+  test "$ARGS" = "--public-interface=eth2
+--lvs
+--single-public-ip=10.0.0.237
+--pidfile=$CTDB_PIDFILE"
+
 start_args CTDB_SYSLOG=no CTDB_NOSETSCHED=off CTDB_START_AS_DISABLED=0 \
   CTDB_START_AS_STOPPED= CTDB_CAPABILITY_LMASTER=yes CTDB_CAPABILITY_RECMASTER=YES \
   CTDB_NODES= CTDB_OPTIONS=
