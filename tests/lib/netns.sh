@@ -120,6 +120,20 @@ netns_hosts_of() {
   done
   echo "${out% }"
 }
+# netns_consistent ADDR...: every ADDR is on exactly one node's eth1, and it is the node that
+# `ctdb ip all` on our node ${CHECK_VIA:-n0} names; sets DETAIL to the first difference.
+netns_consistent() {
+  local a o h
+  for a in "$@"; do
+    o=$(netns_ip_owner "$a" "${CHECK_VIA:-n0}")
+    h=$(netns_hosts_of "$a")
+    if [ -z "$o" ] || [ "$o" == -1 ] || [ "$h" != "$o" ]; then
+      DETAIL="$a: ctdb ip says '$o', on the interfaces of '$h'"
+      return 1
+    fi
+  done
+  DETAIL=""
+}
 # netns_ip_owner ADDR [NODE]: the pnn `ctdb ip all` on our node NODE (default n0) shows for ADDR.
 netns_ip_owner() { h_ctdb "${2:-n0}" ip all 2>/dev/null | awk -v a="$1" '$1 == a { print $2 }'; }
 

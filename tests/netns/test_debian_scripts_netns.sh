@@ -48,18 +48,7 @@ for i in 0 1 2; do
 done
 
 # consistent: every address on exactly one node's eth1, the node `ctdb ip all` names.
-consistent() {
-  local a o h
-  for a in "${PUBLIC[@]}"; do
-    o=$(netns_ip_owner "$a")
-    h=$(netns_hosts_of "$a")
-    if [ -z "$o" ] || [ "$o" == -1 ] || [ "$h" != "$o" ]; then
-      DETAIL="$a: ctdb ip says '$o', on the interfaces of '$h'"
-      return 1
-    fi
-  done
-  DETAIL=""
-}
+consistent() { netns_consistent "${PUBLIC[@]}"; }
 check_consistent() {
   if wait_for consistent 45 0.3; then pass "$1"; else fail "$1" "$DETAIL"; fi
 }

@@ -44,18 +44,7 @@ h_wait_converged "all OK" 90 n0 n1 n2 -- OK OK OK || h_finish
 owned_by() { h_ctdb n0 ip all 2>/dev/null | awk -v p="$1" 'NR > 1 && $2 == p { print $1 }'; }
 # consistent [NODE]: every public address is on exactly one node's eth1, and it is the node
 # `ctdb ip all` names; sets DETAIL to the first difference.
-consistent() {
-  local a o h
-  for a in "${PUBLIC[@]}" "$@"; do
-    o=$(netns_ip_owner "$a" "${CHECK_VIA:-n0}")
-    h=$(netns_hosts_of "$a")
-    if [ -z "$o" ] || [ "$o" == -1 ] || [ "$h" != "$o" ]; then
-      DETAIL="$a: ctdb ip says '$o', on the interfaces of '$h'"
-      return 1
-    fi
-  done
-  DETAIL=""
-}
+consistent() { netns_consistent "${PUBLIC[@]}" "$@"; }
 check_consistent() {
   if wait_for "consistent $2" 30 0.3; then pass "$1"; else fail "$1" "$DETAIL"; fi
 }
