@@ -31,7 +31,7 @@ check "etcd answers" wait_for "etcdctl_ endpoint health >/dev/null 2>&1" 30 0.2 
 cat >"$H_TMP/etcd.conf" <<EOF
 host = $EADDR
 port = 23790
-lock_ttl = 3
+lock_ttl = 10
 refresh = 1
 locks_dir = _ctdb
 cluster = testcluster
@@ -82,8 +82,8 @@ for i in 0 1 2; do
   [ "$i" == "$leader" ] && continue
   check "e$i: no helper left running (contended, exited)" wait_for "[ -z \"\$(helpers_of e$i)\" ]" 10
 done
-assert_contains "the lease has lock_ttl 3" "$(etcdctl_ lease timetolive "$lease")" \
-  "granted with TTL(3s)"
+assert_contains "the lease has lock_ttl 10" "$(etcdctl_ lease timetolive "$lease")" \
+  "granted with TTL(10s)"
 
 # ---- the lease revoked (expired) in etcd
 etcdctl_ lease revoke "$lease" >/dev/null || fail "etcdctl lease revoke $lease"
@@ -106,12 +106,13 @@ kill -CONT "$ETCD_PID"
 check "etcd back: a new generation with the lock held under a new lease" \
   wait_for "converged_anew $gen $lease" 90 0.5
 
-# ---- the leader stopped: its helper revokes the lease on SIGTERM
+# ---- the leader stopped: its helper revokes the lease on SIGTERM (within 6 s; left to expire,
+# the lease would live on for its 10 s TTL)
 leader=$H_CONVERGED_LEADER
 lease=$(lock_lease)
 h_stop_node "e$leader"
 check "leader stopped: its lease is revoked at once (not left to expire)" \
-  wait_for "! etcdctl_ lease timetolive $lease | grep -q remaining" 2 0.1
+  wait_for "! etcdctl_ lease timetolive $lease | grep -q remaining" 6 0.1
 rest=()
 for i in 0 1 2; do [ "$i" == "$leader" ] || rest+=("e$i"); done
 flags=(OK OK OK)
