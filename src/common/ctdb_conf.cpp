@@ -311,20 +311,6 @@ bool Config::load_file(const std::string& path, bool* missing, std::vector<std::
   return load(text, errors, warnings);
 }
 
-bool Config::set(const std::string& section, const std::string& key, const std::string& value,
-                 std::string* error) {
-  std::vector<std::string> errors, warnings;
-  if (index_of(section, key) == ctdbd_options().size()) {
-    *error = "conf: unknown option [" + section + "] -> \"" + key + "\"";
-    return false;
-  }
-  if (!load("[" + section + "]\n" + key + " = " + value + "\n", &errors, &warnings)) {
-    *error = errors.front();
-    return false;
-  }
-  return true;
-}
-
 void Config::override_value(const char* section, const char* key, const std::string& value) {
   size_t i = index_of(section, key);
   if (i == values_.size()) return;

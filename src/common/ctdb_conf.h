@@ -48,11 +48,6 @@ class Config {
   bool load_file(const std::string& path, bool* missing, std::vector<std::string>* errors,
                  std::vector<std::string>* warnings);
 
-  // Sets one key as the file would (tests, command-line overrides);
-  // false with *error when the key is unknown or the value invalid.
-  bool set(const std::string& section, const std::string& key, const std::string& value,
-           std::string* error);
-
   // Sets one key without checking it: a command-line value that overrides the
   // file, so that dump() shows what is in force. `value` must be valid
   // ("true"/"false" for booleans).

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,13 +30,12 @@ class EventdServer {
   // Stops accepting and removes the socket file.
   void shutdown();
 
-  // What a request is answered with, or (for a run) starts: the reply goes
-  // to `reply` when the event is over. Public for the unit tests.
-  void handle(const proto::event::Request& req,
-              std::function<void(const proto::event::Reply&)> reply);
-
  private:
   class Connection;
+  // What a request is answered with, or (for a run) starts: the reply goes
+  // to `reply` when the event is over.
+  void handle(const proto::event::Request& req,
+              std::function<void(const proto::event::Reply&)> reply);
   void on_accept(int fd);
   void drop(uint64_t id);
 
