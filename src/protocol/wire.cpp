@@ -10,13 +10,21 @@ void Writer::u16(uint16_t v) {
   u8(static_cast<uint8_t>(v >> 8));
 }
 
-void Writer::u32(uint32_t v) {
-  for (int i = 0; i < 4; i++) u8(static_cast<uint8_t>(v >> (8 * i)));
+namespace {
+// One resize per value instead of one push_back per byte: recovery and traverse buffers are
+// written a record at a time.
+template <typename T>
+void put_le(Bytes* out, T v) {
+  size_t at = out->size();
+  out->resize(at + sizeof(T));
+  uint8_t* p = out->data() + at;
+  for (size_t i = 0; i < sizeof(T); i++) p[i] = static_cast<uint8_t>(v >> (8 * i));
 }
+}  // namespace
 
-void Writer::u64(uint64_t v) {
-  for (int i = 0; i < 8; i++) u8(static_cast<uint8_t>(v >> (8 * i)));
-}
+void Writer::u32(uint32_t v) { put_le(out_, v); }
+
+void Writer::u64(uint64_t v) { put_le(out_, v); }
 
 void Writer::f64(double v) {
   uint64_t bits;

@@ -70,7 +70,7 @@ std::map<std::string, Pushed> decode_push(const std::vector<proto::RecBuffer>& b
 }
 
 std::string value_of(const RecoveryDb& db, const std::string& key) {
-  const auto* e = db.find(b(key));
+  const auto e = db.find(b(key));
   if (!e) return "<missing>";
   return std::string(e->data.begin() + proto::kLtdbHeaderSize, e->data.end());
 }
@@ -300,7 +300,7 @@ TEST(ClusterRecoveryMerge, NewcomersBringOnlyTheRecordsTheyAreDmasterOf) {
                            {"own", hdr(9, 3), "own9"}}),
                    3),
             RecoveryDb::AddResult::kOk);
-  EXPECT_EQ(db.find(b("gone")), nullptr);
+  EXPECT_FALSE(db.find(b("gone")).has_value());
   EXPECT_EQ(value_of(db, "moved"), "new");
   EXPECT_EQ(value_of(db, "own"), "own9");
   // Another node's leftovers (and copies of unknown origin) still merge by RSN, as 4.17: a

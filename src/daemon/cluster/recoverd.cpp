@@ -86,10 +86,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
   uint32_t generation = 0;
   proto::VnnMap vnnmap;
   std::vector<DbInfo> dbs;
-  size_t db_index = 0;
-  std::unique_ptr<RecoveryDb> merged;
-  std::vector<uint64_t> pull_srvids;
-  uint64_t push_srvid = 0;
+  size_t db_index = 0;  // while names are collected
   bool finished = false;
 
   double timeout() const { return std::max<uint32_t>(d.tunables()[kRecoverTimeout], 1); }
@@ -108,17 +105,7 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
     };
   }
 
-  void fail(const std::string& why, uint32_t culprit = UNKNOWN_PNN) {
-    if (finished) return;
-    finished = true;
-    clear_pull_handlers();
-    // Leave no database frozen behind; the next recovery starts afresh.
-    for (const DbInfo& db : dbs) {
-      fan_out(d, nodes, CONTROL_DB_THAW, u32_bytes(db.db_id), timeout(), nullptr,
-              [](bool, const std::string&, uint32_t) {});
-    }
-    rec.recovery_done(false, why, culprit);
-  }
+  void fail(const std::string& why, uint32_t culprit = UNKNOWN_PNN);
 
   void start() {
     CTDB_LOGF(kLogNotice, "Recovery started on %zu active node(s)", nodes.size());
@@ -213,38 +200,105 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
     for (uint32_t pnn : nodes) candidates.push_back({pnn, d.nodes()[pnn].flags, caps[pnn]});
     generation = new_generation(default_random_source());
     vnnmap = build_vnnmap(candidates, d.pnn(), generation);
-    next_db();
+    recover_databases();
   }
 
-  bool persistent() const {
-    return dbs[db_index].flags & (DB_FLAGS_PERSISTENT | DB_FLAGS_REPLICATED);
+  // Every database is recovered at once, as 4.17's recovery helper does: while one waits for
+  // its pull or its commit on the nodes, another merges or pushes.
+  std::vector<std::shared_ptr<DbRecovery>> db_runs;
+  size_t dbs_left = 0;
+
+  void recover_databases();
+
+  void set_vnnmap() {
+    fan_out(d, nodes, CONTROL_SETVNNMAP, proto::to_bytes(vnnmap), timeout(), nullptr,
+            then(&Run::recmode_normal));
   }
+
+  void recmode_normal() {
+    fan_out(d, nodes, CONTROL_SET_RECMODE, u32_bytes(RECOVERY_NORMAL), timeout(), nullptr,
+            then(&Run::end));
+  }
+
+  // The recovered event on every node; as in 4.17, its failure fails the recovery.
+  void end() {
+    fan_out(d, nodes, CONTROL_END_RECOVERY, {}, timeout(), nullptr, then(&Run::complete));
+  }
+
+  void complete() {
+    finished = true;
+    rec.last_recovered_nodes_ = nodes;
+    CTDB_LOGF(kLogNotice, "Recovery complete, generation %u", generation);
+    rec.recovery_done(true, "", UNKNOWN_PNN);
+  }
+};
+
+// The recovery of one database on every active node: freeze, recovery transaction, pull,
+// merge, push, commit, thaw. `done` runs once, unless the recovery it belongs to ended first.
+struct Recoverd::DbRecovery : std::enable_shared_from_this<Recoverd::DbRecovery> {
+  DbRecovery(Run& r, Run::DbInfo info)
+      : run(r), d(r.d), nodes(r.nodes), generation(r.generation), db(std::move(info)) {}
+
+  Run& run;  // outlives this: Run holds it and clears it before it goes
+  RecoverdHost& d;
+  const std::vector<uint32_t> nodes;
+  const uint32_t generation;
+  const Run::DbInfo db;
+  DoneFn done;
+  std::unique_ptr<RecoveryDb> merged;
+  std::vector<uint64_t> pull_srvids;
+  uint64_t push_srvid = 0;
+  std::vector<uint32_t> sources;
+  std::vector<proto::RecBuffer> push_bufs;
+  uint32_t pushed = 0;
+
+  double timeout() const { return run.timeout(); }
+
+  // Continues with `next` only while this database's recovery and the recovery it belongs to
+  // are still going.
+  DoneFn then(void (DbRecovery::*next)()) {
+    std::weak_ptr<DbRecovery> weak = shared_from_this();
+    return [weak, next](bool ok, const std::string& err, uint32_t culprit) {
+      auto self = weak.lock();
+      if (!self || self->run.finished) return;
+      if (!ok) {
+        self->finish(false, err, culprit);
+        return;
+      }
+      ((*self).*next)();
+    };
+  }
+
+  void finish(bool ok, const std::string& err, uint32_t culprit) {
+    clear_pull_handlers();
+    DoneFn fn = std::move(done);
+    done = nullptr;
+    if (fn) fn(ok, err, culprit);
+  }
+
+  void start(DoneFn fn) {
+    done = std::move(fn);
+    CTDB_LOGF(kLogInfo, "Recovering database %s", db.name.c_str());
+    fan_out(d, nodes, CONTROL_DB_FREEZE, u32_bytes(db.db_id), timeout(), nullptr,
+            then(&DbRecovery::transaction_start));
+  }
+
+  bool persistent() const { return db.flags & (DB_FLAGS_PERSISTENT | DB_FLAGS_REPLICATED); }
 
   proto::Bytes transdb() const {
     proto::TransDb t;
-    t.db_id = dbs[db_index].db_id;
+    t.db_id = db.db_id;
     t.tid = generation;
     return proto::to_bytes(t);
   }
 
-  void next_db() {
-    if (db_index >= dbs.size()) {
-      set_vnnmap();
-      return;
-    }
-    CTDB_LOGF(kLogInfo, "Recovering database %s", dbs[db_index].name.c_str());
-    fan_out(d, nodes, CONTROL_DB_FREEZE, u32_bytes(dbs[db_index].db_id), timeout(), nullptr,
-            then(&Run::transaction_start));
-  }
-
   void transaction_start() {
     fan_out(d, nodes, CONTROL_DB_TRANSACTION_START, transdb(), timeout(), nullptr,
-            then(&Run::choose_sources));
+            then(&DbRecovery::choose_sources));
   }
 
   // Volatile databases merge every node's copy by RSN; persistent ones take
   // the copy of the node with the highest sequence number.
-  std::vector<uint32_t> sources;
   void choose_sources() {
     sources = nodes;
     if (!persistent()) {
@@ -252,9 +306,9 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
       return;
     }
     auto seqnums = std::make_shared<std::vector<NodeSeqnum>>();
-    std::weak_ptr<Run> weak = shared_from_this();
+    std::weak_ptr<DbRecovery> weak = shared_from_this();
     proto::Bytes id;
-    proto::Writer(&id).u64(dbs[db_index].db_id);
+    proto::Writer(&id).u64(db.db_id);
     fan_out(
         d, nodes, CONTROL_GET_DB_SEQNUM, id, timeout(),
         [seqnums](uint32_t pnn, int32_t status, const proto::Bytes& data) {
@@ -266,9 +320,9 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
         },
         [weak, seqnums](bool ok, const std::string& err, uint32_t culprit) {
           auto self = weak.lock();
-          if (!self || self->finished) return;
+          if (!self || self->run.finished) return;
           if (!ok) {
-            self->fail(err, culprit);
+            self->finish(false, err, culprit);
             return;
           }
           if (auto best = pick_highest_seqnum_node(*seqnums)) self->sources = {*best};
@@ -279,19 +333,18 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
   // Each source sends its records to a srvid of its own, so that the merge knows whose copy
   // each one is (see RecoveryDb::drop_leftovers_from).
   void pull() {
-    const DbInfo& db = dbs[db_index];
     merged = std::make_unique<RecoveryDb>(db.db_id, d.pnn());
-    if (!persistent()) merged->drop_leftovers_from(rec.newcomers(nodes));
-    std::weak_ptr<Run> weak = shared_from_this();
+    if (!persistent()) merged->drop_leftovers_from(run.rec.newcomers(nodes));
+    std::weak_ptr<DbRecovery> weak = shared_from_this();
     auto bad = std::make_shared<bool>(false);
     auto state = std::make_shared<FanOut>();
     state->remaining = sources.size();
     state->done = [weak, bad](bool ok, const std::string& err, uint32_t culprit) {
       auto self = weak.lock();
-      if (!self || self->finished) return;
+      if (!self || self->run.finished) return;
       self->clear_pull_handlers();
       if (!ok || *bad) {
-        self->fail(ok ? "malformed records pulled" : err, culprit);
+        self->finish(false, ok ? "malformed records pulled" : err, culprit);
         return;
       }
       self->push_start();
@@ -303,8 +356,8 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
       d.set_message_handler(srvid, [weak, bad, source](const proto::Bytes& data) {
         auto self = weak.lock();
         proto::RecBuffer buf;
-        if (!self || !proto::from_bytes(data, &buf) ||
-            self->merged->add(buf, source) != RecoveryDb::AddResult::kOk) {
+        if (!self || !self->merged || !proto::from_bytes(data, &buf) ||
+            self->merged->add(std::move(buf), source) != RecoveryDb::AddResult::kOk) {
           *bad = true;
         }
       });
@@ -329,12 +382,10 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
     pull_srvids.clear();
   }
 
-  std::vector<proto::RecBuffer> push_bufs;
-  uint32_t pushed = 0;
   void push_start() {
-    const DbInfo& db = dbs[db_index];
     size_t limit = std::max<uint32_t>(d.tunables()[kRecBufferSizeLimit], 4096);
     push_bufs = merged->push_buffers(persistent(), limit);
+    merged.reset();  // the pulled copies are not needed any more
     pushed = 0;
     for (const auto& b : push_bufs) pushed += b.count;
     push_srvid = SRVID_RECOVERY | (uint64_t(generation & 0xffff) << 32) | db.db_id;
@@ -343,60 +394,80 @@ struct Recoverd::Run : std::enable_shared_from_this<Recoverd::Run> {
     p.lmaster = LMASTER_ANY;
     p.srvid = push_srvid;
     fan_out(d, nodes, CONTROL_DB_PUSH_START, proto::to_bytes(p), timeout(), nullptr,
-            then(&Run::push_send));
+            then(&DbRecovery::push_send));
   }
 
   // The records travel as messages on the same links as the controls, so
   // they reach each node before its PUSH_CONFIRM.
   void push_send() {
-    for (uint32_t pnn : nodes) {
-      for (const auto& b : push_bufs) {
-        if (b.count > 0) d.send_message(pnn, push_srvid, proto::to_bytes(b));
-      }
+    for (const auto& b : push_bufs) {
+      if (b.count == 0) continue;
+      proto::Bytes msg = proto::to_bytes(b);
+      for (uint32_t pnn : nodes) d.send_message(pnn, push_srvid, msg);
     }
+    push_bufs.clear();
     uint32_t expect = pushed;
     fan_out(
-        d, nodes, CONTROL_DB_PUSH_CONFIRM, u32_bytes(dbs[db_index].db_id), timeout(),
+        d, nodes, CONTROL_DB_PUSH_CONFIRM, u32_bytes(db.db_id), timeout(),
         [expect](uint32_t, int32_t status, const proto::Bytes& data) {
           uint32_t n;
           return status == 0 && payload_u32(data, &n) && n == expect;
         },
-        then(&Run::commit));
+        then(&DbRecovery::commit));
   }
 
   void commit() {
     fan_out(d, nodes, CONTROL_DB_TRANSACTION_COMMIT, transdb(), timeout(), nullptr,
-            then(&Run::thaw));
+            then(&DbRecovery::thaw));
   }
 
   void thaw() {
-    uint32_t id = dbs[db_index].db_id;
-    db_index++;
-    fan_out(d, nodes, CONTROL_DB_THAW, u32_bytes(id), timeout(), nullptr, then(&Run::next_db));
-  }
-
-  void set_vnnmap() {
-    fan_out(d, nodes, CONTROL_SETVNNMAP, proto::to_bytes(vnnmap), timeout(), nullptr,
-            then(&Run::recmode_normal));
-  }
-
-  void recmode_normal() {
-    fan_out(d, nodes, CONTROL_SET_RECMODE, u32_bytes(RECOVERY_NORMAL), timeout(), nullptr,
-            then(&Run::end));
-  }
-
-  // The recovered event on every node; as in 4.17, its failure fails the recovery.
-  void end() {
-    fan_out(d, nodes, CONTROL_END_RECOVERY, {}, timeout(), nullptr, then(&Run::complete));
-  }
-
-  void complete() {
-    finished = true;
-    rec.last_recovered_nodes_ = nodes;
-    CTDB_LOGF(kLogNotice, "Recovery complete, generation %u", generation);
-    rec.recovery_done(true, "", UNKNOWN_PNN);
+    fan_out(d, nodes, CONTROL_DB_THAW, u32_bytes(db.db_id), timeout(), nullptr,
+            [weak = std::weak_ptr<DbRecovery>(shared_from_this())](bool ok, const std::string& err,
+                                                                   uint32_t culprit) {
+              auto self = weak.lock();
+              if (self && !self->run.finished) self->finish(ok, err, culprit);
+            });
   }
 };
+
+void Recoverd::Run::fail(const std::string& why, uint32_t culprit) {
+  if (finished) return;
+  finished = true;
+  for (auto& one : db_runs) one->clear_pull_handlers();
+  db_runs.clear();
+  // Leave no database frozen behind; the next recovery starts afresh.
+  for (const DbInfo& db : dbs) {
+    fan_out(d, nodes, CONTROL_DB_THAW, u32_bytes(db.db_id), timeout(), nullptr,
+            [](bool, const std::string&, uint32_t) {});
+  }
+  rec.recovery_done(false, why, culprit);
+}
+
+void Recoverd::Run::recover_databases() {
+  if (dbs.empty()) {
+    set_vnnmap();
+    return;
+  }
+  dbs_left = dbs.size();
+  std::weak_ptr<Run> weak = shared_from_this();
+  for (const DbInfo& db : dbs) {
+    auto one = std::make_shared<DbRecovery>(*this, db);
+    db_runs.push_back(one);
+    one->start([weak](bool ok, const std::string& err, uint32_t culprit) {
+      auto self = weak.lock();
+      if (!self || self->finished) return;
+      if (!ok) {
+        self->fail(err, culprit);
+        return;
+      }
+      if (--self->dbs_left == 0) {
+        self->db_runs.clear();
+        self->set_vnnmap();
+      }
+    });
+  }
+}
 
 Recoverd::Recoverd(RecoverdHost& d)
     : d_(d),

@@ -88,6 +88,8 @@ class Recoverd {
 
   struct Run;
   friend struct Run;
+  struct DbRecovery;
+  friend struct DbRecovery;
 
   void main_loop();
   void broadcast_leader();

@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <set>
 #include <vector>
@@ -30,6 +29,9 @@ class RecoveryDb {
   RecoveryDb(uint32_t db_id, uint32_t recmaster_pnn)
       : db_id_(db_id), recmaster_pnn_(recmaster_pnn) {}
 
+  RecoveryDb(const RecoveryDb&) = delete;
+  RecoveryDb& operator=(const RecoveryDb&) = delete;
+
   enum class AddResult {
     kOk,
     kWrongDb,    // the buffer is for another db_id; nothing merged
@@ -37,8 +39,10 @@ class RecoveryDb {
                  // inconsistent; nothing merged
   };
   // Merges one pulled buffer, all of it or (on error) none of it. `holder` is the node the
-  // buffer was pulled from (UNKNOWN_PNN: not known).
-  AddResult add(const proto::RecBuffer& pulled, uint32_t holder = UNKNOWN_PNN);
+  // buffer was pulled from (UNKNOWN_PNN: not known). The merge keeps the buffer and refers to
+  // its records in place: a recovery of a million records copies each record once on the way
+  // in and once into the push buffers, and allocates per buffer, not per record.
+  AddResult add(proto::RecBuffer pulled, uint32_t holder = UNKNOWN_PNN);
 
   // Nodes that took no part in the cluster's last recovery (cut off by a partition, stopped or
   // banned): of their copies only those they are dmaster of count. The others are what a node
@@ -47,13 +51,21 @@ class RecoveryDb {
   // like any other copy.
   void drop_leftovers_from(std::set<uint32_t> holders) { leftover_holders_ = std::move(holders); }
 
+  // Bytes inside a pulled buffer that the merge holds.
+  struct Span {
+    const uint8_t* ptr = nullptr;
+    size_t len = 0;
+    const uint8_t* begin() const { return ptr; }
+    const uint8_t* end() const { return ptr + len; }
+    size_t size() const { return len; }
+  };
   // One stored record: the header and the full data (header included).
   struct Entry {
     proto::LtdbHeader header;
-    proto::Bytes data;
+    Span data;
   };
-  // The stored copy of `key`, or null.
-  const Entry* find(const proto::Bytes& key) const;
+  // The stored copy of `key` (valid while this RecoveryDb lives), or nullopt.
+  std::optional<Entry> find(const proto::Bytes& key) const;
   // Keys held, empty records included.
   size_t size() const { return records_.size(); }
   uint32_t db_id() const { return db_id_; }
@@ -70,9 +82,26 @@ class RecoveryDb {
   std::vector<proto::RecBuffer> push_buffers(bool persistent, size_t max_size) const;
 
  private:
+  // A key's current copy: its key and data inside one of the kept buffers.
+  struct Record {
+    const uint8_t* key;
+    const uint8_t* data;
+    uint32_t key_len;
+    uint32_t data_len;
+    uint64_t hash;
+  };
+  // The index of key's record in records_, or -1.
+  int64_t lookup(const uint8_t* key, uint32_t len, uint64_t hash) const;
+  void insert_index(uint32_t record);
+  void grow_index();
+
   uint32_t db_id_;
   uint32_t recmaster_pnn_;
-  std::map<proto::Bytes, Entry> records_;
+  std::vector<proto::Bytes> buffers_;  // every pulled buffer that holds a current copy
+  std::vector<Record> records_;
+  // Open addressing over records_ (index + 1; 0 = free), a power of two in size: a million
+  // keys cost a probe or two each instead of a tree walk of twenty key comparisons.
+  std::vector<uint32_t> index_;
   std::set<uint32_t> leftover_holders_;
 };
 
