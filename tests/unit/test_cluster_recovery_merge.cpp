@@ -311,5 +311,37 @@ TEST(ClusterRecoveryMerge, NewcomersBringOnlyTheRecordsTheyAreDmasterOf) {
   EXPECT_EQ(value_of(db, "other"), "x");
 }
 
+TEST(ClusterRecoveryMerge, ManyKeysAcrossBuffersAndIndexGrowth) {
+  // Enough keys that the index grows several times while records are merged; every key keeps
+  // the copy with the highest RSN whichever buffer brought it, and each is pushed once.
+  constexpr int kKeys = 20000;
+  RecoveryDb db(kDb, kRecmaster);
+  for (int node = 0; node < 3; node++) {
+    std::vector<Rec> recs;
+    for (int i = 0; i < kKeys; i++) {
+      // Node (i % 3) holds the newest copy of key i.
+      uint64_t rsn = node == i % 3 ? 100 : static_cast<uint64_t>(node + 1);
+      recs.push_back({"key-" + std::to_string(i), hdr(rsn, static_cast<uint32_t>(node) + 2),
+                      "n" + std::to_string(node) + "-" + std::to_string(i)});
+      if (recs.size() == 1000) {
+        ASSERT_EQ(db.add(pulled(recs), static_cast<uint32_t>(node) + 2),
+                  RecoveryDb::AddResult::kOk);
+        recs.clear();
+      }
+    }
+  }
+  EXPECT_EQ(db.size(), static_cast<size_t>(kKeys));
+  for (int i = 0; i < kKeys; i += 997) {
+    EXPECT_EQ(value_of(db, "key-" + std::to_string(i)),
+              "n" + std::to_string(i % 3) + "-" + std::to_string(i));
+  }
+  EXPECT_FALSE(db.find(b("key-" + std::to_string(kKeys))).has_value());
+  auto push = decode_push(db.push_buffers(false, 64 * 1024));
+  ASSERT_EQ(push.size(), static_cast<size_t>(kKeys));
+  EXPECT_EQ(push["key-4"].value, "n1-4");
+  EXPECT_EQ(push["key-4"].header.rsn, 100u);
+  EXPECT_EQ(push["key-4"].header.dmaster, kRecmaster);
+}
+
 }  // namespace
 }  // namespace ctdb::daemon::cluster
