@@ -45,6 +45,7 @@ DaemonOptions options_from_config(const conf::Config& conf, const Layout& layout
   o.dbdir = conf.string("database", "volatile database directory");
   o.dbdir_persistent = conf.string("database", "persistent database directory");
   o.dbdir_state = conf.string("database", "state database directory");
+  o.tdb_mutexes = conf.boolean("database", "tdb mutexes");
   if (conf.has("database", "lock debug script")) {
     o.lock_debug_script = conf.string("database", "lock debug script");
   }

@@ -1,6 +1,7 @@
 // The composition root of ctdbd (see daemon.h).
 #include "daemon/daemon.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -274,7 +275,7 @@ bool Daemon::load_public_ips(std::string* error) {
 // sequence numbers.
 void Daemon::create_database_areas() {
   dbs_ = std::make_unique<DbRegistry>(opts_.dbdir, opts_.dbdir_persistent, opts_.dbdir_state,
-                                      state_.pnn());
+                                      state_.pnn(), opts_.tdb_mutexes);
   calls_ = std::make_unique<CallEngine>(*this, *dbs_, loop_);
   traverses_ = std::make_unique<TraverseManager>(*this, *dbs_);
   vacuum_ = std::make_unique<VacuumManager>(*this, *dbs_, *calls_);
@@ -735,8 +736,12 @@ void Daemon::set_recmode(uint32_t mode) {
   // Calls parked while the databases were frozen, and those in flight under
   // the old generation, go (again) now.
   if (mode == RECOVERY_NORMAL && calls_) calls_->recovered();
-  if (mode == RECOVERY_NORMAL)
+  if (mode == RECOVERY_NORMAL) {
     answer_commits_awaiting_recovery(2, "trans3 commit ended by recovery");
+    // A recovery of big databases leaves hundreds of MB free in the heap (pulled and pushed
+    // buffers); glibc keeps them unless asked to give them back.
+    malloc_trim(0);
+  }
   CTDB_LOGF(kLogNotice, "Recovery mode set to %s", mode == RECOVERY_ACTIVE ? "ACTIVE" : "NORMAL");
 }
 

@@ -50,6 +50,9 @@ struct DaemonOptions {
   std::string script_log_level = "ERROR";  // [legacy]: level of failed scripts' output
   std::string event_debug_script;          // [event] debug script (run on a hung script)
   std::string lock_debug_script;           // [database] lock debug script
+  // [database] tdb mutexes: volatile databases use robust mutexes for their chain locks (4.17's
+  // default), so that clients lock records in shared memory instead of with fcntl calls.
+  bool tdb_mutexes = true;
   // --metrics-listen / [metrics] listen: ADDR:PORT of the Prometheus endpoint; empty: off.
   std::string metrics_listen;
 

@@ -96,6 +96,11 @@ assert_eq "the leader holds the cluster lock (through its helper)" "c$leader" \
 holder=$(lock_pid "$LOCK")
 assert_eq "the holder is Debian's helper" "$DEBIAN_HELPER" "$(readlink "/proc/$holder/exe")"
 assert_contains "public_addresses from CTDB_BASE" "$(h_ctdb c0 ip all 2>&1)" "127.0.24.100"
+# [database] tdb mutexes is true by default, as in 4.17: volatile databases use robust mutexes
+# (TDB_MUTEX_LOCKING, 0x1000) on top of 4.17's other flags, and DB_OPEN_FLAGS tells clients so.
+h_ctdb c0 attach conf_mutex.tdb >/dev/null 2>&1
+check "a volatile database is attached with mutex locking (flags 0x1c41)" \
+  wait_for "grep -q \"conf_mutex.tdb.0' with flags 0x1c41\" '$H_TMP/c0/log.ctdb'" 10
 check "notify.sh from CTDB_BASE got startup" wait_for "grep -qx startup '$H_TMP/c0/notify.log'" 30
 check "events/legacy/00.probe.script ran for monitor" wait_for "[ -e '$H_TMP/c2/monitored' ]" 30
 assert_contains "scriptstatus names it without .script" \

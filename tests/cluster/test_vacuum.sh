@@ -178,7 +178,8 @@ tdb.tdb_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_int, ctypes.c_i
 tdb.tdb_chainlock.argtypes = [ctypes.c_void_p, TDB_DATA]
 tdb.tdb_chainunlock.argtypes = [ctypes.c_void_p, TDB_DATA]
 path, key, ready, hold = sys.argv[1:5]
-h = tdb.tdb_open(path.encode(), 0, 0, os.O_RDWR, 0)
+# TDB_MUTEX_LOCKING: what the daemon's DB_OPEN_FLAGS tells smbd for a volatile database.
+h = tdb.tdb_open(path.encode(), 0, 0x1000, os.O_RDWR, 0)
 if not h:
     sys.exit("cannot open " + path)
 k = TDB_DATA(key.encode(), len(key))
@@ -252,7 +253,8 @@ tdb.tdb_open.restype = ctypes.c_void_p
 tdb.tdb_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_uint]
 tdb.tdb_store.argtypes = [ctypes.c_void_p, TDB_DATA, TDB_DATA, ctypes.c_int]
 path, key, dmaster = sys.argv[1], sys.argv[2].encode(), int(sys.argv[3])
-h = tdb.tdb_open(path.encode(), 0, 0, os.O_RDWR, 0)
+# TDB_MUTEX_LOCKING: what the daemon's DB_OPEN_FLAGS tells smbd for a volatile database.
+h = tdb.tdb_open(path.encode(), 0, 0x1000, os.O_RDWR, 0)
 header = struct.pack("<QIIII", 1, dmaster, 0, 0, 0)
 if not h or tdb.tdb_store(h, TDB_DATA(key, len(key)), TDB_DATA(header, len(header)), 0) != 0:
     sys.exit("cannot store")

@@ -347,7 +347,7 @@ struct Recoverd::DbRecovery : std::enable_shared_from_this<Recoverd::DbRecovery>
         self->finish(false, ok ? "malformed records pulled" : err, culprit);
         return;
       }
-      self->push_start();
+      self->wipe();
     };
     if (sources.empty()) state->done(true, "", UNKNOWN_PNN);
     for (uint32_t source : sources) {
@@ -380,6 +380,14 @@ struct Recoverd::DbRecovery : std::enable_shared_from_this<Recoverd::DbRecovery>
   void clear_pull_handlers() {
     for (uint64_t srvid : pull_srvids) d.clear_message_handler(srvid);
     pull_srvids.clear();
+  }
+
+  // Every node empties its copy inside the recovery transaction before the push, as 4.17's
+  // recovery helper does: a 4.17 node's DB_PUSH_START adds to what is there, so without this a
+  // record deleted since (or merged away) would stay on the 4.17 nodes of a mixed cluster.
+  void wipe() {
+    fan_out(d, nodes, CONTROL_WIPE_DATABASE, transdb(), timeout(), nullptr,
+            then(&DbRecovery::push_start));
   }
 
   void push_start() {

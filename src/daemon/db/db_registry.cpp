@@ -2,6 +2,8 @@
 #include "daemon/db/db_registry.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sys/statvfs.h>
 
 #include <cstring>
 
@@ -9,6 +11,20 @@
 #include "daemon/db/record_store.h"
 
 namespace ctdb::daemon {
+namespace {
+
+// Whether `dir` has room for the robust mutexes of a new tdb with `hash_size` chains. libtdb
+// lays them out in a sparse region of the file that it maps and writes at once: on a file
+// system that cannot give it the pages (a full or small disk) the daemon would die of SIGBUS
+// inside tdb_open. Such a database uses fcntl locks instead.
+bool room_for_mutexes(const std::string& dir, uint32_t hash_size, uint64_t* need) {
+  *need = (uint64_t{hash_size} + 2) * sizeof(pthread_mutex_t) + 64 * 1024;
+  struct statvfs st;
+  if (statvfs(dir.c_str(), &st) != 0) return true;  // tdb_open reports what is wrong
+  return uint64_t{st.f_bavail} * st.f_frsize >= *need;
+}
+
+}  // namespace
 
 Database::Freeze Database::try_freeze() {
   if (freeze_ != Freeze::kFrozen) {
@@ -29,11 +45,12 @@ void Database::thaw() {
 }
 
 DbRegistry::DbRegistry(std::string volatile_dir, std::string persistent_dir, std::string state_dir,
-                       uint32_t pnn)
+                       uint32_t pnn, bool use_mutexes)
     : volatile_dir_(std::move(volatile_dir)),
       persistent_dir_(std::move(persistent_dir)),
       state_dir_(std::move(state_dir)),
-      pnn_(pnn) {}
+      pnn_(pnn),
+      use_mutexes_(use_mutexes) {}
 
 Database* DbRegistry::attach(const std::string& name, uint8_t flags, uint32_t hash_size,
                              std::string* error) {
@@ -59,10 +76,17 @@ Database* DbRegistry::attach(const std::string& name, uint8_t flags, uint32_t ha
   db->db_id = id;
   db->name = name;
   db->flags = flags;
-  // Volatile databases use fcntl chain locks (no TDB_MUTEX_LOCKING): the
-  // daemon's lock waits run in helper processes, which mutexes would defeat.
-  db->tdb_flags = ltdb_tdb_flags(flags, /*use_mutexes=*/false);
+  // The daemon itself only ever tries chain locks without waiting (see CallEngine), so mutexes
+  // change nothing for it; its clients lock and unlock without a system call.
+  db->tdb_flags = ltdb_tdb_flags(flags, use_mutexes_);
   const std::string& dir = (flags & DB_FLAGS_PERSISTENT) ? persistent_dir_ : volatile_dir_;
+  uint64_t need = 0;
+  if ((db->tdb_flags & TDB_MUTEX_LOCKING) && !room_for_mutexes(dir, hash_size, &need)) {
+    CTDB_LOGF(kLogWarning,
+              "Less than %llu bytes free in %s: database %s uses fcntl locks, not mutexes",
+              static_cast<unsigned long long>(need), dir.c_str(), name.c_str());
+    db->tdb_flags &= ~TDB_MUTEX_LOCKING;
+  }
   Ltdb::OpenOptions opts;
   opts.hash_size = static_cast<int>(hash_size);
   opts.tdb_flags = db->tdb_flags;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "common/ltdb.h"
@@ -52,6 +53,17 @@ struct Database {
   uint32_t transaction_id = 0;
   uint64_t push_srvid = 0;  // DB_PUSH_START stream, 0 when none
   uint32_t push_count = 0;
+  // WIPE_DATABASE in a recovery transaction is carried out at its commit: records pushed
+  // meanwhile are written only where they differ from what the file holds and noted here, and
+  // the commit deletes every other record. The result is the same as emptying the file first,
+  // but a recovery that changes little rewrites (and commits) little.
+  bool wipe_pending = false;
+  std::unordered_set<std::string> wipe_kept;
+  // Forgets a pending wipe (its transaction ended or was cancelled).
+  void drop_pending_wipe() {
+    wipe_pending = false;
+    std::unordered_set<std::string>().swap(wipe_kept);
+  }
 
   // Vacuuming: the delete and fetch queues (fed by record stores, SCHEDULE_FOR_DELETION and
   // VACUUM_FETCH) and the run schedule; see vacuum.h.
@@ -70,8 +82,10 @@ struct Database {
 
 class DbRegistry {
  public:
+  // use_mutexes: volatile databases are opened with TDB_MUTEX_LOCKING where the system has
+  // robust mutexes ([database] tdb mutexes).
   DbRegistry(std::string volatile_dir, std::string persistent_dir, std::string state_dir,
-             uint32_t pnn);
+             uint32_t pnn, bool use_mutexes = true);
 
   // Attaches `name` with DB_FLAGS_PERSISTENT / _REPLICATED / neither, or
   // returns the database already attached under that name. Fails if the name
@@ -110,6 +124,7 @@ class DbRegistry {
   std::string persistent_dir_;
   std::string state_dir_;
   uint32_t pnn_;
+  bool use_mutexes_;
   std::vector<std::unique_ptr<Database>> dbs_;
 };
 
