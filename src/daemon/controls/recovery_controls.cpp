@@ -67,34 +67,6 @@ ControlReply modify_flags(RecoveryCtx& d, const ControlRequest& req) {
   return {};
 }
 
-// Carries out a pending WIPE_DATABASE (see Database::wipe_pending): every record not pushed
-// since goes. False (with *error) on a tdb error.
-bool apply_pending_wipe(Database& db, std::string* error) {
-  if (!db.wipe_pending) return true;
-  bool ok = true;
-  if (db.wipe_kept.empty()) {
-    ok = db.ltdb->wipe_all();
-  } else {
-    std::vector<Bytes> stale;
-    db.ltdb->traverse(
-        [&](const Bytes& key, const LtdbHeader&, const Bytes&) {
-          if (db.wipe_kept.count(std::string(key.begin(), key.end())) == 0) stale.push_back(key);
-          return true;
-        },
-        /*read_only=*/true);
-    for (const Bytes& key : stale) {
-      LtdbStatus st = db.ltdb->remove(key);
-      if (st != LtdbStatus::kOk && st != LtdbStatus::kNotFound) {
-        ok = false;
-        break;
-      }
-    }
-  }
-  if (!ok) *error = db.ltdb->error_string();
-  db.drop_pending_wipe();
-  return ok;
-}
-
 Database* db_arg(RecoveryCtx& d, const ControlRequest& req) {
   uint32_t db_id;
   if (!payload_u32(req.c.data, &db_id)) return nullptr;
@@ -137,7 +109,6 @@ ControlReply db_thaw(RecoveryCtx& d, const ControlRequest& req) {
     db->ltdb->transaction_cancel();
     db->in_transaction = false;
   }
-  db->drop_pending_wipe();
   db->thaw();
   db->push_srvid = 0;
   return {};
@@ -152,7 +123,6 @@ ControlReply db_transaction_start(RecoveryCtx& d, const ControlRequest& req) {
     db->ltdb->transaction_cancel();
     db->in_transaction = false;
   }
-  db->drop_pending_wipe();
   if (!db->ltdb->transaction_start()) return control_error(db->ltdb->error_string());
   db->in_transaction = true;
   db->transaction_id = t.tid;
@@ -167,11 +137,6 @@ ControlReply db_transaction_commit(RecoveryCtx& d, const ControlRequest& req) {
     return control_error("no such recovery transaction");
   }
   db->in_transaction = false;
-  std::string err;
-  if (!apply_pending_wipe(*db, &err)) {
-    db->ltdb->transaction_cancel();
-    return control_error(err);
-  }
   if (!db->ltdb->transaction_commit()) return control_error(db->ltdb->error_string());
   return {};
 }
@@ -181,7 +146,6 @@ ControlReply db_transaction_cancel(RecoveryCtx& d, const ControlRequest& req) {
   if (db == nullptr) return control_error("unknown database");
   if (db->in_transaction) db->ltdb->transaction_cancel();
   db->in_transaction = false;
-  db->drop_pending_wipe();
   return {};
 }
 
@@ -192,8 +156,6 @@ ControlReply db_pull(RecoveryCtx& d, const ControlRequest& req) {
   if (!proto::from_bytes(req.c.data, &p)) return control_error();
   Database* db = d.dbs.find(p.db_id);
   if (db == nullptr || !db->frozen()) return control_error("database not frozen");
-  std::string err;
-  if (!apply_pending_wipe(*db, &err)) return control_error(err);
   size_t limit = pull_chunk_limit(d);
   uint32_t count = 0;
   proto::RecBuffer buf;
@@ -228,8 +190,7 @@ ControlReply wipe_database(RecoveryCtx& d, const ControlRequest& req) {
   if (!db->frozen()) return control_error("database is not frozen");
   if (!db->in_transaction) return control_error("transaction not started");
   if (db->transaction_id != t.tid) return control_error("incorrect transaction id");
-  db->drop_pending_wipe();
-  db->wipe_pending = true;
+  if (!db->ltdb->wipe_all()) return control_error(db->ltdb->error_string());
   return {};
 }
 
@@ -284,22 +245,12 @@ ControlReply db_push_start(RecoveryCtx& d, const ControlRequest& req) {
       bool deletes = value.empty() &&
                      !(h.flags & (REC_FLAG_AUTOMATIC | REC_FLAG_MIGRATED_WITH_DATA)) &&
                      at.pnn != at.lmaster && h.dmaster != at.pnn;
-      // After a wipe the file holds only what this push stored: a deletion of anything else
-      // fails as it fails in 4.17 (there is nothing to delete).
-      bool lazy = target->wipe_pending;
-      std::string key(rec.key.begin(), rec.key.end());
-      bool present = target->ltdb->exists(rec.key) && (!lazy || target->wipe_kept.count(key) != 0);
       std::string err;
-      if ((deletes && !present) ||
-          !store_record(*target, rec.key, &h, value, at, &err, /*unless_same=*/lazy)) {
+      if ((deletes && !target->ltdb->exists(rec.key)) ||
+          !store_record(*target, rec.key, &h, value, at, &err)) {
         CTDB_LOGF(kLogError, "Unable to store record in push to db 0x%08x", db_id);
         *failed = true;
         return false;
-      }
-      if (lazy && deletes) {
-        target->wipe_kept.erase(key);
-      } else if (lazy) {
-        target->wipe_kept.insert(std::move(key));
       }
       stored++;
       return true;

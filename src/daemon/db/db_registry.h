@@ -7,7 +7,6 @@
 #include <memory>
 #include <set>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "common/ltdb.h"
@@ -53,18 +52,6 @@ struct Database {
   uint32_t transaction_id = 0;
   uint64_t push_srvid = 0;  // DB_PUSH_START stream, 0 when none
   uint32_t push_count = 0;
-  // WIPE_DATABASE in a recovery transaction is carried out at its commit: records pushed
-  // meanwhile are written only where they differ from what the file holds and noted here, and
-  // the commit deletes every other record. The result is the same as emptying the file first,
-  // but a recovery that changes little rewrites (and commits) little.
-  bool wipe_pending = false;
-  std::unordered_set<std::string> wipe_kept;
-  // Forgets a pending wipe (its transaction ended or was cancelled).
-  void drop_pending_wipe() {
-    wipe_pending = false;
-    std::unordered_set<std::string>().swap(wipe_kept);
-  }
-
   // Vacuuming: the delete and fetch queues (fed by record stores, SCHEDULE_FOR_DELETION and
   // VACUUM_FETCH) and the run schedule; see vacuum.h.
   vacuum::DbState vacuum;

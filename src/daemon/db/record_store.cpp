@@ -24,20 +24,9 @@ bool fetch_record(Database& db, const Bytes& key, const RecordPlace& at, LtdbHea
   return true;
 }
 
-namespace {
-bool holds_already(Database& db, const Bytes& key, const LtdbHeader& header, const Bytes& data) {
-  LtdbHeader old;
-  Bytes old_data;
-  return db.ltdb->fetch(key, &old, &old_data) == LtdbStatus::kOk && old.rsn == header.rsn &&
-         old.dmaster == header.dmaster && old.reserved1 == header.reserved1 &&
-         old.flags == header.flags && old_data == data;
-}
-}  // namespace
-
 bool store_record(Database& db, const Bytes& key, LtdbHeader* header, const Bytes& data,
-                  const RecordPlace& at, std::string* error, bool unless_same) {
+                  const RecordPlace& at, std::string* error) {
   if (!db.volatile_db()) {
-    if (unless_same && holds_already(db, key, *header, data)) return true;
     // Persistent and replicated records are written as they are (4.17 uses
     // its server store rules for volatile databases only).
     if (!db.ltdb->store(key, *header, data)) {
@@ -73,10 +62,7 @@ bool store_record(Database& db, const Bytes& key, LtdbHeader* header, const Byte
   }
   header->flags &= ~(REC_FLAG_VACUUM_MIGRATED | REC_FLAG_AUTOMATIC);
   if (keep) {
-    // A copy this node masters got a new RSN above: it differs from the file's.
-    unless_same = unless_same && header->dmaster != at.pnn;
-    if (!(unless_same && holds_already(db, key, *header, data)) &&
-        !db.ltdb->store(key, *header, data)) {
+    if (!db.ltdb->store(key, *header, data)) {
       *error = "cannot store record: " + db.ltdb->error_string();
       return false;
     }

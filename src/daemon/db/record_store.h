@@ -28,9 +28,8 @@ bool fetch_record(Database& db, const Bytes& key, const RecordPlace& at, LtdbHea
 // lmaster or dmaster, and deletes it otherwise (an empty record migrating
 // away). A kept volatile record this node masters gets RSN + 1, written back
 // into *header; AUTOMATIC and VACUUM_MIGRATED never reach the file.
-// unless_same: leave the file alone when it already holds exactly this header and data.
 bool store_record(Database& db, const Bytes& key, LtdbHeader* header, const Bytes& data,
-                  const RecordPlace& at, std::string* error, bool unless_same = false);
+                  const RecordPlace& at, std::string* error);
 
 // Runs a call function on a record this node is dmaster of and writes the
 // record back (one more RSN). Fills reply->data; false (with *error) for an
