@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config libevent-dev libtdb-dev tdb-tools libpopt-dev
       libtalloc-dev libgtest-dev googletest iproute2 procps psmisc ctdb samba smbclient
       samba-testsuite python3-impacket iptables nftables iputils-ping clang-format clang libfuzzer-14-dev
-      etcd-server etcd-client pandoc python3-prometheus-client"
+      etcd-server etcd-client pandoc python3-prometheus-client python3-matplotlib"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -584,19 +584,8 @@ if [ "${BASH_SOURCE[0]}" == "$0" ]; then
     echo "bigdb.sh: BENCH_OURS_ADDRS and BENCH_STOCK_ADDRS must name as many nodes" >&2
     exit 2
   fi
-  # shellcheck source=../../tests/lib/harness.sh
-  source "$CTDB_SRC_DIR/tests/lib/harness.sh"
-  h_note() { echo "# $*" >&2; }
-  h_dump_logs() {
-    local n f
-    for n in "${H_NODES[@]}"; do
-      for f in "${H_LOG[$n]}" "${H_OUT[$n]}"; do
-        [ -s "$f" ] || continue
-        echo "----- $n (${H_KIND[$n]} ${H_ADDR[$n]}): last $H_LOG_LINES lines of $f"
-        tail -n "$H_LOG_LINES" "$f"
-      done
-    done >&2
-  }
+  # shellcheck source=bench_harness.sh
+  source "$CTDB_SRC_DIR/tools/bench/bench_harness.sh"
   h_init bigdb
   bigdb_ready() {
     local prefix=$1 count=$2 i out

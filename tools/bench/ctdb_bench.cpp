@@ -42,6 +42,7 @@
 #include "client/database.h"
 #include "client/transaction.h"
 #include "ctdb/protocol.h"
+#include "pipe_io.h"
 #include "protocol/packet.h"
 #include "protocol/wire.h"
 
@@ -778,18 +779,6 @@ const Workload* find_workload(const std::string& name) {
 
 // ---------------------------------------------------------------------------------------------
 // Parent / child plumbing: one pipe each way per child, fixed-size records.
-
-bool write_all(int fd, const void* p, size_t n) {
-  const char* c = static_cast<const char*>(p);
-  while (n > 0) {
-    ssize_t r = write(fd, c, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    c += r;
-    n -= static_cast<size_t>(r);
-  }
-  return true;
-}
 
 // Reads exactly n bytes before `end`; false on EOF, error or timeout.
 bool read_all(int fd, void* p, size_t n, Clock::time_point end) {

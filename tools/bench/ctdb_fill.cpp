@@ -54,6 +54,7 @@
 #include "client/transaction.h"
 #include "common/ltdb.h"
 #include "ctdb/protocol.h"
+#include "pipe_io.h"
 
 namespace ctdb::bench {
 namespace {
@@ -185,30 +186,6 @@ struct NodeResult {
   uint64_t skipped = 0;  // keys another node handles
   double seconds = 0;
 };
-
-bool write_all(int fd, const void* p, size_t n) {
-  const char* c = static_cast<const char*>(p);
-  while (n > 0) {
-    ssize_t r = write(fd, c, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    c += r;
-    n -= static_cast<size_t>(r);
-  }
-  return true;
-}
-
-bool read_all(int fd, void* p, size_t n) {
-  char* c = static_cast<char*>(p);
-  while (n > 0) {
-    ssize_t r = read(fd, c, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    c += r;
-    n -= static_cast<size_t>(r);
-  }
-  return true;
-}
 
 using NodeFn = std::function<int(size_t index, NodeResult* out)>;
 

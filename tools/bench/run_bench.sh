@@ -109,22 +109,8 @@ if [ -n "${BENCH_RESULTS:-}" ]; then
   : >"$BENCH_RESULTS" || exit 2
 fi
 
-# The harness starts and stops daemons by PID and cleans up on EXIT; its notes go to stderr
-# here so that stdout holds the result lines only.
-# shellcheck source=../../tests/lib/harness.sh
-source "$CTDB_SRC_DIR/tests/lib/harness.sh"
-h_note() { echo "# $*" >&2; }
-h_dump_logs() { _bench_dump_logs "$@" >&2; }
-_bench_dump_logs() {
-  local n f
-  for n in "${H_NODES[@]}"; do
-    for f in "${H_LOG[$n]}" "${H_OUT[$n]}"; do
-      [ -s "$f" ] || continue
-      echo "----- $n (${H_KIND[$n]} ${H_ADDR[$n]}): last $H_LOG_LINES lines of $f"
-      tail -n "$H_LOG_LINES" "$f"
-    done
-  done
-}
+# shellcheck source=bench_harness.sh
+source "$CTDB_SRC_DIR/tools/bench/bench_harness.sh"
 h_init bench
 
 # emit LINE: a result line, to stdout and to $BENCH_RESULTS.
