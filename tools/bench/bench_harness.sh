@@ -14,3 +14,14 @@ h_dump_logs() {
     done
   done >&2
 }
+
+# bench_cluster_ready PREFIX COUNT: every node's `ctdb status` lists COUNT nodes, all OK, and
+# recovery mode NORMAL.
+bench_cluster_ready() {
+  local prefix=$1 count=$2 i out
+  for ((i = 0; i < count; i++)); do
+    out=$(H_TOOL_TIMEOUT=5 h_ctdb "$prefix$i" status 2>/dev/null) || return 1
+    [ "$(grep -cE '^pnn:[0-9]+ +[^ ]+ +OK' <<<"$out")" == "$count" ] || return 1
+    grep -q '^Recovery mode:NORMAL' <<<"$out" || return 1
+  done
+}

@@ -587,14 +587,6 @@ if [ "${BASH_SOURCE[0]}" == "$0" ]; then
   # shellcheck source=bench_harness.sh
   source "$CTDB_SRC_DIR/tools/bench/bench_harness.sh"
   h_init bigdb
-  bigdb_ready() {
-    local prefix=$1 count=$2 i out
-    for ((i = 0; i < count; i++)); do
-      out=$(H_TOOL_TIMEOUT=5 h_ctdb "$prefix$i" status 2>/dev/null) || return 1
-      [ "$(grep -cE '^pnn:[0-9]+ +[^ ]+ +OK' <<<"$out")" == "$count" ] || return 1
-      grep -q '^Recovery mode:NORMAL' <<<"$out" || return 1
-    done
-  }
   h_write_nodes "$H_TMP/ours.nodes" "${OURS_ADDRS[@]}"
   for i in "${!OURS_ADDRS[@]}"; do
     h_start_ours "ours$i" "${OURS_ADDRS[$i]}" "$H_TMP/ours.nodes" --reclock="$H_TMP/ours.reclock"
@@ -604,7 +596,7 @@ if [ "${BASH_SOURCE[0]}" == "$0" ]; then
     h_start_stock "stock$i" "${STOCK_ADDRS[$i]}" "$H_TMP/stock.nodes" "$H_TMP/stock.reclock"
   done
   for side in ours stock; do
-    if ! wait_for "bigdb_ready $side ${#OURS_ADDRS[@]}" "$BENCH_READY_DEADLINE" 0.5; then
+    if ! wait_for "bench_cluster_ready $side ${#OURS_ADDRS[@]}" "$BENCH_READY_DEADLINE" 0.5; then
       echo "bigdb.sh: $side cluster not healthy after ${BENCH_READY_DEADLINE}s" >&2
       H_TOOL_TIMEOUT=5 h_ctdb "${side}0" status >&2
       H_FAIL=1

@@ -135,16 +135,6 @@ selected() {
 
 prefix_of() { if [ "$2" == 3 ]; then echo "$1"; else echo "${1}${2}_"; fi; }
 
-# ready PREFIX COUNT: every node's `ctdb status` lists COUNT nodes, all OK, recovery NORMAL.
-ready() {
-  local prefix=$1 count=$2 i out
-  for ((i = 0; i < count; i++)); do
-    out=$(H_TOOL_TIMEOUT=5 h_ctdb "$prefix$i" status 2>/dev/null) || return 1
-    [ "$(grep -cE '^pnn:[0-9]+ +[^ ]+ +OK' <<<"$out")" == "$count" ] || return 1
-    grep -q '^Recovery mode:NORMAL' <<<"$out" || return 1
-  done
-}
-
 # start_clusters N: our and the stock N-node cluster, until both are healthy.
 start_clusters() {
   local n=$1 i po ps
@@ -160,7 +150,7 @@ start_clusters() {
   done
   local p
   for p in "$po" "$ps"; do
-    if ! wait_for "ready $p $n" "$BENCH_READY_DEADLINE" 0.5; then
+    if ! wait_for "bench_cluster_ready $p $n" "$BENCH_READY_DEADLINE" 0.5; then
       echo "run_bench.sh: $n-node cluster $p not healthy after ${BENCH_READY_DEADLINE}s" >&2
       H_TOOL_TIMEOUT=5 h_ctdb "${p}0" status >&2
       H_FAIL=1
