@@ -21,6 +21,7 @@
 #                        N volatile records; the leaders' log lines are named at BIGDB_RECOVERY_LINES
 #   recover              the same with BENCH_BIG_RECORDS volatile + BENCH_BIG_PERSISTENT persistent
 #   catdb                records/s of the stock `ctdb catdb` of the volatile database
+#   catdb_own_tool       the same with each daemon's own tool (ours: $CTDB_BUILD_DIR/ctdb)
 #   vacuum               seconds from the end of BENCH_VACUUM_RECORDS smbd-style deletes until
 #                        vacuuming is done: every deleted record gone from every node and every
 #                        freelist below RepackLimit, or else the last change before vacuuming went
@@ -373,20 +374,23 @@ bigdb_recover_both() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# catdb: the stock tool against both daemons, output counted and thrown away.
+# catdb: the stock tool against both daemons, output counted and thrown away; then, as an admin
+# sees it, each daemon with its own tool (catdb_own_tool: our tool against ours).
 
-# bigdb_catdb PREFIX N: prints records/s; checks that N records were dumped.
+# bigdb_catdb PREFIX N [TOOL]: prints records/s; checks that N records were dumped. TOOL: the
+# ctdb tool to run (default the stock one).
 bigdb_catdb() {
-  local prefix=$1 n=$2 t0 t1 counts rc
+  local prefix=$1 n=$2 tool=${3:-/usr/bin/ctdb} t0 t1 counts rc
   t0=$(bigdb_now)
-  counts=$(H_TOOL=/usr/bin/ctdb H_TOOL_TIMEOUT=600 h_ctdb "${prefix}0" catdb "$BIGDB_VOLATILE_DB" \
+  counts=$(H_TOOL=$tool H_TOOL_TIMEOUT=600 h_ctdb "${prefix}0" catdb "$BIGDB_VOLATILE_DB" \
     2>"$H_TMP/bigdb.catdb.err" | grep -E '^(key\(|Dumped )' |
     awk '/^key\(/ { n++ } /^Dumped/ { d = $2 } END { print n + 0, d + 0 }')
   rc=${PIPESTATUS[0]}
   t1=$(bigdb_now)
   local keys dumped
   read -r keys dumped <<<"$counts"
-  bigdb_note "$prefix: catdb of $keys records (tool says $dumped) in $(bigdb_secs "$t0" "$t1") s"
+  bigdb_note "$prefix: catdb ($tool) of $keys records (tool says $dumped) in" \
+    "$(bigdb_secs "$t0" "$t1") s"
   if [ "$rc" != 0 ] || [ "$keys" != "$n" ] || [ "$dumped" != "$n" ]; then
     bigdb_note "$prefix: catdb failed (exit $rc, $keys records, $n expected):" \
       "$(head -c 300 "$H_TMP/bigdb.catdb.err")"
@@ -502,6 +506,14 @@ bigdb_main() {
     cs=$(bigdb_catdb "$BIGDB_STOCK" "$big") || cs=""
     if [ -n "$co" ] && [ -n "$cs" ]; then
       bigdb_line catdb "$co" "$cs" ours/stock
+      # The stock side of this line is the run above: the stock tool is stock's own.
+      co=$(bigdb_catdb "$BIGDB_OURS" "$big" "$CTDB_BUILD_DIR/ctdb") || co=""
+      if [ -n "$co" ]; then
+        bigdb_line catdb_own_tool "$co" "$cs" ours/stock
+      else
+        bigdb_note "catdb_own_tool: no figure (failed with our tool; see above)"
+        BIGDB_STATUS=1
+      fi
     else
       bigdb_note "catdb: no figure (failed on at least one side; see above)"
       BIGDB_STATUS=1

@@ -190,12 +190,14 @@ int control_catdb(Context* ctx, const std::vector<std::string>& args) {
   int ret = attach(ctx, name, flags, &db);
   if (ret != 0) return ret;
   uint32_t count = 0;
+  RecordPrinter printer;
   ret = client::traverse(ctx->c(), *db, ctx->cmd_pnn, ctx->timeout(),
                          [&](const Bytes& key, const proto::LtdbHeader& h, const Bytes& value) {
                            count++;
-                           print_record(key, h, value);
+                           printer.print(key, h, value);
                            return 0;
                          });
+  printer.flush();
   printf("Dumped %u records\n", count);
   return ret;
 }

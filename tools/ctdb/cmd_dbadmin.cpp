@@ -249,14 +249,16 @@ int control_cattdb(Context* ctx, const std::vector<std::string>& args) {
   int ret = attach_db(ctx, name, flags, &db);
   if (ret != 0) return ret;
   unsigned count = 0;
+  RecordPrinter printer;
   ret = traverse_local(db->tdb(), [&](const Bytes& key, const Bytes& data) {
     proto::LtdbHeader header;
     Bytes value;
     if (!split_ltdb(data, &header, &value)) return EMSGSIZE;
     count++;
-    print_record(key, header, value);
+    printer.print(key, header, value);
     return 0;
   });
+  printer.flush();
   printf("Dumped %u record(s)\n", count);
   return ret;
 }
@@ -421,10 +423,12 @@ int control_dumpdbbackup(Context*, const std::vector<std::string>& args) {
   printf("Dumping database %s from backup @ %s\n", hdr.name.c_str(),
          backup_time(hdr.timestamp).c_str());
   unsigned count = 0;
+  RecordPrinter printer;
   for (uint64_t i = 0; i < hdr.nbuf; i++) {
     proto::RecBuffer rb;
     ret = read_rec_buffer(fd.get(), &rb);
     if (ret != 0) {
+      printer.flush();
       fprintf(stderr, "Failed to read records\n");
       return ret;
     }
@@ -437,15 +441,17 @@ int control_dumpdbbackup(Context*, const std::vector<std::string>& args) {
         return false;
       }
       count++;
-      print_record(rec.key, header, value);
+      printer.print(rec.key, header, value);
       return true;
     });
     if (!consistent && ret == 0) ret = EMSGSIZE;
     if (ret != 0) {
+      printer.flush();
       fprintf(stderr, "Failed to dump records\n");
       return ret;
     }
   }
+  printer.flush();
   printf("Dumped %u record(s)\n", count);
   return 0;
 }

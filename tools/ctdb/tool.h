@@ -164,8 +164,21 @@ bool parse_nodestring(Context* ctx, const std::string* nodestring, proto::NodeMa
 // Parses a key/value argument ("0x.." hex or text), printing the tool's
 // messages ("Failed to parse key K") on failure.
 int parse_data_arg(const std::string& arg, const char* what, Bytes* out);
-// Prints the ltdb header lines and one record the way catdb does.
-void print_record(const Bytes& key, const proto::LtdbHeader& header, const Bytes& data);
+// Prints records (key, ltdb header lines, data) the way catdb does. stdout is line-buffered,
+// as the stock tool's is, which would cost one write per line in a dump of a million records:
+// the printer collects them and writes large blocks. flush() before anything else is printed.
+class RecordPrinter {
+ public:
+  RecordPrinter() = default;
+  ~RecordPrinter() { flush(); }
+  RecordPrinter(const RecordPrinter&) = delete;
+  RecordPrinter& operator=(const RecordPrinter&) = delete;
+  void print(const Bytes& key, const proto::LtdbHeader& header, const Bytes& data);
+  void flush();
+
+ private:
+  std::string buf_;
+};
 
 // The nodemap as the tool shows it: until the first recovery is over, other
 // nodes' flags are UNKNOWN. False (after printing, as 4.17 does) when the

@@ -284,11 +284,19 @@ int parse_data_arg(const std::string& arg, const char* what, Bytes* out) {
   return ret;
 }
 
-void print_record(const Bytes& key, const proto::LtdbHeader& header, const Bytes& data) {
-  fputs(client::dump_data("key", key).c_str(), stdout);
-  fputs(client::dump_ltdb_header(header.dmaster, header.rsn, header.flags).c_str(), stdout);
-  fputs(client::dump_data("data", data).c_str(), stdout);
-  fputs("\n", stdout);
+void RecordPrinter::print(const Bytes& key, const proto::LtdbHeader& header, const Bytes& data) {
+  buf_ += client::dump_data("key", key);
+  buf_ += client::dump_ltdb_header(header.dmaster, header.rsn, header.flags);
+  buf_ += client::dump_data("data", data);
+  buf_ += '\n';
+  if (buf_.size() >= 64 * 1024) flush();
+}
+
+void RecordPrinter::flush() {
+  if (buf_.empty()) return;
+  fwrite(buf_.data(), 1, buf_.size(), stdout);
+  fflush(stdout);
+  buf_.clear();
 }
 
 }  // namespace ctdb::tool
