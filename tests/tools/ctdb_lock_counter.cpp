@@ -10,6 +10,7 @@
 // file exists (a commit started at a chosen moment: tests/netns/test_partition_netns.sh).
 //   ctdb_lock_counter [-p] SOCKET DB KEY COUNT [HOLD_MS]  -> increments COUNT times
 //   ctdb_lock_counter [-p] SOCKET DB KEY 0                -> prints the value
+// With HOLD_MS, "locked N" is printed once the Nth lock is held, before holding it HOLD_MS.
 // Exits non-zero with a message on stderr on any failure.
 #include <unistd.h>
 
@@ -124,7 +125,11 @@ int main(int argc, char** argv) {
       return 1;
     }
     ctdb::proto::Bytes v = bytes_of(value_of(lock->value()) + 1);
-    if (hold_ms > 0) usleep(static_cast<useconds_t>(hold_ms) * 1000);
+    if (hold_ms > 0) {
+      printf("locked %ld\n", i + 1);  // a test knows the lock is held from here
+      fflush(stdout);
+      usleep(static_cast<useconds_t>(hold_ms) * 1000);
+    }
     if (int ret = lock->store(v); ret != 0) {
       fprintf(stderr, "store %ld failed: %d\n", i, ret);
       return 1;

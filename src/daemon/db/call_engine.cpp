@@ -5,6 +5,8 @@
 #include <sys/time.h>
 
 #include <algorithm>
+#include <iterator>
+#include <utility>
 
 #include "common/logging.h"
 #include "common/ltdb.h"
@@ -25,6 +27,14 @@ void strip_ltdb_header(proto::ReplyCall* r) {
   if (r->data.size() >= kLtdbHeaderSize) {
     r->data.erase(r->data.begin(), r->data.begin() + kLtdbHeaderSize);
   }
+}
+
+// 4.17's lock latency buckets: under 1 ms, 10 ms, 100 ms, 1 s, then doubling to 64 s, and above.
+size_t lock_bucket(double seconds) {
+  static const double kBounds[] = {0.001, 0.01, 0.1, 1, 2, 4, 8, 16, 32, 64};
+  size_t i = 0;
+  while (i < std::size(kBounds) && seconds >= kBounds[i]) i++;
+  return i;
 }
 
 double seconds_since(const timeval& t) {
@@ -129,6 +139,7 @@ CallEngine::Outcome CallEngine::run_client_call(uint32_t client_id, const uint8_
   proto::Header h;
   proto::ReqCall c;
   proto::decode(pkt, len, &h, &c);  // checked by client_call
+  chain_busy_ = false;
   *rec = RecKey(c.db_id, c.key);
   if (parked_count_.count(*rec)) return Outcome::kBusy;  // keep arrival order
 
@@ -198,7 +209,7 @@ CallEngine::Outcome CallEngine::volatile_call(const ClientCall& call, Database& 
   bool strip = want_ro && c.callid == FETCH_FUNC;
   {
     LtdbChainLock lock(db.ltdb.get(), c.key, LtdbChainLock::Mode::kNonBlocking);
-    if (!lock.locked()) return Outcome::kBusy;
+    if (!lock.locked()) return chain_busy();
     if (!fetch_record(db, c.key, at, &header, &data, &err)) {
       fail_call(call, err);
       return Outcome::kDone;
@@ -268,6 +279,7 @@ void CallEngine::node_packet(uint32_t srcnode, const uint8_t* pkt, size_t len) {
 
 CallEngine::Outcome CallEngine::run_node_packet(uint32_t srcnode, const uint8_t* pkt, size_t len,
                                                 RecKey* rec) {
+  chain_busy_ = false;
   proto::Header h;
   if (!proto::decode_header(pkt, len, &h)) return Outcome::kDone;
   // A packet of another generation belongs to a cluster layout that a
@@ -343,7 +355,7 @@ CallEngine::Outcome CallEngine::req_call(const proto::Header& h, proto::ReqCall&
   RecKey rec(c.db_id, c.key);
   if (pinned_down(*db, rec)) return Outcome::kBusy;
   LtdbChainLock lock(db->ltdb.get(), c.key, LtdbChainLock::Mode::kNonBlocking);
-  if (!lock.locked()) return Outcome::kBusy;
+  if (!lock.locked()) return chain_busy();
   RecordPlace at{host_.pnn(), lmaster(c.key)};
   LtdbHeader header;
   proto::Bytes data;
@@ -501,7 +513,7 @@ CallEngine::Outcome CallEngine::req_dmaster(const proto::Header& h, const proto:
   }
   if (host_.calls_blocked() || db->freezing()) return Outcome::kBusy;
   LtdbChainLock lock(db->ltdb.get(), d.key, LtdbChainLock::Mode::kNonBlocking);
-  if (!lock.locked()) return Outcome::kBusy;
+  if (!lock.locked()) return chain_busy();
   RecordPlace at{host_.pnn(), lmaster(d.key)};
   if (at.lmaster != at.pnn) {
     CTDB_LOGF(kLogError, "dmaster request to non-lmaster db=%s lmaster=%u gen=%u", db->name.c_str(),
@@ -546,7 +558,7 @@ CallEngine::Outcome CallEngine::reply_dmaster(const proto::Header& h,
   }
   if (host_.calls_blocked() || db->freezing()) return Outcome::kBusy;
   LtdbChainLock lock(db->ltdb.get(), d.key, LtdbChainLock::Mode::kNonBlocking);
-  if (!lock.locked()) return Outcome::kBusy;
+  if (!lock.locked()) return chain_busy();
   become_dmaster(*db, h.reqid, d.key, d.data, d.rsn, d.record_flags);
   return Outcome::kDone;
 }
@@ -639,7 +651,7 @@ CallEngine::Outcome CallEngine::reply_call(const proto::Header& h, const proto::
     if (proto::decode(rd, &header) && (header.flags & REC_RO_HAVE_READONLY) && db != nullptr) {
       if (host_.calls_blocked() || db->freezing()) return Outcome::kBusy;
       LtdbChainLock lock(db->ltdb.get(), rec->second, LtdbChainLock::Mode::kNonBlocking);
-      if (!lock.locked()) return Outcome::kBusy;
+      if (!lock.locked()) return chain_busy();
       LtdbHeader old;
       proto::Bytes old_data;
       LtdbStatus st = db->ltdb->fetch(rec->second, &old, &old_data);
@@ -683,9 +695,38 @@ void CallEngine::reply_error(const proto::Header& h, const proto::ReplyError& e)
 
 // ---- parked work, recovery ----
 
+CallEngine::Outcome CallEngine::chain_busy() {
+  chain_busy_ = true;
+  return Outcome::kBusy;
+}
+
+// ctdb statistics' "locks" (and dbstatistics'): a call that found its chain locked by a client
+// waits, as 4.17's lock helper does; counted from the first refusal until it runs.
+void CallEngine::lock_wait_begins(Parked* p) {
+  if (!std::exchange(chain_busy_, false) || p->lock_wait_since != 0) return;
+  p->lock_wait_since = monotonic_now();
+  host_.stats().locks.num_pending++;
+  if (Database* db = dbs_.find(p->rec.first)) db->stats.locks.num_pending++;
+}
+
+void CallEngine::lock_wait_ends(const Parked& p) {
+  if (p.lock_wait_since == 0) return;
+  double waited = monotonic_now() - p.lock_wait_since;
+  size_t bucket = lock_bucket(waited);
+  auto count = [&](auto& locks) {
+    if (locks.num_pending > 0) locks.num_pending--;
+    locks.num_calls++;
+    locks.latency.add(waited);
+    locks.buckets[bucket]++;
+  };
+  count(host_.stats().locks);
+  if (Database* db = dbs_.find(p.rec.first)) count(db->stats.locks);
+}
+
 void CallEngine::park(bool from_client, uint32_t from, const uint8_t* pkt, size_t len, RecKey rec) {
   parked_count_[rec]++;
   parked_.push_back({from_client, from, proto::Bytes(pkt, pkt + len), std::move(rec)});
+  lock_wait_begins(&parked_.back());
   schedule_retry();
 }
 
@@ -711,6 +752,9 @@ void CallEngine::retry_parked() {
     if (o == Outcome::kBusy) {
       parked_count_[p.rec]++;
       parked_.push_back(std::move(p));
+      lock_wait_begins(&parked_.back());
+    } else {
+      lock_wait_ends(p);
     }
   }
   if (parked_.empty() && revokes_to_finish_.empty()) {

@@ -82,6 +82,7 @@ class CallEngine {
     uint32_t from;  // client id or node pnn
     proto::Bytes pkt;
     RecKey rec;
+    double lock_wait_since = 0;  // monotonic time it first found the chain locked; 0: never
   };
   // A client's call that left this node, by the reqid we gave it.
   struct Pending {
@@ -135,6 +136,10 @@ class CallEngine {
   void send_error(const proto::Header& to, int32_t status, const std::string& msg);
   void park(bool from_client, uint32_t from, const uint8_t* pkt, size_t len, RecKey rec);
   void retry_parked();
+  // Returns kBusy for a chain lock a client holds, noting it for the lock statistics.
+  Outcome chain_busy();
+  void lock_wait_begins(Parked* p);
+  void lock_wait_ends(const Parked& p);
   void schedule_retry();
   void release_waiters(const RecKey& rec);
   uint32_t lmaster(const proto::Bytes& key) const;
@@ -165,6 +170,7 @@ class CallEngine {
   EventLoop& loop_;
   std::deque<Parked> parked_;
   std::map<RecKey, uint32_t> parked_count_;
+  bool chain_busy_ = false;  // the last run returned kBusy because of a locked chain
   std::unique_ptr<Timer> retry_timer_;
   double retry_delay_ = 0;
   std::map<uint32_t, Pending> pending_;
