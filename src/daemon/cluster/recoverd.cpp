@@ -250,6 +250,7 @@ struct Recoverd::DbRecovery : std::enable_shared_from_this<Recoverd::DbRecovery>
   uint64_t push_srvid = 0;
   std::vector<uint32_t> sources;
   std::vector<proto::RecBuffer> push_bufs;
+  size_t push_next = 0;  // the next of push_bufs to send
   uint32_t pushed = 0;
 
   double timeout() const { return run.timeout(); }
@@ -406,13 +407,32 @@ struct Recoverd::DbRecovery : std::enable_shared_from_this<Recoverd::DbRecovery>
   }
 
   // The records travel as messages on the same links as the controls, so
-  // they reach each node before its PUSH_CONFIRM.
+  // they reach each node before its PUSH_CONFIRM. One buffer per turn of the event loop: the
+  // leader applies its own copy of each buffer as it sends it (a message to itself is delivered
+  // at once), and a million records in one go kept it from answering controls and keepalives
+  // for seconds.
   void push_send() {
-    for (const auto& b : push_bufs) {
-      if (b.count == 0) continue;
-      proto::Bytes msg = proto::to_bytes(b);
-      for (uint32_t pnn : nodes) d.send_message(pnn, push_srvid, msg);
+    push_next = 0;
+    push_one();
+  }
+
+  void push_one() {
+    while (push_next < push_bufs.size() && push_bufs[push_next].count == 0) push_next++;
+    if (push_next == push_bufs.size()) {
+      push_confirm();
+      return;
     }
+    proto::Bytes msg = proto::to_bytes(push_bufs[push_next]);
+    push_bufs[push_next] = proto::RecBuffer();  // sent: its memory goes now
+    push_next++;
+    for (uint32_t pnn : nodes) d.send_message(pnn, push_srvid, msg);
+    d.run_after(0, [weak = std::weak_ptr<DbRecovery>(shared_from_this())] {
+      auto self = weak.lock();
+      if (self && !self->run.finished) self->push_one();
+    });
+  }
+
+  void push_confirm() {
     push_bufs.clear();
     uint32_t expect = pushed;
     fan_out(
