@@ -13,12 +13,17 @@
       "closed" when it is closed, each with the time (seconds since the epoch).
   tcp_service.py ask ADDR PORT
       Connects, prints the server's line, closes. Exit 1 when it cannot connect in 2 s.
-  tcp_service.py probe ADDR PORT OLDNAME SECONDS
+  tcp_service.py probe ADDR PORT OLDNAME SECONDS [LOG]
       Tries a new connection every few milliseconds, each after a fresh ARP lookup, until a
       server other than OLDNAME answers; prints "accepted TIME NAME" (TIME: seconds since the
-      epoch) or "timeout" after SECONDS.
+      epoch) or "timeout" after SECONDS. With LOG, also writes there one line per attempt,
+      "START END OUTCOME" (seconds since the epoch; START after the ARP flush, just before
+      connect): OUTCOME is the name the server sent, or refused, timeout (no connection in
+      20 ms), unreachable (no route to the host), noreply (connected, no name in 0.5 s),
+      reset, or error:ERRNO.
 """
 
+import errno
 import os
 import socket
 import struct
@@ -115,25 +120,56 @@ def ask(addr, port):
         return 1
 
 
-def probe(addr, port, oldname, seconds):
+def attempt(addr, port):
+    """One connection: (the server's name or None, the outcome word for a probe log)."""
+    try:
+        s = socket.create_connection((addr, port), timeout=0.02)
+    except socket.timeout:
+        return None, "timeout"
+    except ConnectionRefusedError:
+        return None, "refused"
+    except OSError as e:
+        if e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+            return None, "unreachable"
+        return None, "error:%s" % errno.errorcode.get(e.errno, e.errno)
+    try:
+        s.settimeout(0.5)
+        name = s.recv(64).decode().strip()
+        return (name, name) if name else (None, "noreply")
+    except socket.timeout:
+        return None, "noreply"
+    except ConnectionResetError:
+        return None, "reset"
+    except OSError as e:
+        return None, "error:%s" % errno.errorcode.get(e.errno, e.errno)
+    finally:
+        s.close()
+
+
+def probe(addr, port, oldname, seconds, log=None):
     end = time.time() + seconds
-    while time.time() < end:
-        # Forget the old host's MAC so that each attempt asks who has the address now.
-        subprocess.run(["ip", "neigh", "flush", "to", addr], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        try:
-            s = socket.create_connection((addr, port), timeout=0.02)
-            s.settimeout(0.5)
-            name = s.recv(64).decode().strip()
-            s.close()
+    lines = []
+    try:
+        while time.time() < end:
+            # Forget the old host's MAC so that each attempt asks who has the address now.
+            subprocess.run(["ip", "neigh", "flush", "to", addr], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            start = time.time()
+            name, outcome = attempt(addr, port)
+            now = time.time()
+            if log is not None:
+                lines.append("%.6f %.6f %s\n" % (start, now, outcome))
             if name and name != oldname:
-                print("accepted %.6f %s" % (time.time(), name), flush=True)
+                print("accepted %.6f %s" % (now, name), flush=True)
                 return 0
-        except OSError:
-            pass
-        time.sleep(0.002)
-    print("timeout", flush=True)
-    return 1
+            time.sleep(0.002)
+        print("timeout", flush=True)
+        return 1
+    finally:
+        # Written at the end: no file I/O between the attempts.
+        if log is not None:
+            with open(log, "a") as f:
+                f.writelines(lines)
 
 
 def main(argv):
@@ -145,8 +181,9 @@ def main(argv):
         return 0
     if len(argv) == 4 and argv[1] == "ask":
         return ask(argv[2], int(argv[3]))
-    if len(argv) == 6 and argv[1] == "probe":
-        return probe(argv[2], int(argv[3]), argv[4], float(argv[5]))
+    if len(argv) in (6, 7) and argv[1] == "probe":
+        return probe(argv[2], int(argv[3]), argv[4], float(argv[5]),
+                     argv[6] if len(argv) == 7 else None)
     sys.stderr.write(__doc__)
     return 2
 
