@@ -1025,21 +1025,10 @@ int run(const Options& opt, const Workload& w) {
 
 constexpr size_t kFloorTokenSize = 100;
 
-bool read_exact(int fd, uint8_t* p, size_t n) {
-  while (n > 0) {
-    ssize_t r = read(fd, p, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<size_t>(r);
-  }
-  return true;
-}
-
 // A ring member other than the first: forward until the stop token (or EOF) comes by.
 int floor_member(int in, int out) {
   uint8_t token[kFloorTokenSize];
-  while (read_exact(in, token, sizeof(token))) {
+  while (bench::read_all(in, token, sizeof(token))) {
     if (!write_all(out, token, sizeof(token)) || token[0] == 's') break;
   }
   return 0;
@@ -1087,14 +1076,14 @@ int run_wakeup_floor(const Options& opt) {
   Clock::time_point now = start;
   bool ok = static_cast<int>(kids.size()) == procs - 1 && write_all(out, token, sizeof(token));
   while (ok && now < end) {
-    ok = read_exact(in, token, sizeof(token));
+    ok = bench::read_all(in, token, sizeof(token));
     now = Clock::now();
     if (!ok) break;
     laps++;
     token[0] = now < end ? 'r' : 's';
     ok = write_all(out, token, sizeof(token));
   }
-  if (ok) ok = read_exact(in, token, sizeof(token));  // the stop token, back round the ring
+  if (ok) ok = bench::read_all(in, token, sizeof(token));  // the stop token, back round the ring
   close(in);
   close(out);
   for (pid_t pid : kids) waitpid(pid, nullptr, 0);
