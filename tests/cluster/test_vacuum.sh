@@ -14,7 +14,9 @@
 #   runs a vacuum on demand: with scheduled vacuuming stalled, a few runs delete a record;
 # - a churn of fresh keys leaves every deleted record behind while vacuuming is stalled, and
 #   vacuuming then removes them all; a second churn of as many keys with vacuuming on leaves
-#   nothing behind and grows no file beyond what the first needed (freed space is reused).
+#   nothing behind and grows no file beyond what the first needed (freed space is reused);
+# - DatabaseMaxDead applies at attach: with 5 (the default) vacuumed records stay in their hash
+#   chains as dead records for reuse, with 0 none do.
 source "$(dirname "$0")/../lib/harness.sh"
 
 # The harness names its temp dirs /tmp/ctdb-*; this test keeps to /tmp/vac-*.
@@ -305,9 +307,12 @@ check "full runs then vacuum 'skipped' everywhere" full_rounds_until_gone skippe
 # delete_churn workload measures it (doc/PERFORMANCE.md).
 CDB=churn.tdb
 CHURN_KEYS=${CHURN_KEYS:-20}  # per loop; 2 loops per node
+# DatabaseMaxDead 0: a deleted record goes straight to the freelist, where any chain can reuse
+# it (with the default 5, below, each chain first keeps up to 5 for its own keys).
 for n in "${NODES[@]}"; do
   h_ctdb "$n" setvar VacuumInterval 3600 >/dev/null
   h_ctdb "$n" setvar DatabaseHashSize 64 >/dev/null
+  h_ctdb "$n" setvar DatabaseMaxDead 0 >/dev/null
 done
 # Attached after the interval went up, so that no vacuum run of it is scheduled earlier.
 check "attach $CDB" h_ctdb v0 attach "$CDB"
@@ -371,6 +376,35 @@ for i in 0 1 2; do
   else
     fail "v$i's tdb reused the space vacuuming freed" \
       "after churn 1 ${full[$i]} bytes, after churn 2 ${fin[$i]}"
+  fi
+done
+
+# ---- DatabaseMaxDead, applied when a database is attached (as 4.17 does with
+# tdb_set_max_dead): the records vacuuming deletes stay in their hash chains as dead records
+# for the chain's next keys, at most DatabaseMaxDead per chain; with 0 none are kept.
+dead_records() {  # NODE FILE: libtdb's count of dead records (tdbtool info)
+  tdbtool "$2" info | awk -F': ' '/^Number of dead records/ { print $2 }'
+}
+for n in "${NODES[@]}"; do
+  assert_eq "$n: DatabaseMaxDead 0 kept no dead record in $CDB" 0 \
+    "$(dead_records "$n" "$(ctdb_file "$n")")"
+  h_ctdb "$n" setvar DatabaseMaxDead 5 >/dev/null
+done
+CDB=churn5.tdb
+check "attach $CDB with DatabaseMaxDead 5" h_ctdb v0 attach "$CDB"
+for n in "${NODES[@]}"; do
+  check "$n lists $CDB" wait_for "h_ctdb $n getdbmap 2>/dev/null | grep -q 'name:$CDB '" 10
+done
+check "churn 3: $TOTAL keys into $CDB, vacuuming on" churn_all 3
+check "vacuuming removes every record churn 3 left" wait_for '[ "$(most_records)" == 0 ]' 60 0.5
+for n in "${NODES[@]}"; do
+  d=$(dead_records "$n" "$(ctdb_file "$n")")
+  # 64 chains x 5; every node vacuumed some of the deleted records it held.
+  if [ -n "$d" ] && [ "$d" -gt 0 ] && [ "$d" -le 320 ]; then
+    pass "$n keeps vacuumed records of $CDB as dead records in their chains ($d)"
+  else
+    fail "$n keeps vacuumed records of $CDB as dead records in their chains" \
+      "tdbtool info: '$d' dead records (expected 1-320)"
   fi
 done
 

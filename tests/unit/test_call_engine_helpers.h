@@ -127,7 +127,7 @@ class Cluster {
     uint32_t db_id = 0;
     for (auto& n : nodes_) {
       std::string err;
-      Database* db = n->dbs.attach(name, 0, 1000, &err);
+      Database* db = n->dbs.attach(name, 0, 1000, 5, &err);
       EXPECT_NE(db, nullptr) << err;
       if (db == nullptr) return 0;
       EXPECT_TRUE(db_id == 0 || db_id == db->db_id);

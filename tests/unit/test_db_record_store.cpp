@@ -20,8 +20,8 @@ class RecordStoreTest : public ::testing::Test {
   // This node is pnn 1; the test's key has lmaster 0 unless a test says so.
   RecordStoreTest() : reg_(dir_.path(), dir_.path(), dir_.path(), 1) {
     std::string err;
-    vol_ = reg_.attach("vol.tdb", 0, 1000, &err);
-    per_ = reg_.attach("per.tdb", DB_FLAGS_PERSISTENT, 1000, &err);
+    vol_ = reg_.attach("vol.tdb", 0, 1000, 5, &err);
+    per_ = reg_.attach("per.tdb", DB_FLAGS_PERSISTENT, 1000, 5, &err);
     EXPECT_NE(vol_, nullptr) << err;
     EXPECT_NE(per_, nullptr) << err;
   }

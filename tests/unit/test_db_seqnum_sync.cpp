@@ -76,7 +76,7 @@ class SeqnumSyncTest : public ::testing::Test {
  protected:
   SeqnumSyncTest() : reg_(dir_.path(), dir_.path(), dir_.path(), 0) {
     std::string err;
-    db_ = reg_.attach("brlock.tdb", 0, 1000, &err);
+    db_ = reg_.attach("brlock.tdb", 0, 1000, 5, &err);
     EXPECT_NE(db_, nullptr) << err;
     SeqnumSync::Host host;
     host.interval_ms = [this] { return interval_ms_; };

@@ -66,7 +66,9 @@ ControlReply attach(DbCtx& d, const ControlRequest& req, uint8_t flags) {
   std::string error;
   bool known = false;
   for (const auto& existing : d.dbs.all()) known |= existing->name == name;
-  Database* db = d.dbs.attach(name, flags, d.cluster.tunables()[kDatabaseHashSize], &error);
+  const auto& tun = d.cluster.tunables();
+  Database* db =
+      d.dbs.attach(name, flags, tun[kDatabaseHashSize], tun[kDatabaseMaxDead], &error);
   if (db == nullptr) {
     CTDB_LOGF(kLogError, "DB Attach to database %s failed: %s", name.c_str(), error.c_str());
     return control_error();

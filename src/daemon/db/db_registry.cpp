@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <sys/statvfs.h>
 
+#include <algorithm>
+#include <climits>
 #include <cstring>
 
 #include "common/logging.h"
@@ -53,7 +55,7 @@ DbRegistry::DbRegistry(std::string volatile_dir, std::string persistent_dir, std
       use_mutexes_(use_mutexes) {}
 
 Database* DbRegistry::attach(const std::string& name, uint8_t flags, uint32_t hash_size,
-                             std::string* error) {
+                             uint32_t max_dead, std::string* error) {
   if (name.empty() || name.find('/') != std::string::npos) {
     *error = "invalid database name '" + name + "'";
     return nullptr;
@@ -90,6 +92,7 @@ Database* DbRegistry::attach(const std::string& name, uint8_t flags, uint32_t ha
   Ltdb::OpenOptions opts;
   opts.hash_size = static_cast<int>(hash_size);
   opts.tdb_flags = db->tdb_flags;
+  opts.max_dead = static_cast<int>(std::min<uint32_t>(max_dead, INT32_MAX));
   db->ltdb = Ltdb::open(dir + "/" + ltdb_file_name(name, pnn_), opts, error);
   if (!db->ltdb) return nullptr;
   CTDB_LOGF(kLogNotice, "Attached to database '%s' with flags 0x%x", db->ltdb->path().c_str(),

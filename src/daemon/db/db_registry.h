@@ -77,8 +77,10 @@ class DbRegistry {
   // Attaches `name` with DB_FLAGS_PERSISTENT / _REPLICATED / neither, or
   // returns the database already attached under that name. Fails if the name
   // is attached with other flags, the id collides, or the file cannot be
-  // opened; *error says which.
-  Database* attach(const std::string& name, uint8_t flags, uint32_t hash_size, std::string* error);
+  // opened; *error says which. max_dead is DatabaseMaxDead: how many deleted records a hash
+  // chain keeps for reuse before libtdb frees them (4.17 sets it on every database it attaches).
+  Database* attach(const std::string& name, uint8_t flags, uint32_t hash_size, uint32_t max_dead,
+                   std::string* error);
   Database* find(uint32_t db_id);
   bool detach(uint32_t db_id);
   // A local client went away: it no longer holds any database attached.
