@@ -67,8 +67,7 @@ ControlReply attach(DbCtx& d, const ControlRequest& req, uint8_t flags) {
   bool known = false;
   for (const auto& existing : d.dbs.all()) known |= existing->name == name;
   const auto& tun = d.cluster.tunables();
-  Database* db =
-      d.dbs.attach(name, flags, tun[kDatabaseHashSize], tun[kDatabaseMaxDead], &error);
+  Database* db = d.dbs.attach(name, flags, tun[kDatabaseHashSize], tun[kDatabaseMaxDead], &error);
   if (db == nullptr) {
     CTDB_LOGF(kLogError, "DB Attach to database %s failed: %s", name.c_str(), error.c_str());
     return control_error();
