@@ -724,6 +724,13 @@ void Daemon::calls_need_recovery(const char* why) {
 
 void Daemon::set_recmode(uint32_t mode) {
   if (!state_.set_recmode(mode)) return;
+  // `ctdb recover` on the leader: its main loop would find the mode at its next check (up to
+  // RecoverInterval later, as in 4.17); it checks now instead. A recovery the leader runs sets
+  // the mode itself and is not asked for again.
+  if (mode == RECOVERY_ACTIVE && recoverd_ && recoverd_->is_leader() &&
+      !recoverd_->recovery_running()) {
+    recoverd_->request_recovery("recovery mode set to ACTIVE");
+  }
   if (mode == RECOVERY_ACTIVE) {
     drop_ips_timer_ = std::make_unique<Timer>(loop_, [this] {
       CTDB_LOGF(kLogError, "Been in recovery mode for too long. Dropping all IPs");

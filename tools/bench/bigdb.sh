@@ -19,6 +19,9 @@
 #   recover_rN           seconds from `ctdb recover`'s control reaching the leader to the leader
 #                        logging the recovery done (NORMAL and "recovered" on every node), with
 #                        N volatile records; the leaders' log lines are named at BIGDB_RECOVERY_LINES
+#   recover_rN floor_ratio_ours=A floor_ratio_stock=B
+#                        the least time libtdb alone allows for that recovery on this machine
+#                        (bigdb_store_floor) over each side's time
 #   recover              the same with BENCH_BIG_RECORDS volatile + BENCH_BIG_PERSISTENT persistent
 #   catdb                records/s of the stock `ctdb catdb` of the volatile database
 #   catdb_own_tool       the same with each daemon's own tool (ours: $CTDB_BUILD_DIR/ctdb)
@@ -332,6 +335,7 @@ bigdb_recover() {
     return 1
   }
   bigdb_note "$prefix $label: nodes polled during the recovery: $out"
+  grep -o 'Recovered database .*' "$stamp" | sed "s/^/# $prefix $label: /" >&2
   local c p e own
   read -r c p e own <<<"$lines"
   awk -v c="$c" -v p="$p" -v e="$e" -v own="$own" -v t0="$t0" -v t1="$t1" -v t2="$t2" \
@@ -344,9 +348,30 @@ bigdb_recover() {
       printf "%.3f %.3f %.3f\n", e - c, e - p, (t1 - t0) / 1e6 }'
 }
 
+# bigdb_store_floor N: the least time a recovery of N volatile records can take on these
+# BIGDB_COUNT nodes: each node must wipe its file, store the N records and commit, inside one
+# libtdb transaction, and the nodes share this machine's CPUs. `ctdb_fill store-floor` times that
+# work with libtdb alone (the least of two runs), and the floor is that time x nodes / CPUs the
+# nodes can use at once. Prints the floor in seconds; details on stderr.
+bigdb_store_floor() {
+  local n=$1 i out per best="" cpus
+  cpus=$(nproc)
+  [ "$cpus" -lt "$BIGDB_COUNT" ] || cpus=$BIGDB_COUNT
+  for i in 1 2; do
+    out=$("$CTDB_FILL" store-floor --value-size="$BIGDB_VALUE_SIZE" --nodes="$BIGDB_COUNT" "$n" \
+      "$H_TMP") || return 1
+    bigdb_note "$out"
+    per=$(sed -n 's/.* per_node_s=\([0-9.]*\).*/\1/p' <<<"$out")
+    [ -n "$per" ] || return 1
+    if [ -z "$best" ] || awk -v a="$per" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$per; fi
+  done
+  awk -v p="$best" -v n="$BIGDB_COUNT" -v c="$cpus" 'BEGIN { printf "%.3f\n", p * n / c }'
+}
+
 # bigdb_recover_both LABEL NAME N EXTRA_CHECK: times a recovery on each side, checks the volatile
 # database (N records on every node; EXTRA_CHECK=persistent also checks the persistent one) and
-# prints NAME.
+# prints NAME. Without EXTRA_CHECK it also prints "NAME floor_ratio_ours=A floor_ratio_stock=B":
+# bigdb_store_floor's time over each side's.
 bigdb_recover_both() {
   local label=$1 name=$2 n=$3 extra=${4:-} side o s
   local -a r
@@ -371,6 +396,16 @@ bigdb_recover_both() {
     return 1
   fi
   bigdb_line "$name" "$o" "$s" stock/ours
+  [ -z "$extra" ] || return 0
+  local floor
+  if floor=$(bigdb_store_floor "$n"); then
+    bigdb_note "$name: libtdb store floor $floor s (${BIGDB_COUNT} nodes on $(nproc) CPUs)"
+    awk -v n="$name" -v f="$floor" -v o="$o" -v s="$s" \
+      'BEGIN { printf "%s floor_ratio_ours=%.2f floor_ratio_stock=%.2f\n", n, f / o, f / s }'
+  else
+    bigdb_note "$name: store-floor failed"
+    BIGDB_STATUS=1
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,9 @@
 //       until the deleted records are gone and every freelist is below RepackLimit, or nothing
 //       changes for two VacuumIntervals; reports when vacuuming last changed anything and what
 //       it left.
+//   ctdb_fill store-floor [--value-size=N] [--nodes=N] TO DIR
+//       No daemon: what libtdb alone needs on one node for the store side of a recovery of TO
+//       volatile records (see run_store_floor). Prints seconds per step.
 //   ctdb_fill generation SOCKET
 //   ctdb_fill wait-recovered --generation=G [--timeout=S] SOCKET...
 //       Polls until every node is in recovery mode NORMAL with one generation other than G.
@@ -53,6 +56,7 @@
 #include "client/database.h"
 #include "client/transaction.h"
 #include "common/ltdb.h"
+#include "common/tunables.h"
 #include "ctdb/protocol.h"
 #include "pipe_io.h"
 
@@ -82,6 +86,7 @@ struct Options {
   size_t value_size = 100;
   size_t batch = 10000;
   size_t deletes = 0;  // records the vacuum mode deletes (and count classifies as deleted)
+  size_t nodes = 3;    // store-floor: the file holds TO / nodes records before the recovery
   int timeout = 120;
   bool persistent = false;
   uint32_t generation = 0;
@@ -889,6 +894,69 @@ int run_vacuum(const Options& opt) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// store-floor: the least CPU a node can spend storing a recovery's records with libtdb, which
+// every 4.17-compatible daemon must use (smbd opens the same files). A node of a volatile
+// database receives every merged record and, inside one transaction, wipes its file, stores each
+// record (tdb_storev, header + value, as the daemons store them) and commits. Here that runs
+// alone in a scratch file made as the daemon makes one (DatabaseHashSize's default, the daemon's
+// tdb flags), first filled with TO / nodes records as after the benchmark's fill. No messages,
+// no merge, no daemon: a recovery cannot take less than this on each node.
+int run_store_floor(const Options& opt) {
+  const Tunables defaults;
+  std::string path = opt.sockets[0] + "/store_floor.tdb";
+  unlink(path.c_str());
+  Ltdb::OpenOptions oo;
+  oo.hash_size = static_cast<int>(defaults[kDatabaseHashSize]);
+  oo.tdb_flags = ltdb_tdb_flags(0, true);
+  oo.max_dead = static_cast<int>(defaults[kDatabaseMaxDead]);
+  std::string err;
+  std::unique_ptr<Ltdb> db = Ltdb::open(path, oo, &err);
+  if (!db) {
+    fprintf(stderr, "store-floor: %s\n", err.c_str());
+    return 1;
+  }
+  KeySpace ks(kVolatilePrefix, opt.to);
+  LtdbHeader h;
+  h.dmaster = 0;
+  h.rsn = 1;
+  auto t0 = Clock::now();
+  bool ok = true;
+  for (size_t i = 0; ok && i < opt.to; i += opt.nodes)
+    ok = db->store(ks.key(i), h, make_value(i, opt.value_size));
+  double fill = seconds_since(t0);
+  // The keys and values are made before the clock starts: a daemon gets them in its buffers.
+  std::vector<Bytes> keys, values;
+  keys.reserve(opt.to);
+  values.reserve(opt.to);
+  for (size_t i = 0; i < opt.to; i++) {
+    keys.push_back(ks.key(i));
+    values.push_back(make_value(i, opt.value_size));
+  }
+  h.rsn = 2;
+  auto t1 = Clock::now();
+  ok = ok && db->transaction_start() && db->wipe_all();
+  auto t2 = Clock::now();
+  for (size_t i = 0; ok && i < opt.to; i++) ok = db->store(keys[i], h, values[i]);
+  auto t3 = Clock::now();
+  ok = ok && db->transaction_commit();
+  auto t4 = Clock::now();
+  db.reset();
+  unlink(path.c_str());
+  if (!ok) {
+    fprintf(stderr, "store-floor: libtdb failed in %s\n", path.c_str());
+    return 1;
+  }
+  auto secs = [](Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+  };
+  printf(
+      "store_floor records=%zu nodes=%zu fill_s=%.3f wipe_s=%.3f store_s=%.3f commit_s=%.3f "
+      "per_node_s=%.3f\n",
+      opt.to, opt.nodes, fill, secs(t1, t2), secs(t2, t3), secs(t3, t4), secs(t1, t4));
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Recovery helpers.
 
 int run_generation(const Options& opt) {
@@ -965,6 +1033,7 @@ void usage(FILE* f) {
           "       ctdb_fill persistent [--value-size=N] [--batch=N] DB FROM TO SOCKET\n"
           "       ctdb_fill count [--persistent] [--value-size=N] [--delete=N] DB TO SOCKET...\n"
           "       ctdb_fill vacuum [--delete=N] [--timeout=S] [--value-size=N] DB TO SOCKET...\n"
+          "       ctdb_fill store-floor [--value-size=N] [--nodes=N] TO DIR\n"
           "       ctdb_fill generation SOCKET\n"
           "       ctdb_fill wait-recovered --generation=G [--timeout=S] SOCKET...\n");
 }
@@ -1004,6 +1073,8 @@ int fill_main(int argc, char** argv) {
       continue;
     } else if (option(a, "batch", &opt.batch, &bad)) {
       continue;
+    } else if (option(a, "nodes", &opt.nodes, &bad)) {
+      continue;
     } else if (option(a, "delete", &opt.deletes, &bad)) {
       continue;
     } else if (option(a, "timeout", &v, &bad)) {
@@ -1030,6 +1101,8 @@ int fill_main(int argc, char** argv) {
     need = 3;
   } else if (opt.mode == "generation" || opt.mode == "wait-recovered") {
     need = 1;
+  } else if (opt.mode == "store-floor") {
+    need = 2;  // TO, then DIR where the sockets go
   } else {
     usage(stderr);
     return 2;
@@ -1041,6 +1114,7 @@ int fill_main(int argc, char** argv) {
   if (need >= 3) opt.db = args[1];
   if (need == 4 && (!parse_size(args[2], &opt.from) || !parse_size(args[3], &opt.to))) bad = true;
   if (need == 3 && !parse_size(args[2], &opt.to)) bad = true;
+  if (opt.mode == "store-floor" && (!parse_size(args[1], &opt.to) || opt.nodes == 0)) bad = true;
   if (bad || opt.from > opt.to) {
     usage(stderr);
     return 2;
@@ -1052,6 +1126,7 @@ int fill_main(int argc, char** argv) {
   if (opt.mode == "count") return run_count(opt);
   if (opt.mode == "vacuum") return run_vacuum(opt);
   if (opt.mode == "generation") return run_generation(opt);
+  if (opt.mode == "store-floor") return run_store_floor(opt);
   return run_wait_recovered(opt);
 }
 

@@ -38,6 +38,8 @@
 #   transaction_loop, delete_churn, many_clients ours=X stock=Y ratio=Z   on 3 nodes
 #   delete_churn_growth_kib ours=X stock=Y ratio=Z   how much a node's tdb file grew (smaller is
 #                                         better there, and the ratio is ours/stock as printed)
+#   recover_rN, catdb, vacuum, memory_*   the big-database lines of tools/bench/bigdb.sh (its
+#                                         header lists them, recover_rN floor_ratio_* included)
 # Progress, per-run figures and CPU time per operation go to stderr. A workload that fails on
 # either side (not available, error, lost update, timeout) prints no line.
 #

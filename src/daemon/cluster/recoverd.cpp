@@ -252,6 +252,17 @@ struct Recoverd::DbRecovery : std::enable_shared_from_this<Recoverd::DbRecovery>
   std::vector<proto::RecBuffer> push_bufs;
   size_t push_next = 0;  // the next of push_bufs to send
   uint32_t pushed = 0;
+  // When each step began (monotonic seconds), for the line that says where the time went.
+  enum Step { kFreeze, kPull, kWipe, kPush, kCommit, kThaw, kDone, kSteps };
+  double step_start[kSteps] = {};
+
+  static double mono_now() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+  }
+  void begin(Step s) { step_start[s] = mono_now(); }
+  double took(Step from, Step to) const { return step_start[to] - step_start[from]; }
 
   double timeout() const { return run.timeout(); }
 
@@ -272,6 +283,15 @@ struct Recoverd::DbRecovery : std::enable_shared_from_this<Recoverd::DbRecovery>
 
   void finish(bool ok, const std::string& err, uint32_t culprit) {
     clear_pull_handlers();
+    if (ok) {
+      begin(kDone);
+      CTDB_LOGF(kLogNotice,
+                "Recovered database %s: %u records in %.3f s (freeze %.3f, pull %.3f, wipe %.3f, "
+                "push %.3f, commit %.3f, thaw %.3f)",
+                db.name.c_str(), pushed, took(kFreeze, kDone), took(kFreeze, kPull),
+                took(kPull, kWipe), took(kWipe, kPush), took(kPush, kCommit),
+                took(kCommit, kThaw), took(kThaw, kDone));
+    }
     DoneFn fn = std::move(done);
     done = nullptr;
     if (fn) fn(ok, err, culprit);
@@ -280,6 +300,7 @@ struct Recoverd::DbRecovery : std::enable_shared_from_this<Recoverd::DbRecovery>
   void start(DoneFn fn) {
     done = std::move(fn);
     CTDB_LOGF(kLogInfo, "Recovering database %s", db.name.c_str());
+    begin(kFreeze);
     fan_out(d, nodes, CONTROL_DB_FREEZE, u32_bytes(db.db_id), timeout(), nullptr,
             then(&DbRecovery::transaction_start));
   }
@@ -334,6 +355,7 @@ struct Recoverd::DbRecovery : std::enable_shared_from_this<Recoverd::DbRecovery>
   // Each source sends its records to a srvid of its own, so that the merge knows whose copy
   // each one is (see RecoveryDb::drop_leftovers_from).
   void pull() {
+    begin(kPull);
     merged = std::make_unique<RecoveryDb>(db.db_id, d.pnn());
     if (!persistent()) merged->drop_leftovers_from(run.rec.newcomers(nodes));
     std::weak_ptr<DbRecovery> weak = shared_from_this();
@@ -387,11 +409,13 @@ struct Recoverd::DbRecovery : std::enable_shared_from_this<Recoverd::DbRecovery>
   // recovery helper does: a 4.17 node's DB_PUSH_START adds to what is there, so without this a
   // record deleted since (or merged away) would stay on the 4.17 nodes of a mixed cluster.
   void wipe() {
+    begin(kWipe);
     fan_out(d, nodes, CONTROL_WIPE_DATABASE, transdb(), timeout(), nullptr,
             then(&DbRecovery::push_start));
   }
 
   void push_start() {
+    begin(kPush);
     size_t limit = std::max<uint32_t>(d.tunables()[kRecBufferSizeLimit], 4096);
     push_bufs = merged->push_buffers(persistent(), limit);
     merged.reset();  // the pulled copies are not needed any more
@@ -445,11 +469,13 @@ struct Recoverd::DbRecovery : std::enable_shared_from_this<Recoverd::DbRecovery>
   }
 
   void commit() {
+    begin(kCommit);
     fan_out(d, nodes, CONTROL_DB_TRANSACTION_COMMIT, transdb(), timeout(), nullptr,
             then(&DbRecovery::thaw));
   }
 
   void thaw() {
+    begin(kThaw);
     fan_out(d, nodes, CONTROL_DB_THAW, u32_bytes(db.db_id), timeout(), nullptr,
             [weak = std::weak_ptr<DbRecovery>(shared_from_this())](bool ok, const std::string& err,
                                                                    uint32_t culprit) {
