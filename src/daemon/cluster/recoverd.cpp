@@ -289,8 +289,8 @@ struct Recoverd::DbRecovery : std::enable_shared_from_this<Recoverd::DbRecovery>
                 "Recovered database %s: %u records in %.3f s (freeze %.3f, pull %.3f, wipe %.3f, "
                 "push %.3f, commit %.3f, thaw %.3f)",
                 db.name.c_str(), pushed, took(kFreeze, kDone), took(kFreeze, kPull),
-                took(kPull, kWipe), took(kWipe, kPush), took(kPush, kCommit),
-                took(kCommit, kThaw), took(kThaw, kDone));
+                took(kPull, kWipe), took(kWipe, kPush), took(kPush, kCommit), took(kCommit, kThaw),
+                took(kThaw, kDone));
     }
     DoneFn fn = std::move(done);
     done = nullptr;
