@@ -31,6 +31,7 @@ TARGETS = {
 LINE = re.compile(r"^(\S+) ours=([0-9.eE+-]+) stock=([0-9.eE+-]+) ratio=([0-9.eE+-]+)\s*$")
 RING = re.compile(r"^(message_ring|fetch_ring)_t(\d+)_n(\d+)$")
 RECOVER = re.compile(r"^recover_r(\d+)$")
+RECOVER_FLOOR = re.compile(r"^recover_r(\d+) floor_ratio_ours=([0-9.eE+-]+) ")
 
 
 def read_results(path):
@@ -42,6 +43,17 @@ def read_results(path):
             if m:
                 results[m.group(1)] = tuple(float(v) for v in m.group(2, 3, 4))
     return results
+
+
+def read_recover_floors(path):
+    """{records: floor seconds} from the recover_rN floor_ratio lines (floor = ratio x ours)."""
+    ratios = {}
+    with open(path) as f:
+        for line in f:
+            m = RECOVER_FLOOR.match(line)
+            if m:
+                ratios[int(m.group(1))] = float(m.group(2))
+    return ratios
 
 
 def target(name):
@@ -84,7 +96,7 @@ def plot_rings(results, outdir):
     return save(fig, outdir, "rings.svg")
 
 
-def plot_recover(results, outdir):
+def plot_recover(results, outdir, floor_ratios=None):
     points = sorted(
         (int(m.group(1)), v[0], v[1])
         for name, v in results.items()
@@ -97,6 +109,10 @@ def plot_recover(results, outdir):
     records = [p[0] for p in points]
     ax.plot(records, [p[1] for p in points], "-o", label="ours")
     ax.plot(records, [p[2] for p in points], "--s", label="stock")
+    floor = [(p[0], floor_ratios[p[0]] * p[1]) for p in points if p[0] in (floor_ratios or {})]
+    if floor:
+        ax.plot([f[0] for f in floor], [f[1] for f in floor], ":^", color="gray",
+                label="libtdb store floor")
     ax.set_xscale("log")
     ax.set_xlabel("records in the database")
     ax.set_ylabel("recovery time (s)")
@@ -151,8 +167,9 @@ def main(argv):
     if not results:
         print(f"plot_bench.py: no result lines in {argv[1]}", file=sys.stderr)
         return 1
-    for plot in (plot_rings, plot_recover, plot_ratios):
-        path = plot(results, argv[2])
+    floors = read_recover_floors(argv[1])
+    for path in (plot_rings(results, argv[2]), plot_recover(results, argv[2], floors),
+                 plot_ratios(results, argv[2])):
         if path:
             print(f"plot_bench.py: wrote {path}", file=sys.stderr)
     return 0
