@@ -325,7 +325,8 @@ void Daemon::register_controls() {
                        [this](const Responder& to) { commit_needs_recovery(to); });
   register_vacuum_controls(controls_, *vacuum_, *router_);
   register_recovery_controls(
-      controls_, *this, *dbs_, *router_, [this](uint32_t mode) { set_recmode(mode); },
+      controls_, *this, *dbs_, *router_,
+      [this](uint32_t mode, bool from_client) { client_set_recmode(mode, from_client); },
       [this](proto::VnnMap map) { state_.set_vnnmap(std::move(map)); });
   register_monitor_controls(controls_, *monitor_, *router_);
   register_takeover_controls(controls_, *public_ips_, *router_);
@@ -722,15 +723,19 @@ void Daemon::calls_need_recovery(const char* why) {
   set_recmode(RECOVERY_ACTIVE);
 }
 
-void Daemon::set_recmode(uint32_t mode) {
-  if (!state_.set_recmode(mode)) return;
+void Daemon::client_set_recmode(uint32_t mode, bool from_client) {
+  set_recmode(mode);
   // `ctdb recover` on the leader: its main loop would find the mode at its next check (up to
-  // RecoverInterval later, as in 4.17); it checks now instead. A recovery the leader runs sets
-  // the mode itself and is not asked for again.
-  if (mode == RECOVERY_ACTIVE && recoverd_ && recoverd_->is_leader() &&
+  // RecoverInterval later, as in 4.17); it asks now instead. Only a local client's request:
+  // nodes set the mode during recoveries and elections, which the leader drives itself.
+  if (from_client && mode == RECOVERY_ACTIVE && recoverd_ && recoverd_->is_leader() &&
       !recoverd_->recovery_running()) {
     recoverd_->request_recovery("recovery mode set to ACTIVE");
   }
+}
+
+void Daemon::set_recmode(uint32_t mode) {
+  if (!state_.set_recmode(mode)) return;
   if (mode == RECOVERY_ACTIVE) {
     drop_ips_timer_ = std::make_unique<Timer>(loop_, [this] {
       CTDB_LOGF(kLogError, "Been in recovery mode for too long. Dropping all IPs");

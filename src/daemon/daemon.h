@@ -127,6 +127,8 @@ class Daemon : public ClientHandler,
   // Recovery mode; entering ACTIVE starts the RecoveryDropAllIPs timer and
   // leaving it lets parked calls go.
   void set_recmode(uint32_t mode);
+  // SET_RECMODE from a control; from_client: a local client (the ctdb tool) sent it.
+  void client_set_recmode(uint32_t mode, bool from_client);
   void set_capabilities(uint32_t caps);
   // Re-reads the nodes file: new nodes join, removed ones become DELETED.
   bool reload_nodes(std::string* error);

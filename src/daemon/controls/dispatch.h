@@ -193,7 +193,8 @@ void register_db_controls(ControlTable& t, ClusterHost& cluster, DbRegistry& dbs
                           std::function<void(const Responder&)> commit_needs_recovery);
 void register_vacuum_controls(ControlTable& t, VacuumManager& vacuum, ReplySink& replies);
 void register_recovery_controls(ControlTable& t, cluster::RecoverdHost& cluster, DbRegistry& dbs,
-                                ReplySink& replies, std::function<void(uint32_t)> apply_recmode,
+                                ReplySink& replies,
+                                std::function<void(uint32_t, bool)> apply_recmode,
                                 std::function<void(proto::VnnMap)> apply_vnnmap);
 void register_admin_controls(ControlTable& t, AdminControlsEnv env);
 void register_monitor_controls(ControlTable& t, monitor::Monitor& monitor, ReplySink& replies);

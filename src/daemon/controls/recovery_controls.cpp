@@ -18,7 +18,7 @@ struct RecoveryCtx {
   cluster::RecoverdHost& cluster;
   DbRegistry& dbs;
   ReplySink& replies;
-  std::function<void(uint32_t mode)> apply_recmode;
+  std::function<void(uint32_t mode, bool from_client)> apply_recmode;
   std::function<void(proto::VnnMap map)> apply_vnnmap;
 };
 
@@ -40,7 +40,7 @@ ControlReply set_recmode(RecoveryCtx& d, const ControlRequest& req) {
       }
     }
   }
-  d.apply_recmode(mode);
+  d.apply_recmode(mode, req.client != nullptr);
   return {};
 }
 
@@ -273,7 +273,8 @@ ControlReply db_push_confirm(RecoveryCtx& d, const ControlRequest& req) {
 }  // namespace
 
 void register_recovery_controls(ControlTable& t, cluster::RecoverdHost& cluster, DbRegistry& dbs,
-                                ReplySink& replies, std::function<void(uint32_t)> apply_recmode,
+                                ReplySink& replies,
+                                std::function<void(uint32_t, bool)> apply_recmode,
                                 std::function<void(proto::VnnMap)> apply_vnnmap) {
   auto d = std::make_shared<RecoveryCtx>(
       RecoveryCtx{cluster, dbs, replies, std::move(apply_recmode), std::move(apply_vnnmap)});
