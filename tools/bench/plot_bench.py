@@ -35,25 +35,18 @@ RECOVER_FLOOR = re.compile(r"^recover_r(\d+) floor_ratio_ours=([0-9.eE+-]+) ")
 
 
 def read_results(path):
-    """{name: (ours, stock, ratio)} for every result line; other lines are skipped."""
-    results = {}
+    """({name: (ours, stock, ratio)} for every result line, {records: our floor ratio} from the
+    recover_rN floor_ratio lines); other lines are skipped."""
+    results, floor_ratios = {}, {}
     with open(path) as f:
         for line in f:
             m = LINE.match(line)
             if m:
                 results[m.group(1)] = tuple(float(v) for v in m.group(2, 3, 4))
-    return results
-
-
-def read_recover_floors(path):
-    """{records: floor seconds} from the recover_rN floor_ratio lines (floor = ratio x ours)."""
-    ratios = {}
-    with open(path) as f:
-        for line in f:
             m = RECOVER_FLOOR.match(line)
             if m:
-                ratios[int(m.group(1))] = float(m.group(2))
-    return ratios
+                floor_ratios[int(m.group(1))] = float(m.group(2))
+    return results, floor_ratios
 
 
 def target(name):
@@ -97,6 +90,8 @@ def plot_rings(results, outdir):
 
 
 def plot_recover(results, outdir, floor_ratios=None):
+    """Recovery time against records for both sides; floor_ratios ({records: floor / ours})
+    adds the libtdb store floor."""
     points = sorted(
         (int(m.group(1)), v[0], v[1])
         for name, v in results.items()
@@ -164,11 +159,10 @@ def main(argv):
     if len(argv) != 3:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    results = read_results(argv[1])
+    results, floors = read_results(argv[1])
     if not results:
         print(f"plot_bench.py: no result lines in {argv[1]}", file=sys.stderr)
         return 1
-    floors = read_recover_floors(argv[1])
     for path in (plot_rings(results, argv[2]), plot_recover(results, argv[2], floors),
                  plot_ratios(results, argv[2])):
         if path:
