@@ -351,15 +351,18 @@ bigdb_recover() {
 # bigdb_store_floor N: the least time a recovery of N volatile records can take on these
 # BIGDB_COUNT nodes: each node must wipe its file, store the N records and commit, inside one
 # libtdb transaction, and the nodes share this machine's CPUs. `ctdb_fill store-floor` times that
-# work with libtdb alone (the least of two runs), and the floor is that time x nodes / CPUs the
-# nodes can use at once. Prints the floor in seconds; details on stderr.
+# work with libtdb alone (the least of two runs), starting from the records a node holds before
+# the recovery (BIGDB_RECOVERED, what the last recovery left on every node, plus its share of the
+# records filled since), and the floor is that time x nodes / CPUs the nodes can use at once.
+# Prints the floor in seconds; details on stderr.
 bigdb_store_floor() {
-  local n=$1 i out per best="" cpus
+  local n=$1 i out per best="" cpus before
+  before=$((BIGDB_RECOVERED + (n - BIGDB_RECOVERED) / BIGDB_COUNT))
   cpus=$(nproc)
   [ "$cpus" -lt "$BIGDB_COUNT" ] || cpus=$BIGDB_COUNT
   for i in 1 2; do
-    out=$("$CTDB_FILL" store-floor --value-size="$BIGDB_VALUE_SIZE" --nodes="$BIGDB_COUNT" "$n" \
-      "$H_TMP") || return 1
+    out=$("$CTDB_FILL" store-floor --value-size="$BIGDB_VALUE_SIZE" --nodes="$BIGDB_COUNT" \
+      --before="$before" "$n" "$H_TMP") || return 1
     bigdb_note "$out"
     per=$(sed -n 's/.* per_node_s=\([0-9.]*\).*/\1/p' <<<"$out")
     [ -n "$per" ] || return 1
@@ -398,7 +401,10 @@ bigdb_recover_both() {
   bigdb_line "$name" "$o" "$s" stock/ours
   [ -z "$extra" ] || return 0
   local floor
-  if floor=$(bigdb_store_floor "$n"); then
+  floor=$(bigdb_store_floor "$n")
+  local floor_rc=$?
+  BIGDB_RECOVERED=$n
+  if [ $floor_rc == 0 ]; then
     bigdb_note "$name: libtdb store floor $floor s (${BIGDB_COUNT} nodes on $(nproc) CPUs)"
     awk -v n="$name" -v f="$floor" -v o="$o" -v s="$s" \
       'BEGIN { printf "%s floor_ratio_ours=%.2f floor_ratio_stock=%.2f\n", n, f / o, f / s }'
@@ -489,6 +495,7 @@ bigdb_main() {
   local deletes=${BENCH_VACUUM_RECORDS:-500000}
   local steps=${BENCH_RECOVER_STEPS-250000 500000 1000000}
   BIGDB_DELETED=0
+  BIGDB_RECOVERED=0  # volatile records every node holds after the last recovery
   BIGDB_STATUS=0
   if [ ! -x "$CTDB_FILL" ]; then
     bigdb_note "bigdb: $CTDB_FILL missing (build the ctdb_fill target)"

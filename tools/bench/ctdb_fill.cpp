@@ -14,7 +14,7 @@
 //       until the deleted records are gone and every freelist is below RepackLimit, or nothing
 //       changes for two VacuumIntervals; reports when vacuuming last changed anything and what
 //       it left.
-//   ctdb_fill store-floor [--value-size=N] [--nodes=N] TO DIR
+//   ctdb_fill store-floor [--value-size=N] [--nodes=N] [--before=N] TO DIR
 //       No daemon: what libtdb alone needs on one node for the store side of a recovery of TO
 //       volatile records (see run_store_floor). Prints seconds per step.
 //   ctdb_fill generation SOCKET
@@ -86,7 +86,8 @@ struct Options {
   size_t value_size = 100;
   size_t batch = 10000;
   size_t deletes = 0;  // records the vacuum mode deletes (and count classifies as deleted)
-  size_t nodes = 3;    // store-floor: the file holds TO / nodes records before the recovery
+  size_t nodes = 3;    // store-floor: the file holds `before` records before the recovery,
+  size_t before = 0;   // by default TO / nodes
   int timeout = 120;
   bool persistent = false;
   uint32_t generation = 0;
@@ -899,8 +900,11 @@ int run_vacuum(const Options& opt) {
 // database receives every merged record and, inside one transaction, wipes its file, stores each
 // record (tdb_storev, header + value, as the daemons store them) and commits. Here that runs
 // alone in a scratch file made as the daemon makes one (DatabaseHashSize's default, the daemon's
-// tdb flags), first filled with TO / nodes records as after the benchmark's fill. No messages,
-// no merge, no daemon: a recovery cannot take less than this on each node.
+// tdb flags), first filled with the records the node holds before the recovery (--before: what
+// an earlier recovery left plus its share of the new ones; TO / nodes when none ran). The size
+// of that old content matters: the transaction saves every page it overwrites in the file's
+// recovery area before the commit. No messages, no merge, no daemon: a recovery cannot take less
+// than this on each node.
 int run_store_floor(const Options& opt) {
   const Tunables defaults;
   std::string path = opt.sockets[0] + "/store_floor.tdb";
@@ -921,8 +925,12 @@ int run_store_floor(const Options& opt) {
   h.rsn = 1;
   auto t0 = Clock::now();
   bool ok = true;
-  for (size_t i = 0; ok && i < opt.to; i += opt.nodes)
+  size_t before = opt.before != 0 ? std::min(opt.before, opt.to) : opt.to / opt.nodes;
+  // Keys spread over the whole space, as a node's own keys are.
+  for (size_t k = 0; ok && k < before; k++) {
+    size_t i = k * opt.to / before;
     ok = db->store(ks.key(i), h, make_value(i, opt.value_size));
+  }
   double fill = seconds_since(t0);
   // The keys and values are made before the clock starts: a daemon gets them in its buffers.
   std::vector<Bytes> keys, values;
@@ -950,9 +958,10 @@ int run_store_floor(const Options& opt) {
     return std::chrono::duration<double>(b - a).count();
   };
   printf(
-      "store_floor records=%zu nodes=%zu fill_s=%.3f wipe_s=%.3f store_s=%.3f commit_s=%.3f "
+      "store_floor records=%zu before=%zu nodes=%zu fill_s=%.3f wipe_s=%.3f store_s=%.3f "
+      "commit_s=%.3f "
       "per_node_s=%.3f\n",
-      opt.to, opt.nodes, fill, secs(t1, t2), secs(t2, t3), secs(t3, t4), secs(t1, t4));
+      opt.to, before, opt.nodes, fill, secs(t1, t2), secs(t2, t3), secs(t3, t4), secs(t1, t4));
   return 0;
 }
 
@@ -1033,7 +1042,7 @@ void usage(FILE* f) {
           "       ctdb_fill persistent [--value-size=N] [--batch=N] DB FROM TO SOCKET\n"
           "       ctdb_fill count [--persistent] [--value-size=N] [--delete=N] DB TO SOCKET...\n"
           "       ctdb_fill vacuum [--delete=N] [--timeout=S] [--value-size=N] DB TO SOCKET...\n"
-          "       ctdb_fill store-floor [--value-size=N] [--nodes=N] TO DIR\n"
+          "       ctdb_fill store-floor [--value-size=N] [--nodes=N] [--before=N] TO DIR\n"
           "       ctdb_fill generation SOCKET\n"
           "       ctdb_fill wait-recovered --generation=G [--timeout=S] SOCKET...\n");
 }
@@ -1074,6 +1083,8 @@ int fill_main(int argc, char** argv) {
     } else if (option(a, "batch", &opt.batch, &bad)) {
       continue;
     } else if (option(a, "nodes", &opt.nodes, &bad)) {
+      continue;
+    } else if (option(a, "before", &opt.before, &bad)) {
       continue;
     } else if (option(a, "delete", &opt.deletes, &bad)) {
       continue;
