@@ -256,12 +256,7 @@ struct Recoverd::DbRecovery : std::enable_shared_from_this<Recoverd::DbRecovery>
   enum Step { kFreeze, kPull, kWipe, kPush, kCommit, kThaw, kDone, kSteps };
   double step_start[kSteps] = {};
 
-  static double mono_now() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-  }
-  void begin(Step s) { step_start[s] = mono_now(); }
+  void begin(Step s) { step_start[s] = monotonic_now(); }
   double took(Step from, Step to) const { return step_start[to] - step_start[from]; }
 
   double timeout() const { return run.timeout(); }

@@ -6,7 +6,7 @@
 #include <sys/statvfs.h>
 
 #include <algorithm>
-#include <climits>
+#include <cstdint>
 #include <cstring>
 
 #include "common/logging.h"
